@@ -1,0 +1,68 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+// Names that exist only in a browser page or worker: pure layers must not touch them.
+const hostGlobals = [
+  'window', 'document', 'navigator', 'self', 'location', 'localStorage', 'sessionStorage',
+  'indexedDB', 'fetch', 'Worker', 'postMessage', 'HTMLElement', 'HTMLCanvasElement',
+  'OffscreenCanvas', 'requestAnimationFrame', 'alert', 'console',
+].map((name) => ({ name, message: 'src/ga and src/data are pure: no DOM or host globals.' }));
+
+const pureImports = {
+  patterns: [
+    { group: ['@tensorflow/*'], message: 'Pure layers never import tfjs.' },
+    { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts', 'comlink'], message: 'Pure layers never import UI or worker libraries.' },
+    { group: ['**/store/**', '**/components/**', '**/app/**', '**/ml/**', '**/worker/**', '**/persist/**'], message: 'Pure layers import only src/ga and src/data.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded RNG (src/ga/rng.ts).' }] },
+  },
+  {
+    files: ['src/ga/**/*.ts', 'src/data/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-imports': ['error', pureImports],
+      'no-restricted-globals': ['error', ...hostGlobals],
+    },
+  },
+  {
+    files: ['src/components/**/*.{ts,tsx}', 'src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@tensorflow/*'], message: 'tfjs runs in the worker only.' },
+          { group: ['**/worker/index', '**/ml/**'], message: 'The page reaches the worker through src/app only.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/app/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@tensorflow/*', '**/ml/**'], message: 'tfjs runs in the worker only.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/components/**/*.tsx', 'src/app/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { ...reactHooks.configs.recommended.rules },
+  },
+);

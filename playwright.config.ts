@@ -1,0 +1,48 @@
+import { defineConfig } from '@playwright/test';
+import { findChromium } from './scripts/ensure-chromium.mjs';
+
+const executablePath = findChromium();
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+// BROWSER.md: new headless mode; quiet networking so the closed network does not slow Chromium down.
+const baseArgs = [
+  '--headless=new',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  ...(isRoot ? ['--no-sandbox'] : []),
+];
+/** Flags that give headless Chromium a software WebGPU adapter (SwiftShader). */
+export const webgpuArgs = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'];
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  outputDir: 'test-results',
+  timeout: 240_000,
+  expect: { timeout: 30_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: 'http://127.0.0.1:4173',
+    viewport: { width: 1280, height: 900 },
+    launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: baseArgs },
+  },
+  projects: [
+    { name: 'chromium', testIgnore: /webgpu\.spec\.ts/ },
+    {
+      name: 'chromium-webgpu',
+      testMatch: /webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: [...baseArgs, ...webgpuArgs] } },
+    },
+  ],
+  webServer: {
+    command: 'npm run preview',
+    url: 'http://127.0.0.1:4173',
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+});
