@@ -1,0 +1,86 @@
+/** Layout and wiring: the one place where the store and the worker meet. */
+import { useCallback, useEffect, useRef } from 'react';
+import { BackendBadge } from '../components/BackendBadge';
+import { BestPanel } from '../components/BestPanel';
+import { DatasetPanel } from '../components/DatasetPanel';
+import { FitnessChart } from '../components/FitnessChart';
+import { ProgressPanel } from '../components/ProgressPanel';
+import { RunControls } from '../components/RunControls';
+import { SettingsPanel } from '../components/SettingsPanel';
+import { StatusLine } from '../components/StatusLine';
+import { TestResults } from '../components/TestResults';
+import { useLab } from '../store';
+import { startWorker, type WorkerBridge } from './bridge';
+
+const SAMPLE_PER_CLASS = 60;
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export function App() {
+  const bridge = useRef<WorkerBridge | null>(null);
+  const abort = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    const b = startWorker();
+    bridge.current = b;
+    const forced = new URLSearchParams(window.location.search).get('backend');
+    const { backendReady, backendFailed } = useLab.getState();
+    b.api.init(forced).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
+    return () => {
+      abort.current?.abort();
+      b.terminate();
+      bridge.current = null;
+    };
+  }, []);
+
+  const onUseSample = useCallback(() => {
+    const b = bridge.current;
+    if (!b) return;
+    const { datasetLoading, datasetLoaded, datasetFailed, config } = useLab.getState();
+    datasetLoading();
+    b.api.loadSample(SAMPLE_PER_CLASS, config.seed).then(datasetLoaded, (e: unknown) => datasetFailed(errorText(e)));
+  }, []);
+
+  const onStart = useCallback(() => {
+    const b = bridge.current;
+    if (!b) return;
+    const { runRequested, runEvent, runFailed, config } = useLab.getState();
+    const controller = new AbortController();
+    abort.current = controller;
+    runRequested();
+    b.run(config, { signal: controller.signal, onEvent: runEvent }).catch((e: unknown) => runFailed(errorText(e)));
+  }, []);
+
+  const onStop = useCallback(() => {
+    useLab.getState().stopRequested();
+    abort.current?.abort();
+  }, []);
+
+  const onSkip = useCallback(() => {
+    void bridge.current?.api.control('skip');
+  }, []);
+
+  return (
+    <div className="app">
+      <header>
+        <h1>Evolab</h1>
+        <p className="tagline">A genetic algorithm searches CNN hyperparameters for facial-emotion recognition, training every candidate in your browser. Your images never leave this machine.</p>
+        <BackendBadge />
+        <StatusLine />
+      </header>
+      <main className="grid">
+        <div className="column">
+          <DatasetPanel onUseSample={onUseSample} />
+          <SettingsPanel />
+          <RunControls onStart={onStart} onStop={onStop} onSkip={onSkip} />
+        </div>
+        <div className="column wide">
+          <ProgressPanel />
+          <FitnessChart />
+          <BestPanel />
+          <TestResults />
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+/** A grid of sample faces per class, drawn on a canvas. */
+import { useEffect, useRef } from 'react';
+import type { DatasetSummary } from '../worker/api';
+
+const SIDE = 48;
+export const CLASS_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+
+export function FaceGrid({ samples }: { samples: DatasetSummary['samples'] }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const cols = Math.max(1, ...samples.map((s) => s.length));
+  useEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, cols * SIDE, samples.length * SIDE);
+    const img = ctx.createImageData(SIDE, SIDE);
+    samples.forEach((row, r) =>
+      row.forEach((pixels, c) => {
+        for (let i = 0; i < SIDE * SIDE; i++) {
+          const v = pixels[i] ?? 0;
+          img.data[i * 4] = v;
+          img.data[i * 4 + 1] = v;
+          img.data[i * 4 + 2] = v;
+          img.data[i * 4 + 3] = 255;
+        }
+        ctx.putImageData(img, c * SIDE, r * SIDE);
+      }),
+    );
+  }, [samples, cols]);
+  return (
+    <figure className="faces">
+      <div className="face-grid">
+        <ol className="face-labels" aria-hidden="true">
+          {CLASS_LABELS.map((l) => (
+            <li key={l}>{l}</li>
+          ))}
+        </ol>
+        <canvas ref={ref} width={cols * SIDE} height={samples.length * SIDE} role="img" aria-label={`Sample faces: ${cols} per class, one row per emotion`} data-testid="face-grid" />
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,139 @@
+/** Backend choice: hardware WebGPU, then hardware WebGL, then wasm, then cpu; software GPU emulation ranks below wasm. */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from './kernels';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Which backend trains, and why; shown in the UI. */
+export interface BackendChoice {
+  readonly name: BackendName;
+  readonly reason: string;
+  /** True when the GPU API is emulated on the CPU (SwiftShader, llvmpipe). */
+  readonly software: boolean;
+}
+
+/** What a probe of one GPU API found. */
+interface Probe {
+  readonly available: boolean;
+  readonly software: boolean;
+  readonly detail: string;
+}
+
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+/** True for a backend name we know. */
+export function isBackendName(value: unknown): value is BackendName {
+  return typeof value === 'string' && (BACKENDS as readonly string[]).includes(value);
+}
+
+async function probeWebGpu(): Promise<Probe> {
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU } | undefined)?.gpu;
+  if (!gpu) return { available: false, software: false, detail: 'no WebGPU API' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { available: false, software: false, detail: 'no WebGPU adapter' };
+    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    const label = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+    const software = info.isFallbackAdapter === true || SOFTWARE_RENDERER.test(label);
+    return { available: true, software, detail: label || 'unnamed adapter' };
+  } catch (e) {
+    return { available: false, software: false, detail: `WebGPU adapter request failed: ${String(e)}` };
+  }
+}
+
+function probeWebGl(): Probe {
+  if (typeof OffscreenCanvas === 'undefined') return { available: false, software: false, detail: 'no OffscreenCanvas' };
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return { available: false, software: false, detail: 'no WebGL2 context' };
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return { available: true, software: SOFTWARE_RENDERER.test(renderer), detail: renderer };
+  } catch (e) {
+    return { available: false, software: false, detail: `WebGL failed: ${String(e)}` };
+  }
+}
+
+/** Where the wasm binaries are served from: the app's own assets, never a CDN. */
+export type WasmPaths = Record<string, string> | string;
+
+let wasmConfigured = false;
+
+/** Points the wasm backend at our own binaries and adds the training kernels it lacks. Call once before choosing. */
+export function configureWasm(paths: WasmPaths | undefined): void {
+  if (paths !== undefined && !wasmConfigured) {
+    setWasmPaths(paths as never);
+  }
+  wasmConfigured = true;
+  registerWasmTrainingKernels();
+}
+
+async function trySet(name: BackendName): Promise<string | null> {
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    return ok && tf.getBackend() === name ? null : `${name} failed to initialise`;
+  } catch (e) {
+    return `${name} failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/**
+ * Picks and initialises the training backend. `forced` (from `?backend=NAME`) wins when it initialises;
+ * otherwise hardware WebGPU, hardware WebGL, wasm, cpu, with software GPU emulation below wasm.
+ */
+export async function chooseBackend(forced?: BackendName | null): Promise<BackendChoice> {
+  const [gpu, gl] = await Promise.all([probeWebGpu(), Promise.resolve(probeWebGl())]);
+  const probes: Record<BackendName, Probe> = {
+    webgpu: gpu,
+    webgl: gl,
+    wasm: { available: true, software: false, detail: 'WebAssembly' },
+    cpu: { available: true, software: false, detail: 'plain JavaScript' },
+  };
+  const notes: string[] = [];
+  if (forced) {
+    const err = probes[forced].available ? await trySet(forced) : `${forced}: ${probes[forced].detail}`;
+    if (err === null) {
+      return { name: forced, software: probes[forced].software, reason: `forced by ?backend=${forced} (${probes[forced].detail})` };
+    }
+    notes.push(`?backend=${forced} unavailable (${err})`);
+  }
+  const order: BackendName[] = [];
+  if (gpu.available && !gpu.software) order.push('webgpu');
+  if (gl.available && !gl.software) order.push('webgl');
+  order.push('wasm', 'cpu');
+  if (gpu.available && gpu.software) order.push('webgpu');
+  if (gl.available && gl.software) order.push('webgl');
+  if (!gpu.available) notes.push(`no hardware WebGPU adapter (${gpu.detail})`);
+  else if (gpu.software) notes.push(`WebGPU adapter is software emulation (${gpu.detail}), slower than wasm`);
+  if (!gl.available) notes.push(`no WebGL (${gl.detail})`);
+  else if (gl.software) notes.push(`WebGL is software emulation (${gl.detail}), slower than wasm`);
+  for (const name of order) {
+    const err = await trySet(name);
+    if (err === null) {
+      const why = name === 'webgpu' || name === 'webgl' ? `hardware ${name === 'webgpu' ? 'WebGPU adapter' : 'WebGL'}: ${probes[name].detail}` : notes.join('; ');
+      return { name, software: probes[name].software, reason: `${name}: ${why || probes[name].detail}` };
+    }
+    notes.push(err);
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised: ${notes.join('; ')}`);
+}
+
+/**
+ * Drops and re-creates the current backend so that its memory pools start empty. WebGPU keeps freed buffers pooled by
+ * exact size until the backend is disposed, so each candidate of a new shape would otherwise grow GPU memory.
+ */
+export async function recreateBackend(): Promise<void> {
+  const name = tf.getBackend();
+  if (name !== 'webgpu' && name !== 'webgl') return;
+  const factory = tf.findBackendFactory(name);
+  if (!factory) return;
+  tf.removeBackend(name);
+  tf.registerBackend(name, factory, name === 'webgpu' ? 3 : 2);
+  await tf.setBackend(name);
+  await tf.ready();
+}

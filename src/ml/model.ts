@@ -1,0 +1,101 @@
+/** The paper's CNN (PAPER.md, Figure 2) built from a chromosome, and its cost computed without building it. */
+import * as tf from '@tensorflow/tfjs';
+import type { Activation, Chromosome } from '../ga/chromosome';
+import { IMAGE_SIDE, NUM_CLASSES } from '../data/dataset';
+
+/** Settings the paper leaves open; visible in the UI. */
+export interface NetworkSettings {
+  /** Units of the dense hidden layer. */
+  readonly denseUnits: number;
+  /** Dropout after each max-pool. */
+  readonly dropoutConv: number;
+  /** Dropout before the softmax layer. */
+  readonly dropoutDense: number;
+}
+
+export const DEFAULT_NETWORK: NetworkSettings = { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 };
+
+/** Conv layers (0-based) followed by a 2x2 max-pool and dropout. */
+const POOL_AFTER = new Set([1, 3, 5]);
+
+/** Keras activation names to tfjs layer activation identifiers. */
+const TFJS_ACTIVATION: Record<Activation, 'relu' | 'elu' | 'tanh' | 'sigmoid' | 'hardSigmoid' | 'softplus' | 'linear'> = {
+  relu: 'relu',
+  elu: 'elu',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  // tfjs' hardSigmoid is Keras 2's: clip(0.2x + 0.5, 0, 1).
+  hard_sigmoid: 'hardSigmoid',
+  softplus: 'softplus',
+  linear: 'linear',
+};
+
+/** A new, uncompiled LayersModel for the chromosome: input [n,48,48,1] in 0..1, output 7 softmax probabilities. */
+export function buildModel(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK, seed?: number): tf.LayersModel {
+  const layerSeed = (i: number): number | undefined => (seed === undefined ? undefined : seed * 31 + i);
+  const model = tf.sequential({ name: 'evolab_cnn' });
+  c.conv.forEach((g, i) => {
+    model.add(
+      tf.layers.conv2d({
+        ...(i === 0 ? { inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1] } : {}),
+        filters: g.filters,
+        kernelSize: g.kernel,
+        padding: 'same',
+        activation: TFJS_ACTIVATION[g.activation],
+        kernelInitializer: tf.initializers.heNormal({ seed: layerSeed(i) }),
+        name: `conv${i + 1}`,
+      }),
+    );
+    model.add(tf.layers.batchNormalization({ name: `bn${i + 1}` }));
+    if (POOL_AFTER.has(i)) {
+      model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${(i + 1) / 2}` }));
+      model.add(tf.layers.dropout({ rate: net.dropoutConv, seed: layerSeed(100 + i), name: `drop${(i + 1) / 2}` }));
+    }
+  });
+  model.add(tf.layers.flatten({ name: 'flatten' }));
+  model.add(
+    tf.layers.dense({
+      units: net.denseUnits,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: layerSeed(200) }),
+      name: 'dense',
+    }),
+  );
+  model.add(tf.layers.dropout({ rate: net.dropoutDense, seed: layerSeed(201), name: 'drop_dense' }));
+  model.add(
+    tf.layers.dense({
+      units: NUM_CLASSES,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(202) }),
+      name: 'output',
+    }),
+  );
+  return model;
+}
+
+/** Cost of one network. */
+export interface NetworkCost {
+  /** Trainable plus non-trainable parameters, as `countParams()` reports. */
+  readonly params: number;
+  /** Multiply-adds times two of one forward pass for one image. */
+  readonly flops: number;
+}
+
+/** Parameter count and forward FLOPs per image of the chromosome's network, computed without building it. */
+export function networkCost(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK): NetworkCost {
+  let side = IMAGE_SIDE;
+  let channels = 1;
+  let params = 0;
+  let flops = 0;
+  c.conv.forEach((g, i) => {
+    const weights = g.kernel * g.kernel * channels * g.filters;
+    params += weights + g.filters + 4 * g.filters;
+    flops += 2 * weights * side * side;
+    channels = g.filters;
+    if (POOL_AFTER.has(i)) side = Math.floor(side / 2);
+  });
+  const flat = side * side * channels;
+  params += flat * net.denseUnits + net.denseUnits + net.denseUnits * NUM_CLASSES + NUM_CLASSES;
+  flops += 2 * (flat * net.denseUnits + net.denseUnits * NUM_CLASSES);
+  return { params, flops };
+}

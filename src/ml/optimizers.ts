@@ -1,0 +1,139 @@
+/** The paper's seven optimizers by Keras name, with Keras' default hyperparameters; Nadam is written here since tfjs has none. */
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerName } from '../ga/chromosome';
+
+interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+// Keras' backend epsilon: every Keras optimizer uses 1e-7.
+const EPSILON = 1e-7;
+
+/**
+ * Nadam with Keras' update rule (keras.optimizers.Nadam, Keras 2.11+/3): Adam with Nesterov momentum and
+ * Dozat's momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(0.004 t)).
+ */
+export class Nadam extends tf.Optimizer {
+  static readonly className = 'Nadam';
+
+  private step = 0;
+  private uProduct = 1;
+  private readonly slots = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+
+  constructor(
+    readonly learningRate = 0.001,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = EPSILON,
+  ) {
+    super();
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    const t = this.step + 1;
+    const muT = this.beta1 * (1 - 0.5 * Math.pow(0.96, t * 0.004));
+    const muT1 = this.beta1 * (1 - 0.5 * Math.pow(0.96, (t + 1) * 0.004));
+    const uProductT = this.uProduct * muT;
+    const uProductT1 = uProductT * muT1;
+    const beta2Power = Math.pow(this.beta2, t);
+    for (const [name, gradient] of entries) {
+      const variable = tf.engine().registeredVariables[name];
+      if (!variable || gradient == null) continue;
+      let slot = this.slots.get(name);
+      if (!slot) {
+        slot = {
+          m: tf.tidy(() => tf.zerosLike(variable).variable(false, `${name}/m`)),
+          v: tf.tidy(() => tf.zerosLike(variable).variable(false, `${name}/v`)),
+        };
+        this.slots.set(name, slot);
+      }
+      const { m, v } = slot;
+      tf.tidy(() => {
+        const mNew = tf.add(m, tf.mul(tf.sub(gradient, m), 1 - this.beta1));
+        const vNew = tf.add(v, tf.mul(tf.sub(tf.square(gradient), v), 1 - this.beta2));
+        m.assign(mNew);
+        v.assign(vNew);
+        const mHat = tf.add(
+          tf.mul(mNew, muT1 / (1 - uProductT1)),
+          tf.mul(gradient, (1 - muT) / (1 - uProductT)),
+        );
+        const vHat = tf.div(vNew, 1 - beta2Power);
+        variable.assign(tf.sub(variable, tf.div(tf.mul(mHat, this.learningRate), tf.add(tf.sqrt(vHat), this.epsilon))));
+      });
+    }
+    this.uProduct = uProductT;
+    this.step = t;
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    for (const { m, v } of this.slots.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.slots.clear();
+    super.dispose();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [];
+    for (const [name, { m, v }] of this.slots) {
+      weights.push({ name: `${name}/m`, tensor: m }, { name: `${name}/v`, tensor: v });
+    }
+    return [await this.saveIterations(), ...weights];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    this.step = this.iterations;
+    this.uProduct = 1;
+    for (let t = 1; t <= this.step; t++) this.uProduct *= this.beta1 * (1 - 0.5 * Math.pow(0.96, t * 0.004));
+    for (const { name, tensor } of rest) {
+      const slash = name.lastIndexOf('/');
+      const varName = name.slice(0, slash);
+      const kind = name.slice(slash + 1);
+      const slot = this.slots.get(varName) ?? {
+        m: tf.tidy(() => tf.zerosLike(tensor).variable(false, `${varName}/m`)),
+        v: tf.tidy(() => tf.zerosLike(tensor).variable(false, `${varName}/v`)),
+      };
+      this.slots.set(varName, slot);
+      (kind === 'm' ? slot.m : slot.v).assign(tensor);
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(config.learningRate, config.beta1, config.beta2, config.epsilon);
+  }
+}
+tf.serialization.registerClass(Nadam);
+
+/** A new optimizer for the chromosome's choice, with Keras' defaults for everything but the learning rate. */
+export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(learningRate, 0.9, 0.999, EPSILON);
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'rmsprop':
+      return tf.train.rmsprop(learningRate, 0.9, 0, EPSILON);
+    case 'adadelta':
+      return tf.train.adadelta(learningRate, 0.95, EPSILON);
+    case 'adagrad':
+      return tf.train.adagrad(learningRate, 0.1);
+    case 'adamax':
+      return tf.train.adamax(learningRate, 0.9, 0.999, EPSILON);
+    case 'nadam':
+      return new Nadam(learningRate);
+  }
+}

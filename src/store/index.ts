@@ -1,0 +1,13 @@
+/** The one store: slices combined once; actions are callable outside React (worker callbacks). */
+import { create } from 'zustand';
+import { createConfigSlice, type ConfigSlice } from './config';
+import { createDatasetSlice, type DatasetSlice } from './dataset';
+import { createRunSlice, type RunSlice } from './run';
+
+export type LabState = ConfigSlice & DatasetSlice & RunSlice;
+
+export const useLab = create<LabState>()((...a) => ({
+  ...createConfigSlice(...a),
+  ...createDatasetSlice(...a),
+  ...createRunSlice(...a),
+}));

@@ -1,0 +1,153 @@
+/** One evolution run in the worker: the GA engine with fitness supplied by training on the chosen backend. */
+import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS, type Chromosome, type EngineEvent, type Individual } from '../ga';
+import type { Dataset, Splits } from '../data/dataset';
+import type { BackendChoice } from '../ml/backend';
+import { recreateBackend } from '../ml/backend';
+import { evaluate } from '../ml/evaluate';
+import { buildModel, networkCost } from '../ml/model';
+import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainSettings, type WeightSnapshot } from '../ml/train';
+import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './api';
+
+/** Written by `control()` while a run is in progress; read after every batch. */
+export interface RunControl {
+  command: 'go' | 'stop' | 'skip';
+}
+
+export interface RunInput {
+  readonly config: RunConfig;
+  readonly data: Dataset;
+  readonly splits: Splits;
+  readonly backend: BackendChoice;
+  readonly control: RunControl;
+  readonly emit: (event: RunEvent) => void;
+}
+
+/** Progress events are sent at most this often, so the page is never flooded. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/** A 32-bit seed per chromosome: the same chromosome trains the same way wherever it appears in the run. */
+function candidateSeed(runSeed: number, c: Chromosome): number {
+  let h = 0x811c9dc5 ^ runSeed;
+  for (const ch of chromosomeKey(c)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return h >>> 0;
+}
+
+function toRecord(ind: Individual): IndividualRecord {
+  const status: CandidateStatus = ind.status === 'pending' ? 'failed' : ind.reason === 'skipped by user' ? 'skipped' : ind.status;
+  return {
+    phase: ind.phase,
+    index: ind.index,
+    chromosome: ind.chromosome,
+    fitness: ind.fitness,
+    status,
+    ...(ind.reason === undefined ? {} : { reason: ind.reason }),
+    seconds: ind.seconds,
+    params: ind.params ?? 0,
+  };
+}
+
+/** Runs the GA to its end or until stopped, emitting every step; the best model is then scored on the test split. */
+export async function runEvolution({ config, data, splits, backend, control, emit }: RunInput): Promise<'done' | 'stopped'> {
+  const settings: TrainSettings = {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    patience: config.patience,
+    augmentFlip: config.augmentFlip,
+    network: config.network,
+  };
+  const trainingKey = JSON.stringify({ settings, data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
+  const engine = GaEngine.create({
+    ...PAPER_GA_DEFAULTS,
+    seed: config.seed,
+    populationSize: config.populationSize,
+    generations: config.generations,
+    crossoverRate: config.crossoverRate,
+    mutationRate: config.mutationRate,
+    maxFilters: config.maxFilters,
+    trainingKey,
+  });
+  let best: { fitness: number; chromosome: Chromosome; weights: WeightSnapshot } | null = null;
+
+  const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }) => {
+    const cost = networkCost(chromosome, config.network);
+    emit({ type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params });
+    await recreateBackend();
+    let lastSent = 0;
+    const onProgress = (progress: TrainProgress): void => {
+      const t = performance.now();
+      if (progress.kind === 'epoch' || t - lastSent >= PROGRESS_INTERVAL_MS) {
+        lastSent = t;
+        emit({ type: 'progress', phase: ctx.phase, index: ctx.index, progress });
+      }
+    };
+    const { result, model } = await trainCandidate(
+      { chromosome, data, train: splits.train, val: splits.val, settings, seed: candidateSeed(config.seed, chromosome) },
+      {
+        onProgress,
+        control: () => {
+          if (control.command === 'skip') {
+            control.command = 'go';
+            return 'skip';
+          }
+          return control.command;
+        },
+      },
+    );
+    if (model) {
+      if (result.status === 'trained' && (best === null || result.valAccuracy > best.fitness)) {
+        best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
+      }
+      model.dispose();
+    }
+    switch (result.status) {
+      case 'trained':
+        return { fitness: result.valAccuracy, epochs: result.epochsRun, valLoss: result.valLoss, imagesPerSecond: result.imagesPerSecond };
+      case 'cancelled':
+        // The engine drops an evaluation that fails after a stop request; a resumed run retrains it.
+        throw new Error('stopped by user');
+      case 'skipped':
+        return { status: 'skipped' as const };
+      case 'diverged':
+        return { status: 'failed' as const, reason: `diverged: ${result.reason ?? ''}` };
+      case 'failed':
+        return { status: 'failed' as const, reason: result.reason ?? 'training failed' };
+    }
+  };
+
+  const onEngineEvent = (e: EngineEvent): void => {
+    switch (e.type) {
+      case 'run-started':
+        emit({ type: 'run-started', config, phases: e.phases, backend });
+        break;
+      case 'evaluated':
+        emit({ type: 'evaluated', ...toRecord(e) });
+        break;
+      case 'phase-done':
+        emit({ type: 'phase-done', phase: e.phase, best: e.best, mean: e.mean, min: e.min, fitnesses: e.fitnesses, seconds: e.seconds });
+        break;
+      case 'run-stopped':
+      case 'run-done':
+        break;
+    }
+  };
+
+  const outcome = await engine.run({
+    fitness,
+    cost: (c) => networkCost(c, config.network),
+    onEvent: onEngineEvent,
+    shouldStop: () => control.command === 'stop',
+  });
+  const winner = engine.best();
+  const bestModel = best as { fitness: number; chromosome: Chromosome; weights: WeightSnapshot } | null;
+  if (outcome === 'done' && bestModel && splits.test.length > 0) {
+    const model = buildModel(bestModel.chromosome, config.network);
+    try {
+      restoreWeights(model, bestModel.weights);
+      emit({ type: 'test-result', chromosome: bestModel.chromosome, evaluation: await evaluate(model, data, splits.test) });
+    } finally {
+      model.dispose();
+    }
+  }
+  emit({ type: 'run-done', outcome, best: winner ? toRecord(winner) : null });
+  return outcome;
+}

@@ -1,0 +1,69 @@
+/** Drives the lab like a person: labelled fields, named buttons, the live status line. */
+import { expect, type Page } from '@playwright/test';
+
+export interface MicroSettings {
+  population: number;
+  generations: number;
+  epochs: number;
+  perClass: number;
+  maxFilters: number;
+  seed?: number;
+}
+
+/** Micro settings that train in seconds on wasm. */
+export const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 8, seed: 7 };
+
+export class Lab {
+  constructor(readonly page: Page) {}
+
+  async open(query = ''): Promise<void> {
+    await this.page.goto(`/${query}`, { waitUntil: 'domcontentloaded' });
+    await expect(this.page.getByRole('heading', { name: 'Evolab' })).toBeVisible();
+  }
+
+  backend() {
+    return this.page.getByTestId('backend');
+  }
+
+  status() {
+    return this.page.getByRole('status');
+  }
+
+  async waitForBackend(name: string): Promise<void> {
+    await expect(this.backend()).toContainText(`Backend: ${name}`, { timeout: 60_000 });
+  }
+
+  async useSample(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Use synthetic sample' }).click();
+    await expect(this.page.getByTestId('dataset-summary')).toContainText('synthetic sample');
+  }
+
+  async fill(label: string, value: number): Promise<void> {
+    const input = this.page.getByLabel(label, { exact: true });
+    await input.fill(String(value));
+    await expect(input).toHaveValue(String(value));
+  }
+
+  async configure(s: MicroSettings): Promise<void> {
+    await this.fill('Population', s.population);
+    await this.fill('Generations', s.generations);
+    await this.fill('Epochs', s.epochs);
+    await this.fill('Images per class', s.perClass);
+    await this.fill('Max filters', s.maxFilters);
+    if (s.seed !== undefined) await this.fill('Seed', s.seed);
+  }
+
+  button(name: string) {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  async start(): Promise<void> {
+    await expect(this.button('Start')).toBeEnabled();
+    await this.button('Start').click();
+  }
+
+  /** Number of individuals drawn as points in the fitness chart. */
+  async chartPoints(): Promise<number> {
+    return this.page.locator('[data-testid="fitness-chart"] .recharts-scatter-symbol').count();
+  }
+}
