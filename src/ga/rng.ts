@@ -7,8 +7,18 @@ export interface RngState {
   readonly d: number;
 }
 
+/** The draws the GA operators use; `Rng` is one, tests pass scripted fakes to pin each draw. */
+export interface RandomSource {
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** Uniform integer in [lo, hi] inclusive. */
+  int(lo: number, hi: number): number;
+  /** Standard normal draw. */
+  normal(): number;
+}
+
 /** A seeded random source; methods advance its internal state. */
-export class Rng {
+export class Rng implements RandomSource {
   private a: number;
   private b: number;
   private c: number;
@@ -42,9 +52,9 @@ export class Rng {
     return new Rng(state);
   }
 
-  /** Plain JSON copy of the state. */
+  /** Plain JSON copy of the state, as uint32s (the xor step leaves `a` signed; a restored state must compare equal). */
   state(): RngState {
-    return { a: this.a, b: this.b, c: this.c, d: this.d };
+    return { a: this.a >>> 0, b: this.b >>> 0, c: this.c >>> 0, d: this.d >>> 0 };
   }
 
   /** Uniform uint32. */

@@ -1,0 +1,99 @@
+/** GA settings: the paper's defaults and a validator with readable errors. */
+import { GENE_COUNT, isValidMaxFilters, MAX_FILTERS } from './genes';
+
+/** Which crossover operator mates two parents. */
+export type CrossoverKind = 'one-point' | 'two-point' | 'k-point';
+/** Which selection operator picks parents. */
+export type SelectionKind = 'tournament' | 'roulette';
+
+/** Everything that decides a search; plain JSON, stored in the engine state. */
+export interface GaConfig {
+  readonly seed: number;
+  readonly populationSize: number;
+  /** Generations after the initial population (phases = generations + 1). */
+  readonly generations: number;
+  /** DEAP cxpb: probability that a pair of offspring is mated. */
+  readonly crossoverRate: number;
+  /** DEAP mutpb: probability that an offspring is mutated. */
+  readonly mutationRate: number;
+  readonly crossover: CrossoverKind;
+  /** Cut points of k-point crossover (1..GENE_COUNT-1); ignored by the others. */
+  readonly crossoverPoints?: number;
+  readonly selection: SelectionKind;
+  readonly tournamentSize: number;
+  /** Best successful individuals copied unchanged into the next phase. */
+  readonly elitism: number;
+  readonly hallOfFameSize: number;
+  /** Largest filter count a gene may take: a power of two from 2 to 1024. */
+  readonly maxFilters: number;
+  /** Per-gene mutation probability of a mutated individual; default 1 / GENE_COUNT. */
+  readonly indpb?: number;
+  /** Budget: chromosomes whose cost exceeds these are not trained. */
+  readonly maxParams?: number;
+  readonly maxFlops?: number;
+  /** Redraws of an over-budget chromosome in the initial population before it is kept anyway; default 20. */
+  readonly budgetRedraws?: number;
+  /** Opaque fingerprint of the training settings (data, epochs, network...); part of the cache key. */
+  readonly trainingKey: string;
+}
+
+/** The paper's search (NPop 10, NGen 3, cxpb 0.2, mutpb 0.1) with DEAP's usual operator choices. */
+export const PAPER_GA_DEFAULTS: GaConfig = {
+  seed: 1,
+  populationSize: 10,
+  generations: 3,
+  crossoverRate: 0.2,
+  mutationRate: 0.1,
+  crossover: 'two-point',
+  crossoverPoints: 3,
+  selection: 'tournament',
+  tournamentSize: 3,
+  elitism: 1,
+  hallOfFameSize: 5,
+  maxFilters: MAX_FILTERS,
+  trainingKey: '',
+};
+
+/** Default number of initial redraws of an over-budget chromosome. */
+export const DEFAULT_BUDGET_REDRAWS = 20;
+
+/** Errors that make a config unusable; empty when it is valid. */
+export function validateGaConfig(config: GaConfig): string[] {
+  const errors: string[] = [];
+  const int = (name: keyof GaConfig, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const v = config[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      errors.push(`${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${JSON.stringify(v)}`);
+    }
+  };
+  const rate = (name: keyof GaConfig): void => {
+    const v = config[name];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) errors.push(`${name} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+  };
+  const positive = (name: keyof GaConfig): void => {
+    const v = config[name];
+    if (v !== undefined && (typeof v !== 'number' || !(v > 0))) errors.push(`${name} must be a positive number when set, got ${JSON.stringify(v)}`);
+  };
+  if (typeof config.seed !== 'number' || !Number.isFinite(config.seed)) errors.push(`seed must be a number, got ${JSON.stringify(config.seed)}`);
+  int('populationSize', 1);
+  int('generations', 0);
+  rate('crossoverRate');
+  rate('mutationRate');
+  if (!['one-point', 'two-point', 'k-point'].includes(config.crossover)) {
+    errors.push(`crossover must be one-point, two-point or k-point, got ${JSON.stringify(config.crossover)}`);
+  }
+  if (config.crossover === 'k-point' || config.crossoverPoints !== undefined) int('crossoverPoints', 1, GENE_COUNT - 1);
+  if (!['tournament', 'roulette'].includes(config.selection)) {
+    errors.push(`selection must be tournament or roulette, got ${JSON.stringify(config.selection)}`);
+  }
+  int('tournamentSize', 1);
+  int('elitism', 0, Math.max(0, config.populationSize - 1));
+  int('hallOfFameSize', 1);
+  if (!isValidMaxFilters(config.maxFilters)) errors.push(`maxFilters must be a power of two from 2 to ${MAX_FILTERS}, got ${JSON.stringify(config.maxFilters)}`);
+  if (config.indpb !== undefined) rate('indpb');
+  positive('maxParams');
+  positive('maxFlops');
+  if (config.budgetRedraws !== undefined) int('budgetRedraws', 0);
+  if (typeof config.trainingKey !== 'string') errors.push(`trainingKey must be a string, got ${JSON.stringify(config.trainingKey)}`);
+  return errors;
+}
