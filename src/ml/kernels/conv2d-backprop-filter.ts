@@ -1,0 +1,100 @@
+/** Conv2DBackpropFilter for wasm, which tfjs-backend-wasm 4.22 lacks. */
+import { backend_util } from '@tensorflow/tfjs';
+import type { Conv2DBackpropFilterAttrs, TensorInfo } from '@tensorflow/tfjs';
+import { readFloats, release, runWasm, writeFloats } from './wasm-ops';
+import type { KernelArgs } from './wasm-ops';
+
+type Shape4 = [number, number, number, number];
+type ConvInfo = ReturnType<typeof backend_util.computeConv2DInfo>;
+
+/** dW for x [b,h,w,ci] and dy [b,oh,ow,co]; stride 1 runs as one XNNPACK forward convolution. */
+export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { x, dy } = inputs;
+  if (x === undefined || dy === undefined) throw new Error('Conv2DBackpropFilter needs x and dy');
+  const a = attrs as unknown as Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
+  const dataFormat = backend_util.convertConv2DDataFormat(a.dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as Shape4, a.filterShape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, dataFormat,
+  );
+  const fast = info.strideHeight === 1 && info.strideWidth === 1
+    && info.dilationHeight === 1 && info.dilationWidth === 1
+    && dataFormat === 'channelsLast' && x.dtype === 'float32' && dy.dtype === 'float32';
+  if (fast) {
+    const out = viaForwardConv(info, x, dy, backend);
+    if (out !== null) return out;
+  }
+  // Stride > 1 must never take the wasm Conv3DBackpropFilterV2 route: it is wrong there (BROWSER.md).
+  return viaLoops(info, x, dy, backend);
+}
+
+/**
+ * dW[fh,fw,ci,co] = sum_{b,y,x} xpad[b,y+fh,x+fw,ci] * dy[b,y,x,co] is a forward convolution of
+ * ci images [h,w,b] with the "filter" dy as [oh,ow,b,co], padded like the forward pass.
+ */
+function viaForwardConv(info: ConvInfo, x: TensorInfo, dy: TensorInfo, backend: KernelArgs['backend']): TensorInfo | null {
+  const { top, bottom, left, right } = info.padInfo;
+  const images = runWasm('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
+  const filter = runWasm('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  const conv = runWasm('Conv2D', backend, { x: images, filter }, {
+    strides: [1, 1],
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+  });
+  release(backend, images, filter);
+  const [ci, fh, fw, co] = conv.shape;
+  if (ci !== info.inChannels || fh !== info.filterHeight || fw !== info.filterWidth || co !== info.outChannels) {
+    release(backend, conv);
+    return null;
+  }
+  const out = runWasm('Transpose', backend, { x: conv }, { perm: [1, 2, 0, 3] });
+  release(backend, conv);
+  return out;
+}
+
+/** Direct sum for any stride, dilation and layout; slow but only reached by shapes our networks never use. */
+function viaLoops(info: ConvInfo, x: TensorInfo, dy: TensorInfo, backend: KernelArgs['backend']): TensorInfo {
+  const xv = readFloats(backend, x);
+  const dyv = readFloats(backend, dy);
+  const {
+    batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
+    filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo,
+  } = info;
+  const last = info.dataFormat === 'channelsLast';
+  // Element strides of (batch, row, col, channel) in each layout.
+  const xs = last
+    ? [inHeight * inWidth * inChannels, inWidth * inChannels, inChannels, 1]
+    : [inChannels * inHeight * inWidth, inWidth, 1, inHeight * inWidth];
+  const ys = last
+    ? [outHeight * outWidth * outChannels, outWidth * outChannels, outChannels, 1]
+    : [outChannels * outHeight * outWidth, outWidth, 1, outHeight * outWidth];
+  const [xsb = 0, xsr = 0, xsc = 0, xsch = 0] = xs;
+  const [ysb = 0, ysr = 0, ysc = 0, ysch = 0] = ys;
+  const dw = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
+  for (let fr = 0; fr < filterHeight; fr++) {
+    for (let fc = 0; fc < filterWidth; fc++) {
+      const wBase = (fr * filterWidth + fc) * inChannels * outChannels;
+      for (let b = 0; b < batchSize; b++) {
+        for (let yr = 0; yr < outHeight; yr++) {
+          const xr = yr * strideHeight + fr * dilationHeight - padInfo.top;
+          if (xr < 0 || xr >= inHeight) continue;
+          for (let yc = 0; yc < outWidth; yc++) {
+            const xc = yc * strideWidth + fc * dilationWidth - padInfo.left;
+            if (xc < 0 || xc >= inWidth) continue;
+            const xBase = b * xsb + xr * xsr + xc * xsc;
+            const yBase = b * ysb + yr * ysr + yc * ysc;
+            for (let ci = 0; ci < inChannels; ci++) {
+              const xval = xv[xBase + ci * xsch] ?? 0;
+              if (xval === 0) continue;
+              const row = wBase + ci * outChannels;
+              for (let co = 0; co < outChannels; co++) {
+                dw[row + co] = (dw[row + co] ?? 0) + xval * (dyv[yBase + co * ysch] ?? 0);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return writeFloats(backend, dw, [filterHeight, filterWidth, inChannels, outChannels]);
+}

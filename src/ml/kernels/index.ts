@@ -1,0 +1,52 @@
+/** Extra wasm kernels so the wasm backend can train CNNs, and fast (see docs/BROWSER.md). */
+import '@tensorflow/tfjs-backend-wasm';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { conv2DBackpropFilter } from './conv2d-backprop-filter';
+import { makeConv2DBackpropInput } from './conv2d-backprop-input';
+import { makeTile } from './tile';
+import { WASM } from './wasm-ops';
+
+/** Kernel names this module registers or replaces on the wasm backend. */
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile'] as const;
+
+// The registry is global across module copies (HMR, duplicate bundles), so ours are tagged there.
+type TaggedConfig = KernelConfig & { evolabTraining?: true };
+
+// Stock configs we replaced (null: there was none), for unregisterWasmTrainingKernels.
+const replaced = new Map<string, KernelConfig | null>();
+
+function isOurs(name: string): boolean {
+  return (getKernel(name, WASM) as TaggedConfig | undefined)?.evolabTraining === true;
+}
+
+function install(name: string, build: (original: KernelConfig | undefined) => KernelFunc | null): void {
+  if (isOurs(name)) return;
+  const original = getKernel(name, WASM);
+  const kernelFunc = build(original);
+  if (kernelFunc === null) return;
+  if (original !== undefined) unregisterKernel(name, WASM);
+  replaced.set(name, original ?? null);
+  const config: TaggedConfig = { kernelName: name, backendName: WASM, kernelFunc, evolabTraining: true };
+  // The stock setup binds the wasm exports our fallback calls; the engine runs setupFunc only for registered configs.
+  if (original?.setupFunc !== undefined) config.setupFunc = original.setupFunc;
+  if (original?.disposeFunc !== undefined) config.disposeFunc = original.disposeFunc;
+  registerKernel(config);
+}
+
+/** Registers Conv2DBackpropFilter and faster Conv2DBackpropInput and Tile on 'wasm'; idempotent, call before or after setBackend. */
+export function registerWasmTrainingKernels(): void {
+  install('Conv2DBackpropFilter', () => conv2DBackpropFilter as unknown as KernelFunc);
+  install('Conv2DBackpropInput', (o) => (o === undefined ? null : makeConv2DBackpropInput(o.kernelFunc) as unknown as KernelFunc));
+  install('Tile', (o) => (o === undefined ? null : makeTile(o.kernelFunc) as unknown as KernelFunc));
+}
+
+/** Restores the stock wasm kernels (for benchmarks and tests); the backend must be initialised already. */
+export function unregisterWasmTrainingKernels(): void {
+  for (const [name, original] of replaced) {
+    if (!isOurs(name)) continue;
+    unregisterKernel(name, WASM);
+    if (original !== null) registerKernel(original);
+  }
+  replaced.clear();
+}
