@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'rolldown';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_DIR, pixelText } from './data-helpers';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+let dir = '';
+let bundle = '';
+
+function inspect(...args: string[]) {
+  return spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
+}
+
+describe('cli/inspect', () => {
+  beforeAll(async () => {
+    // Node 20 cannot run TypeScript, so the test runs the same bundle that `npm run inspect` builds.
+    dir = mkdtempSync(path.join(tmpdir(), 'evolab-inspect-'));
+    bundle = path.join(dir, 'inspect.mjs');
+    await build({ input: path.join(REPO, 'cli/inspect.ts'), platform: 'node', logLevel: 'silent', output: { file: bundle, format: 'esm' } });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON object for the small file and exits 0', () => {
+    const res = inspect(path.join(DATA_DIR, 'fer2013-small.csv'), '--json');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(res.stdout)).toEqual({
+      ok: true,
+      rows: 1400,
+      kept: 1382,
+      duplicates: 18,
+      perClass: [200, 187, 199, 200, 200, 196, 200],
+      perUsage: { Training: 1108, PublicTest: 274, PrivateTest: 0 },
+      badCount: 0,
+      badLines: [],
+      error: null,
+    });
+  });
+
+  it('prints a human summary', () => {
+    const res = inspect(path.join(DATA_DIR, 'fer2013-small.csv'));
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('1,400 valid, 0 skipped');
+    expect(res.stdout).toContain('1,382 distinct images');
+  });
+
+  it('reports bad rows and rejects an unusable file with exit 1 and one line', () => {
+    const mixed = path.join(dir, 'mixed.csv');
+    writeFileSync(mixed, `emotion,pixels,Usage\n0,${pixelText(1)},Training\n8,${pixelText(2)},Training\n`);
+    const ok = JSON.parse(inspect(mixed, '--json').stdout) as Record<string, unknown>;
+    expect(ok).toMatchObject({ ok: true, rows: 1, badCount: 1, badLines: [{ line: 3, reason: 'emotion is "8", not an integer 0..6' }] });
+
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 'name,score\nada,3\n');
+    const human = inspect(bad);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toBe('');
+    expect(human.stderr.trim().split('\n')).toHaveLength(1);
+    expect(human.stderr).toMatch(/rejected: not a FER2013 CSV/);
+    const json = inspect(bad, '--json');
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, rows: 0, error: expect.stringMatching(/^not a FER2013 CSV/) });
+  });
+
+  it('exits 2 on usage errors without a stack trace', () => {
+    for (const args of [[], ['--nope', 'x.csv'], [path.join(dir, 'missing.csv')], ['a.csv', 'b.csv']]) {
+      const res = inspect(...args);
+      expect(res.status).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toMatch(/^inspect: /);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
