@@ -1,24 +1,30 @@
 /** Fitness per phase: every individual a point, best and mean as lines (the paper's figure, growing live). */
 import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import { useShallow } from 'zustand/react/shallow';
+import { useMemo } from 'react';
 import { useLab } from '../store';
 
+/** Spreads a phase's individuals side by side around the phase's tick, so that equal fitnesses stay visible. */
+const spread = (index: number, pop: number): number => (pop > 1 ? (index / (pop - 1) - 0.5) * 0.4 : 0);
+
 export function FitnessChart() {
-  const points = useLab(
-    useShallow((s) =>
-      s.individuals
+  const individuals = useLab((s) => s.individuals);
+  const pop = useLab((s) => s.populationSize);
+  const summaries = useLab((s) => s.phaseSummaries);
+  const points = useMemo(
+    () =>
+      individuals
         .filter((r) => r.fitness !== null)
-        .map((r) => ({ phase: r.phase + 1, fitness: (r.fitness as number) * 100, status: r.status })),
-    ),
+        .map((r) => ({ phase: r.phase + 1 + spread(r.index, pop), fitness: (r.fitness as number) * 100, status: r.status })),
+    [individuals, pop],
   );
-  const lines = useLab(
-    useShallow((s) =>
-      s.phaseSummaries.map((p) => ({
+  const lines = useMemo(
+    () =>
+      summaries.map((p) => ({
         phase: p.phase + 1,
         best: p.best === null ? null : p.best * 100,
         mean: p.mean === null ? null : p.mean * 100,
       })),
-    ),
+    [summaries],
   );
   const phases = useLab((s) => Math.max(s.phases, 1));
   return (
@@ -33,8 +39,8 @@ export function FitnessChart() {
             <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(2)}%` : String(v))} />
             <Legend verticalAlign="top" height={24} />
             <Scatter name="individual" data={points} dataKey="fitness" fill="#6b7280" isAnimationActive={false} />
-            <Line name="best" data={lines} dataKey="best" stroke="#16a34a" strokeWidth={2} dot isAnimationActive={false} connectNulls />
-            <Line name="mean" data={lines} dataKey="mean" stroke="#2563eb" strokeDasharray="4 2" dot isAnimationActive={false} connectNulls />
+            <Line name="best" data={lines} dataKey="best" stroke="#16a34a" strokeWidth={2} dot={{ r: 2 }} isAnimationActive={false} connectNulls />
+            <Line name="mean" data={lines} dataKey="mean" stroke="#2563eb" strokeDasharray="4 2" dot={{ r: 2 }} isAnimationActive={false} connectNulls />
           </ComposedChart>
         </ResponsiveContainer>
       </div>

@@ -18,6 +18,7 @@ let activeRun: RunControl | null = null;
 const api: EvolabWorkerApi = {
   async init(forced: string | null): Promise<BackendChoice> {
     configureWasm({
+      // The threaded binary is never loaded (threads are off, see configureWasm) but setWasmPaths wants every name.
       'tfjs-backend-wasm.wasm': wasmPlainUrl,
       'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
       'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,

@@ -30,7 +30,8 @@ export class Lab {
   }
 
   async waitForBackend(name: string): Promise<void> {
-    await expect(this.backend()).toContainText(`Backend: ${name}`, { timeout: 60_000 });
+    await expect(this.backend()).not.toContainText('choosing', { timeout: 60_000 });
+    await expect(this.backend()).toContainText(`Backend: ${name}`, { timeout: 1_000 });
   }
 
   async useSample(): Promise<void> {
