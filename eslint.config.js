@@ -42,6 +42,17 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/experiment/**/*.ts', 'src/ml/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts'], message: 'The experiment runs in a worker or in Node: no UI.' },
+          { group: ['**/store/**', '**/components/**', '**/app/**', '**/worker/**'], message: 'The experiment does not know who drives it.' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['src/components/**/*.{ts,tsx}', 'src/store/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

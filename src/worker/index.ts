@@ -7,7 +7,7 @@ import { chooseBackend, configureWasm, isBackendName, type BackendChoice } from 
 import { syntheticDataset } from '../data/synthetic';
 import type { Dataset, Splits } from '../data/dataset';
 import { makeSplits } from '../data/splits';
-import { runEvolution, type RunControl } from './run';
+import { runEvolution, type RunControl } from '../experiment/run';
 import { summarize } from './summary';
 import type { ControlCommand, DatasetSummary, EvolabWorkerApi, RunConfig, RunEvent } from './api';
 

@@ -1,4 +1,4 @@
-/** One evolution run in the worker: the GA engine with fitness supplied by training on the chosen backend. */
+/** One evolution run (in the worker or the CLI): the GA engine with fitness supplied by training on the chosen backend. */
 import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS, type Chromosome, type EngineEvent, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
@@ -6,7 +6,7 @@ import { recreateBackend } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
 import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainSettings, type WeightSnapshot } from '../ml/train';
-import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './api';
+import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './types';
 
 /** Written by `control()` while a run is in progress; read after every batch. */
 export interface RunControl {
