@@ -2,6 +2,9 @@ import { defineConfig } from '@playwright/test';
 import { findChromium } from './scripts/ensure-chromium.mjs';
 
 const executablePath = findChromium();
+// Separate ports and build folders let several checkouts or engineers run the browser tests side by side.
+const port = Number(process.env.EVOLAB_PORT ?? 4173);
+const dist = process.env.EVOLAB_DIST ?? 'dist';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 // BROWSER.md: new headless mode; quiet networking so the closed network does not slow Chromium down.
@@ -19,7 +22,7 @@ export const webgpuArgs = ['--enable-unsafe-webgpu', '--enable-features=Vulkan',
 
 export default defineConfig({
   testDir: 'tests/e2e',
-  outputDir: 'test-results',
+  outputDir: process.env.EVOLAB_DIST ? `test-results/${process.env.EVOLAB_DIST}` : 'test-results',
   timeout: 240_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
@@ -27,7 +30,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${port}`,
     viewport: { width: 1280, height: 900 },
     launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: baseArgs },
   },
@@ -40,8 +43,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: 'npm run preview',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${dist}`,
+    url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },
