@@ -1,5 +1,5 @@
 /** One evolution run (in the worker or the CLI): the GA engine with fitness supplied by training on the chosen backend. */
-import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS, type Chromosome, type EngineEvent, type Individual } from '../ga';
+import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS, type Chromosome, type EngineEvent, type EngineState, type FitnessResult, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
 import { recreateBackend } from '../ml/backend';
@@ -13,6 +13,19 @@ export interface RunControl {
   command: 'go' | 'stop' | 'skip';
 }
 
+/** The trained network with the best validation accuracy so far, as plain data (survives backends, can be saved). */
+export interface BestModel {
+  readonly chromosome: Chromosome;
+  readonly fitness: number;
+  readonly weights: WeightSnapshot;
+}
+
+/** What a run can be resumed from: the engine state and the best weights at the same moment. */
+export interface RunCheckpoint {
+  readonly engine: EngineState;
+  readonly best: BestModel | null;
+}
+
 export interface RunInput {
   readonly config: RunConfig;
   readonly data: Dataset;
@@ -20,6 +33,29 @@ export interface RunInput {
   readonly backend: BackendChoice;
   readonly control: RunControl;
   readonly emit: (event: RunEvent) => void;
+  /** Continue a run from this checkpoint instead of starting afresh. */
+  readonly resume?: RunCheckpoint;
+  /** Called after every evaluated individual and phase change; awaited, so it may save to disk or IndexedDB. */
+  readonly onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
+  /** The trainer; injectable so that tests can simulate out-of-memory or device loss. */
+  readonly train?: typeof trainCandidate;
+}
+
+/** How a run ended, with the best model for export. */
+export interface RunResult {
+  readonly outcome: 'done' | 'stopped';
+  readonly best: BestModel | null;
+}
+
+/** The training settings of a candidate, taken from the run settings. */
+export function trainingSettings(config: RunConfig): TrainSettings {
+  return {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    patience: config.patience,
+    augmentFlip: config.augmentFlip,
+    network: config.network,
+  };
 }
 
 /** Progress events are sent at most this often, so the page is never flooded. */
@@ -47,31 +83,28 @@ function toRecord(ind: Individual): IndividualRecord {
 }
 
 /** Runs the GA to its end or until stopped, emitting every step; the best model is then scored on the test split. */
-export async function runEvolution({ config, data, splits, backend, control, emit }: RunInput): Promise<'done' | 'stopped'> {
-  const settings: TrainSettings = {
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    patience: config.patience,
-    augmentFlip: config.augmentFlip,
-    network: config.network,
-  };
+export async function runEvolution(input: RunInput): Promise<RunResult> {
+  const { config, data, splits, backend, control, emit } = input;
+  const train = input.train ?? trainCandidate;
+  const settings = trainingSettings(config);
   const trainingKey = JSON.stringify({ settings, data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
-  const engine = GaEngine.create({
-    ...PAPER_GA_DEFAULTS,
-    seed: config.seed,
-    populationSize: config.populationSize,
-    generations: config.generations,
-    crossoverRate: config.crossoverRate,
-    mutationRate: config.mutationRate,
-    maxFilters: config.maxFilters,
-    trainingKey,
-  });
-  let best: { fitness: number; chromosome: Chromosome; weights: WeightSnapshot } | null = null;
+  const engine = input.resume
+    ? GaEngine.restore(input.resume.engine)
+    : GaEngine.create({
+        ...PAPER_GA_DEFAULTS,
+        seed: config.seed,
+        populationSize: config.populationSize,
+        generations: config.generations,
+        crossoverRate: config.crossoverRate,
+        mutationRate: config.mutationRate,
+        maxFilters: config.maxFilters,
+        trainingKey,
+      });
+  let best: BestModel | null = input.resume?.best ?? null;
 
-  const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }) => {
+  const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }): Promise<FitnessResult> => {
     const cost = networkCost(chromosome, config.network);
     emit({ type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params });
-    await recreateBackend();
     let lastSent = 0;
     const onProgress = (progress: TrainProgress): void => {
       const t = performance.now();
@@ -80,7 +113,7 @@ export async function runEvolution({ config, data, splits, backend, control, emi
         emit({ type: 'progress', phase: ctx.phase, index: ctx.index, progress });
       }
     };
-    const { result, model } = await trainCandidate(
+    const { result, model } = await train(
       { chromosome, data, train: splits.train, val: splits.val, settings, seed: candidateSeed(config.seed, chromosome) },
       {
         onProgress,
@@ -98,6 +131,10 @@ export async function runEvolution({ config, data, splits, backend, control, emi
         best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
       }
       model.dispose();
+    }
+    if (result.status === 'failed') {
+      // Out-of-memory or a lost device can leave the backend unusable: start the next candidate on a fresh one.
+      await recreateBackend().catch(() => undefined);
     }
     switch (result.status) {
       case 'trained':
@@ -131,14 +168,20 @@ export async function runEvolution({ config, data, splits, backend, control, emi
     }
   };
 
+  const onCheckpoint = input.onCheckpoint;
   const outcome = await engine.run({
-    fitness,
+    fitness: async (chromosome, ctx) => {
+      // WebGPU pools freed buffers by exact size until its backend goes: each candidate starts on a fresh one.
+      await recreateBackend();
+      return fitness(chromosome, ctx);
+    },
     cost: (c) => networkCost(c, config.network),
     onEvent: onEngineEvent,
+    ...(onCheckpoint ? { onCheckpoint: (engineState: EngineState) => onCheckpoint({ engine: engineState, best }) } : {}),
     shouldStop: () => control.command === 'stop',
   });
   const winner = engine.best();
-  const bestModel = best as { fitness: number; chromosome: Chromosome; weights: WeightSnapshot } | null;
+  const bestModel = best as BestModel | null;
   if (outcome === 'done' && bestModel && splits.test.length > 0) {
     const model = buildModel(bestModel.chromosome, config.network);
     try {
@@ -149,5 +192,5 @@ export async function runEvolution({ config, data, splits, backend, control, emi
     }
   }
   emit({ type: 'run-done', outcome, best: winner ? toRecord(winner) : null });
-  return outcome;
+  return { outcome, best: bestModel };
 }

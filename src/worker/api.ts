@@ -4,8 +4,9 @@ import type { BackendChoice } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
+import type { ExportedModel } from '../ml/export';
 
-export type { BackendChoice, Chromosome, Evaluation, NetworkSettings, TrainProgress };
+export type { BackendChoice, Chromosome, Evaluation, ExportedModel, NetworkSettings, TrainProgress };
 
 export type { CandidateStatus, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
 import type { RunConfig, RunEvent } from '../experiment/types';
@@ -33,6 +34,8 @@ export interface EvolabWorkerApi {
   loadSample(perClass: number, seed: number): Promise<DatasetSummary>;
   /** Runs the GA to the end (or until stopped), reporting every step through `onEvent`. */
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
+  /** The best model of the last run as tfjs LayersModel files, with chromosome and metrics in model.json's metadata. */
+  exportBestModel(): Promise<ExportedModel>;
   /** Stops the run or skips the candidate in training; takes effect within one batch. */
   control(command: ControlCommand): void;
 }

@@ -5,15 +5,19 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { chooseBackend, configureWasm, isBackendName, type BackendChoice } from '../ml/backend';
 import { syntheticDataset } from '../data/synthetic';
-import type { Dataset, Splits } from '../data/dataset';
+import { CLASS_NAMES, type Dataset, type Splits } from '../data/dataset';
 import { makeSplits } from '../data/splits';
-import { runEvolution, type RunControl } from '../experiment/run';
+import { runEvolution, type BestModel, type RunControl } from '../experiment/run';
+import { exportModel, type ExportedModel } from '../ml/export';
+import { buildModel } from '../ml/model';
+import { restoreWeights } from '../ml/train';
 import { summarize } from './summary';
 import type { ControlCommand, DatasetSummary, EvolabWorkerApi, RunConfig, RunEvent } from './api';
 
 let backend: BackendChoice | null = null;
 let dataset: Dataset | null = null;
 let activeRun: RunControl | null = null;
+let lastBest: { best: BestModel; config: RunConfig } | null = null;
 
 const api: EvolabWorkerApi = {
   async init(forced: string | null): Promise<BackendChoice> {
@@ -43,9 +47,26 @@ const api: EvolabWorkerApi = {
     const control: RunControl = { command: 'go' };
     activeRun = control;
     try {
-      return await runEvolution({ config, data, splits, backend, control, emit: onEvent });
+      const result = await runEvolution({ config, data, splits, backend, control, emit: onEvent });
+      if (result.best) lastBest = { best: result.best, config };
+      return result.outcome;
     } finally {
       activeRun = null;
+    }
+  },
+
+  async exportBestModel(): Promise<ExportedModel> {
+    if (!lastBest) throw new Error('no trained model yet: run the GA first');
+    const { best, config } = lastBest;
+    const model = buildModel(best.chromosome, config.network);
+    try {
+      restoreWeights(model, best.weights);
+      const exported = await exportModel(model, {
+        evolab: { chromosome: best.chromosome, valAccuracy: best.fitness, network: config.network, input: '[n,48,48,1] float32, pixel / 255', classes: CLASS_NAMES },
+      });
+      return Comlink.transfer(exported, [exported.weights]);
+    } finally {
+      model.dispose();
     }
   },
 
