@@ -10,9 +10,13 @@ interface NamedTensor {
 // Keras' backend epsilon: every Keras optimizer uses 1e-7.
 const EPSILON = 1e-7;
 
+/** Keras' Nadam momentum at step t (1-based). */
+const momentumAt = (beta1: number, t: number): number => beta1 * (1 - 0.5 * Math.pow(0.96, t));
+
 /**
- * Nadam with Keras' update rule (keras.optimizers.Nadam, Keras 2.11+/3): Adam with Nesterov momentum and
- * Dozat's momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(0.004 t)).
+ * Nadam with Keras' update rule (keras.optimizers.Nadam, Keras 2.11+/3): Adam with Nesterov momentum and the
+ * momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^t). (Keras <= 2.10's legacy Nadam used 0.96^(0.004 t); Keras 2.11
+ * and 3 dropped the 0.004 schedule decay, and those are the versions we follow.)
  */
 export class Nadam extends tf.Optimizer {
   static readonly className = 'Nadam';
@@ -35,8 +39,8 @@ export class Nadam extends tf.Optimizer {
       ? variableGradients.map((g) => [g.name, g.tensor])
       : Object.entries(variableGradients);
     const t = this.step + 1;
-    const muT = this.beta1 * (1 - 0.5 * Math.pow(0.96, t * 0.004));
-    const muT1 = this.beta1 * (1 - 0.5 * Math.pow(0.96, (t + 1) * 0.004));
+    const muT = momentumAt(this.beta1, t);
+    const muT1 = momentumAt(this.beta1, t + 1);
     const uProductT = this.uProduct * muT;
     const uProductT1 = uProductT * muT1;
     const beta2Power = Math.pow(this.beta2, t);
@@ -45,9 +49,11 @@ export class Nadam extends tf.Optimizer {
       if (!variable || gradient == null) continue;
       let slot = this.slots.get(name);
       if (!slot) {
+        // Slot variables stay unnamed (tfjs numbers them): variable names are global, and two optimizers of one weight
+        // (a restored copy, say) must not collide.
         slot = {
-          m: tf.tidy(() => tf.zerosLike(variable).variable(false, `${name}/m`)),
-          v: tf.tidy(() => tf.zerosLike(variable).variable(false, `${name}/v`)),
+          m: tf.tidy(() => tf.zerosLike(variable).variable(false)),
+          v: tf.tidy(() => tf.zerosLike(variable).variable(false)),
         };
         this.slots.set(name, slot);
       }
@@ -91,14 +97,14 @@ export class Nadam extends tf.Optimizer {
     const rest = await this.extractIterations(weightValues);
     this.step = this.iterations;
     this.uProduct = 1;
-    for (let t = 1; t <= this.step; t++) this.uProduct *= this.beta1 * (1 - 0.5 * Math.pow(0.96, t * 0.004));
+    for (let t = 1; t <= this.step; t++) this.uProduct *= momentumAt(this.beta1, t);
     for (const { name, tensor } of rest) {
       const slash = name.lastIndexOf('/');
       const varName = name.slice(0, slash);
       const kind = name.slice(slash + 1);
       const slot = this.slots.get(varName) ?? {
-        m: tf.tidy(() => tf.zerosLike(tensor).variable(false, `${varName}/m`)),
-        v: tf.tidy(() => tf.zerosLike(tensor).variable(false, `${varName}/v`)),
+        m: tf.tidy(() => tf.zerosLike(tensor).variable(false)),
+        v: tf.tidy(() => tf.zerosLike(tensor).variable(false)),
       };
       this.slots.set(varName, slot);
       (kind === 'm' ? slot.m : slot.v).assign(tensor);
