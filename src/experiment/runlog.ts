@@ -144,9 +144,12 @@ export class RunLogBuilder {
         log.finishedAt = null;
         break;
       case 'evaluated': {
-        const { type: _type, ...record } = event;
-        const phase = this.phase(record.phase);
-        phase.individuals[record.index] = clone(record);
+        // Only the record's own fields: extras such as `memory` depend on the machine, not on the run.
+        const record: IndividualRecord = {
+          phase: event.phase, index: event.index, chromosome: clone(event.chromosome), fitness: event.fitness, status: event.status,
+          ...(event.reason === undefined ? {} : { reason: event.reason }), seconds: event.seconds, params: event.params,
+        };
+        this.phase(record.phase).individuals[record.index] = record;
         break;
       }
       case 'phase-done': {

@@ -14,7 +14,8 @@ const meta = (t0: number): RunLogMeta => {
   return { dataset: { name: 'small.csv', synthetic: false, count: 1400, split: 'canonical', train: 21, val: 21, test: 21 }, now: () => new Date((t += 1000)) };
 };
 const ind = (phase: number, index: number, chromosome: Chromosome, fitness: number | null, seconds: number): RunEvent => ({
-  type: 'evaluated', phase, index, chromosome, fitness, status: fitness === null ? 'failed' : 'trained', ...(fitness === null ? { reason: 'oom' } : {}), seconds, params: 123,
+  // `memory` (machine-dependent, added by newer workers) must not reach the log.
+  type: 'evaluated', ...({ memory: { numTensors: seconds, numBytes: 4 * seconds } } as object), phase, index, chromosome, fitness, status: fitness === null ? 'failed' : 'trained', ...(fitness === null ? { reason: 'oom' } : {}), seconds, params: 123,
 });
 const confusion = Array.from({ length: 7 }, (_, r) => Array.from({ length: 7 }, (_, c) => (r === c ? 2 : r === 1 ? 0 : 1)));
 
