@@ -1,0 +1,160 @@
+/**
+ * The CLI's checkpoint in DIR/checkpoint/: state.json (engine state, run log so far, settings, best model's shapes)
+ * and best-N.bin (the best weights as raw float32). Every file is written to a temp name and renamed, and state.json
+ * is renamed last, so a kill at any moment leaves the previous or the new checkpoint, never a torn one.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { EngineState } from '../src/ga';
+import type { BestModel, RunCheckpoint } from '../src/experiment/run';
+import { parseRunLog, type RunLog } from '../src/experiment/runlog';
+import type { RunConfig } from '../src/experiment/types';
+import type { Chromosome } from '../src/ga/chromosome';
+import type { CliBackend } from './args';
+import type { SplitMode } from '../src/data/splits';
+
+const FORMAT = 'evolab-cli-checkpoint';
+const STATE_FILE = 'state.json';
+
+/** The settings a run was started with; a resume reuses them. */
+export interface CheckpointSettings {
+  readonly csv: string;
+  readonly split: SplitMode;
+  readonly backend: CliBackend;
+  readonly config: RunConfig;
+}
+
+interface StateFile {
+  readonly format: typeof FORMAT;
+  readonly version: 1;
+  readonly settings: CheckpointSettings;
+  readonly engine: EngineState;
+  readonly runLog: RunLog;
+  readonly best: { readonly chromosome: Chromosome; readonly fitness: number; readonly shapes: number[][]; readonly file: string } | null;
+}
+
+/** What a resume starts from. */
+export interface LoadedCheckpoint {
+  readonly settings: CheckpointSettings;
+  readonly run: RunCheckpoint;
+  readonly runLog: RunLog;
+}
+
+/** Writes bytes to `file` atomically: temp file, fsync, rename. */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+}
+
+/** Path of the checkpoint folder of an output folder. */
+export function checkpointDir(out: string): string {
+  return path.join(out, 'checkpoint');
+}
+
+/** True when the output folder holds a checkpoint. */
+export function hasCheckpoint(out: string): boolean {
+  return existsSync(path.join(checkpointDir(out), STATE_FILE));
+}
+
+/** Saves checkpoints of one run; the best weights are rewritten only when the best model changed. */
+export class CheckpointWriter {
+  private lastBest: BestModel | null = null;
+  private bestFile: string | null = null;
+  private counter = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly settings: CheckpointSettings,
+    restored?: { readonly best: BestModel | null; readonly file: string | null },
+  ) {
+    if (restored) {
+      this.lastBest = restored.best;
+      this.bestFile = restored.file;
+      this.counter = restored.file ? Number(/best-(\d+)\.bin$/.exec(restored.file)?.[1] ?? 0) : 0;
+    }
+  }
+
+  async write(cp: RunCheckpoint, runLog: RunLog): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    if (cp.best !== this.lastBest) {
+      if (cp.best) {
+        this.counter++;
+        const file = `best-${this.counter}.bin`;
+        await writeAtomic(path.join(this.dir, file), packWeights(cp.best.weights.values));
+        this.bestFile = file;
+      } else {
+        this.bestFile = null;
+      }
+      this.lastBest = cp.best;
+    }
+    const state: StateFile = {
+      format: FORMAT,
+      version: 1,
+      settings: this.settings,
+      engine: cp.engine,
+      runLog,
+      best: cp.best && this.bestFile ? { chromosome: cp.best.chromosome, fitness: cp.best.fitness, shapes: cp.best.weights.shapes, file: this.bestFile } : null,
+    };
+    await writeAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
+    // Weights files of earlier bests are no longer referenced once state.json names the new one.
+    for (const name of await readdir(this.dir)) {
+      if (/^best-\d+\.bin$/.test(name) && name !== this.bestFile) await rm(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  /** The weights file state.json names, for continuing after a resume. */
+  get file(): string | null {
+    return this.bestFile;
+  }
+}
+
+function packWeights(values: readonly Float32Array[]): Uint8Array {
+  const total = values.reduce((a, v) => a + v.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const v of values) {
+    all.set(v, at);
+    at += v.length;
+  }
+  return new Uint8Array(all.buffer);
+}
+
+/** Reads DIR/checkpoint; throws an Error with a one-line message when it is missing or damaged. */
+export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & { readonly bestFile: string | null }> {
+  const dir = checkpointDir(out);
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, STATE_FILE), 'utf8');
+  } catch {
+    throw new Error(`no checkpoint in ${dir} (nothing to resume)`);
+  }
+  let state: StateFile;
+  try {
+    state = JSON.parse(text) as StateFile;
+  } catch {
+    throw new Error(`${path.join(dir, STATE_FILE)} is not JSON`);
+  }
+  if (state?.format !== FORMAT || state.version !== 1) throw new Error(`${path.join(dir, STATE_FILE)} is not an evolve checkpoint (version 1)`);
+  const runLog = parseRunLog(state.runLog);
+  let best: BestModel | null = null;
+  if (state.best) {
+    const bytes = await readFile(path.join(dir, state.best.file)).catch(() => {
+      throw new Error(`checkpoint weights ${path.join(dir, state.best?.file ?? '')} are missing`);
+    });
+    const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const sizes = state.best.shapes.map((s) => s.reduce((a, b) => a * b, 1));
+    if (sizes.reduce((a, b) => a + b, 0) !== floats.length) throw new Error(`checkpoint weights ${state.best.file} do not match their shapes`);
+    let at = 0;
+    const values = sizes.map((n) => floats.slice(at, (at += n)));
+    best = { chromosome: state.best.chromosome, fitness: state.best.fitness, weights: { shapes: state.best.shapes, values } };
+  }
+  return { settings: state.settings, run: { engine: state.engine, best }, runLog, bestFile: state.best?.file ?? null };
+}

@@ -1,0 +1,117 @@
+/**
+ * Progress of an `evolve` run on stderr: one updating line on a terminal (phase, candidate, epoch, batch, img/s, ETA),
+ * plain lines (one per epoch, candidate and phase) when stderr is a file or a pipe.
+ */
+import type { RunEvent } from '../src/experiment/types';
+import { formatDuration } from '../src/experiment/report';
+
+export interface ProgressSink {
+  readonly isTTY: boolean;
+  readonly columns?: number;
+  write(text: string): void;
+}
+
+const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
+
+/** Turns RunEvents into progress output; `now` in ms is injectable for tests. */
+export class ProgressReporter {
+  private phases = 1;
+  private population = 1;
+  private evaluated = 0;
+  private secondsTrained = 0;
+  private trainedCount = 0;
+  private candidateStart = 0;
+  private current: { phase: number; index: number } | null = null;
+  private lineShown = false;
+
+  constructor(
+    private readonly sink: ProgressSink,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Prints a message on its own line (above the progress line on a terminal). */
+  message(text: string): void {
+    this.clearLine();
+    this.sink.write(`${text}\n`);
+  }
+
+  /** Ends the updating line so that later output starts on a fresh line. */
+  finish(): void {
+    this.clearLine();
+  }
+
+  handle(e: RunEvent): void {
+    switch (e.type) {
+      case 'run-started':
+        this.phases = e.phases;
+        this.population = e.config.populationSize;
+        this.message(`evolve: ${e.phases} phases x ${e.config.populationSize} candidates, ${e.config.epochs} epochs each, on ${e.backend.name}`);
+        break;
+      case 'candidate-started':
+        this.current = { phase: e.phase, index: e.index };
+        this.candidateStart = this.now();
+        if (!this.sink.isTTY) this.sink.write(`${this.where(e.phase, e.index)}: training (${e.params.toLocaleString('en-US')} parameters)\n`);
+        else this.status(`${this.where(e.phase, e.index)}: building network`);
+        break;
+      case 'progress': {
+        const p = e.progress;
+        const done = (p.epoch - 1 + p.batch / Math.max(1, p.batches)) / Math.max(1, p.epochs);
+        const eta = this.eta(done);
+        const base = `${this.where(e.phase, e.index)} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} ${p.imagesPerSecond.toFixed(0)} img/s`;
+        if (p.kind === 'epoch') {
+          const text = `${base} loss ${p.loss.toFixed(4)} val acc ${pct(p.valAccuracy ?? null)} ETA ${eta}`;
+          if (this.sink.isTTY) this.status(text);
+          else this.sink.write(`${text}\n`);
+        } else if (this.sink.isTTY) {
+          this.status(`${base} loss ${p.loss.toFixed(4)} ETA ${eta}`);
+        }
+        break;
+      }
+      case 'evaluated': {
+        this.evaluated++;
+        if (e.status === 'trained') {
+          this.trainedCount++;
+          this.secondsTrained += e.seconds;
+        }
+        this.current = null;
+        const why = e.reason ? ` (${e.reason})` : '';
+        this.message(`${this.where(e.phase, e.index)} ${e.status}${why}: fitness ${pct(e.fitness)} in ${formatDuration(e.seconds)}`);
+        break;
+      }
+      case 'phase-done':
+        this.message(`phase ${e.phase + 1}/${this.phases} done: best ${pct(e.best)}, mean ${pct(e.mean)}, ${formatDuration(e.seconds)}`);
+        break;
+      case 'test-result':
+        this.message(`test accuracy of the best network: ${pct(e.evaluation.accuracy)} on ${e.evaluation.count} images`);
+        break;
+      case 'run-done':
+        this.finish();
+        break;
+    }
+  }
+
+  private where(phase: number, index: number): string {
+    return `phase ${phase + 1}/${this.phases} candidate ${index + 1}/${this.population}`;
+  }
+
+  /** Remaining time: the current candidate extrapolated from its progress, the rest at the mean time per trained candidate. */
+  private eta(doneFraction: number): string {
+    const elapsed = (this.now() - this.candidateStart) / 1000;
+    const perCandidate = this.trainedCount > 0 ? this.secondsTrained / this.trainedCount : doneFraction > 0.02 ? elapsed / doneFraction : NaN;
+    const remainingHere = doneFraction > 0.02 ? (elapsed / doneFraction) * (1 - doneFraction) : perCandidate;
+    const after = Math.max(0, this.phases * this.population - this.evaluated - (this.current ? 1 : 0));
+    const total = remainingHere + after * perCandidate;
+    return Number.isFinite(total) ? formatDuration(total) : '?';
+  }
+
+  private status(text: string): void {
+    const width = Math.max(20, (this.sink.columns ?? 100) - 1);
+    this.sink.write(`\r${text.length > width ? text.slice(0, width) : text}\x1b[K`);
+    this.lineShown = true;
+  }
+
+  private clearLine(): void {
+    if (this.sink.isTTY && this.lineShown) this.sink.write('\r\x1b[K');
+    this.lineShown = false;
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CLI_DEFAULTS, parseArgs } from '../../cli/args';
+
+const base = ['--csv', 'f.csv', '--out', 'o'];
+
+describe('evolve arguments', () => {
+  it('maps every setting flag into the RunConfig', () => {
+    const r = parseArgs([
+      ...base, '--pop', '4', '--gens=2', '--epochs', '3', '--seed', '9', '--split', 'paper-clean', '--per-class', '5', '--max-filters', '64',
+      '--batch-size', '16', '--patience', '0', '--flip', '--dense-units', '128', '--dropout-conv', '0.1', '--dropout-dense', '0.3',
+      '--crossover-rate', '0.5', '--mutation-rate', '0.3', '--crossover', 'k-point', '--crossover-points', '2', '--selection', 'roulette',
+      '--tournament-size', '4', '--elitism', '2', '--hall-of-fame', '3', '--backend', 'cpu',
+    ]);
+    expect(r.kind).toBe('run');
+    if (r.kind !== 'run') return;
+    expect(r.options).toMatchObject({ csv: 'f.csv', out: 'o', backend: 'cpu', split: 'paper-clean', resume: false });
+    expect(r.options.config).toEqual({
+      seed: 9, populationSize: 4, generations: 2, epochs: 3, perClass: 5, maxFilters: 64, batchSize: 16, patience: 0, augmentFlip: true,
+      network: { denseUnits: 128, dropoutConv: 0.1, dropoutDense: 0.3 }, crossoverRate: 0.5, mutationRate: 0.3, crossover: 'k-point',
+      crossoverPoints: 2, selection: 'roulette', tournamentSize: 4, elitism: 2, hallOfFameSize: 3, split: 'paper-clean',
+    });
+  });
+
+  it('uses the paper defaults without flags', () => {
+    const r = parseArgs(base);
+    expect(r.kind === 'run' && r.options.config).toEqual(CLI_DEFAULTS);
+  });
+
+  it('gives a population of one no elite', () => {
+    const r = parseArgs([...base, '--pop', '1']);
+    expect(r.kind === 'run' && r.options.config.elitism).toBe(0);
+  });
+
+  it.each([
+    [['--pop', 'x'], '--pop must be an integer >= 1, got "x"'],
+    [['--pop', '0'], '--pop must be an integer >= 1, got "0"'],
+    [['--gens', '-1'], '--gens must be an integer >= 0, got "-1"'],
+    [['--max-filters', '100'], '--max-filters must be a power of two from 2 to 1024, got "100"'],
+    [['--split', 'random'], '--split must be one of canonical, paper, paper-clean, got "random"'],
+    [['--dropout-conv', '1'], '--dropout-conv must be a number from 0 to below 1, got "1"'],
+    [['--mutation-rate', '2'], '--mutation-rate must be a number from 0 to 1, got "2"'],
+    [['--backend', 'webgpu'], '--backend must be one of wasm, cpu, got "webgpu"'],
+    [['--epochs'], '--epochs needs a value'],
+    [['--bogus', '1'], 'unknown option --bogus (see --help)'],
+    [['--flip', '--no-flip'], '--flip and --no-flip contradict each other'],
+    [['--elitism', '10'], '--elitism (10) must be below --pop (10)'],
+    [['--seed', '1', '--seed', '2'], '--seed given twice'],
+  ])('rejects %j with one line', (extra, message) => {
+    expect(parseArgs([...base, ...extra])).toEqual({ kind: 'error', message });
+  });
+
+  it('needs --csv and --out, but --resume takes the file from the checkpoint', () => {
+    expect(parseArgs(['--out', 'o'])).toEqual({ kind: 'error', message: '--csv FILE is required' });
+    expect(parseArgs(['--csv', 'f'])).toEqual({ kind: 'error', message: '--out DIR is required' });
+    const r = parseArgs(['--resume', '--out', 'o']);
+    expect(r.kind === 'run' && r.options.resume).toBe(true);
+    expect(r.kind === 'run' && [...r.given]).toEqual([]);
+  });
+
+  it('answers --help and --browser before validating', () => {
+    expect(parseArgs(['--pop', 'x', '--help'])).toEqual({ kind: 'help' });
+    expect(parseArgs([...base, '--browser'])).toEqual({ kind: 'browser' });
+  });
+});

@@ -1,0 +1,132 @@
+/** End-to-end tests of `npm run evolve` (cli/evolve.ts) with micro settings on the small FER2013 file. */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createReadStream } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFer2013 } from '../../src/data/fer2013';
+import { makeSplits } from '../../src/data/splits';
+import { evaluate } from '../../src/ml/evaluate';
+import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { useWasm } from './wasm-setup';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const SMALL = path.resolve(REPO, '../shared/data/fer2013-small.csv');
+// In one process (node --import tsx), as the npm script runs it: the tsx CLI's wrapper process kills a busy child on SIGINT.
+const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
+// paper-clean gives the small file (no PrivateTest rows) a test split; 3 images per class keeps each training tiny.
+const MICRO = ['--csv', SMALL, '--pop', '3', '--gens', '1', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--seed', '5', '--split', 'paper-clean'];
+
+let tmp = '';
+const out = (name: string): string => path.join(tmp, name);
+
+function evolve(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+
+describe('evolve CLI', () => {
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-evolve-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('gives the same run.json (timings aside) for the same seed, with report, chart and model', () => {
+    const a = evolve(...MICRO, '--out', out('a'));
+    expect(a.stderr).toMatch(/evolve: done/);
+    expect(a.status).toBe(0);
+    const b = evolve(...MICRO, '--out', out('b'));
+    expect(b.status).toBe(0);
+    const logA = readLog(out('a'));
+    expect(logA).toMatchObject({ seed: 5, outcome: 'done', phasesPlanned: 2, backend: { name: 'wasm' }, dataset: { split: 'paper-clean', train: 21, test: 21 } });
+    expect(logA.phases).toHaveLength(2);
+    expect(logA.phases.every((p) => p.individuals.length === 3)).toBe(true);
+    expect(logA.best?.testAccuracy).toEqual(expect.any(Number));
+    expect(logA.best?.confusion?.flat().reduce((x, y) => x + y, 0)).toBe(21);
+    expect(withoutTimings(readLog(out('b')))).toEqual(withoutTimings(logA));
+    expect(readFileSync(out('a/report.md'), 'utf8')).toMatch(/Table 2 form[\s\S]*Table 3 form[\s\S]*!\[[^\]]*\]\(fitness\.svg\)[\s\S]*Confusion matrix/);
+    expect(readFileSync(out('a/fitness.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    // A finished run leaves no checkpoint behind.
+    expect(existsSync(out('a/checkpoint'))).toBe(false);
+  });
+
+  it('stops on SIGINT with a checkpoint, and --resume finishes with the same result', async () => {
+    const dir = out('c');
+    const child = spawn(process.execPath, [...NODE_ARGS, ...MICRO, '--out', dir], { cwd: REPO });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // After the first candidate is evaluated (and its checkpoint written).
+      if (!sent && / trained: fitness /.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    expect(existsSync(path.join(dir, 'checkpoint/state.json'))).toBe(true);
+    const stopped = readLog(dir);
+    expect(stopped.outcome).toBe('stopped');
+    expect(stopped.best?.testAccuracy ?? null).toBeNull();
+    const done = stopped.phases.flatMap((p) => p.individuals).length;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(6);
+
+    // Without --resume the unfinished run is protected.
+    const again = evolve(...MICRO, '--out', dir);
+    expect(again.status).toBe(2);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+
+    const resumed = evolve('--resume', '--out', dir);
+    expect(resumed.stderr).toMatch(/resuming/);
+    expect(resumed.status).toBe(0);
+    expect(withoutTimings(readLog(dir))).toEqual(withoutTimings(readLog(out('a'))));
+    expect(existsSync(path.join(dir, 'checkpoint'))).toBe(false);
+  });
+
+  it('exports a model that loads with tf.loadLayersModel and reproduces the reported test accuracy', async () => {
+    await useWasm();
+    const dir = out('a/model');
+    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+    const weightsPath = path.join(dir, json.weightsManifest[0]?.paths[0] ?? '');
+    const bytes = readFileSync(weightsPath);
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      }),
+    );
+    const parsed = await parseFer2013(createReadStream(SMALL), { seed: 5 });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const { splits } = makeSplits(parsed.dataset, { mode: 'paper-clean', seed: 5, perClassCap: 3 });
+    const evaluation = await evaluate(model, parsed.dataset, splits.test);
+    model.dispose();
+    const log = readLog(out('a'));
+    expect(evaluation.count).toBe(log.best?.testCount);
+    expect(evaluation.accuracy).toBe(log.best?.testAccuracy);
+    expect(evaluation.confusion).toEqual(log.best?.confusion);
+  });
+
+  it('answers bad arguments with one line and exit code 2, a missing file with exit code 1', () => {
+    const bad = evolve('--csv', SMALL, '--out', out('x'), '--pop', 'many');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('evolve: --pop must be an integer >= 1, got "many" (see --help)\n');
+    const browser = evolve('--csv', SMALL, '--out', out('x'), '--browser');
+    expect(browser.status).toBe(2);
+    expect(browser.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--browser .* not available in this build/)]);
+    const missing = evolve('--csv', out('nope.csv'), '--out', out('x'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`evolve: ${out('nope.csv')}: file not found\n`);
+    const noCheckpoint = evolve('--resume', '--out', out('x'));
+    expect(noCheckpoint.status).toBe(1);
+    expect(noCheckpoint.stderr.trim().split('\n')).toHaveLength(1);
+    expect(evolve('--help').stdout).toMatch(/^usage: npm run evolve/);
+  });
+});
