@@ -28,7 +28,8 @@ export function FaceGrid({ samples }: { samples: DatasetSummary['samples'] }) {
   }, [samples, cols]);
   return (
     <figure className="faces">
-      <div className="face-grid">
+      {/* Focusable, so a keyboard can scroll the faces when they are wider than the panel. */}
+      <div className="face-grid" tabIndex={0} role="region" aria-label="Sample faces per class">
         <ol className="face-labels" aria-hidden="true">
           {CLASS_LABELS.map((l) => (
             <li key={l}>{l}</li>

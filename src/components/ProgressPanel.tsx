@@ -1,43 +1,69 @@
-/** Where the run is: phase, candidate, epoch, batch, speed. */
+/** Where the run is: phase i of N, candidate j of M, epoch, batch, speed, time left from measured speed, backend. */
+import { useMemo } from 'react';
 import { useLab } from '../store';
+import { duration } from './format';
 
 export function ProgressPanel() {
   const current = useLab((s) => s.current);
   const phases = useLab((s) => s.phases);
   const pop = useLab((s) => s.populationSize);
-  const done = useLab((s) => s.individuals.length);
+  const individuals = useLab((s) => s.individuals);
   const status = useLab((s) => s.status);
+  const paused = useLab((s) => s.paused);
+  const backend = useLab((s) => s.backend);
+  const batchSize = useLab((s) => s.runConfig?.batchSize ?? s.config.batchSize);
   const total = phases * pop;
+  const done = individuals.length;
   const p = current?.progress;
   const batchFrac = p ? (p.epoch - 1 + p.batch / p.batches) / p.epochs : 0;
+  const eta = useMemo(() => {
+    if (!p || p.imagesPerSecond <= 0) return null;
+    // Measured speed for the candidate in training; the mean time of trained candidates (or this one's estimate) for the rest.
+    const perBatch = batchSize / p.imagesPerSecond;
+    const left = ((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * perBatch;
+    const trained = individuals.filter((r) => r.status === 'trained');
+    const mean = trained.length > 0 ? trained.reduce((a, r) => a + r.seconds, 0) / trained.length : p.epochs * p.batches * perBatch;
+    return left + Math.max(0, total - done - 1) * mean;
+  }, [p, batchSize, individuals, total, done]);
   return (
-    <section className="panel" aria-labelledby="progress-title">
+    <section className="panel progress-panel" aria-labelledby="progress-title">
       <h2 id="progress-title">Progress</h2>
       <label htmlFor="run-progress">Run</label>
       <progress id="run-progress" max={Math.max(total, 1)} value={Math.min(done, total)} />
       <p>
         {total > 0 ? `${done} of ${total} evaluations` : 'Not started'}
         {status === 'stopping' ? ' · stopping…' : ''}
+        {paused ? (
+          <strong className="paused" data-testid="paused">
+            {' '}
+            · paused
+          </strong>
+        ) : null}
+        {backend ? ` · backend ${backend.name}` : ''}
       </p>
-      {current ? (
-        <div data-testid="current-candidate">
-          <p>
-            Phase {current.phase + 1} of {phases}, candidate {current.index + 1} of {pop} · {current.params.toLocaleString()} parameters
-          </p>
-          <label htmlFor="candidate-progress">Candidate</label>
-          <progress id="candidate-progress" max={1} value={batchFrac} />
-          {p ? (
+      {/* Fixed height, present or not, so that the panels below never jump while candidates come and go. */}
+      <div className="current" data-testid={current ? 'current-candidate' : undefined}>
+        {current ? (
+          <>
             <p>
-              Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches} · loss {p.loss.toFixed(3)} · accuracy{' '}
-              {(p.accuracy * 100).toFixed(1)}%
-              {p.valAccuracy !== undefined ? ` · validation ${(p.valAccuracy * 100).toFixed(1)}%` : ''} ·{' '}
-              <span data-testid="img-per-sec">{p.imagesPerSecond.toFixed(1)}</span> img/s
+              Phase {current.phase + 1} of {phases}, candidate {current.index + 1} of {pop} · {current.params.toLocaleString()} parameters
             </p>
-          ) : (
-            <p>Building the network…</p>
-          )}
-        </div>
-      ) : null}
+            <label htmlFor="candidate-progress">Candidate</label>
+            <progress id="candidate-progress" max={1} value={batchFrac} />
+            {p ? (
+              <p data-testid="batch-progress">
+                Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches} · loss {p.loss.toFixed(3)} · accuracy {(p.accuracy * 100).toFixed(1)}%
+                {p.valAccuracy !== undefined ? ` · validation ${(p.valAccuracy * 100).toFixed(1)}%` : ''} · <span data-testid="img-per-sec">{p.imagesPerSecond.toFixed(1)}</span> img/s
+                {eta !== null ? ` · about ${duration(eta)} left` : ''}
+              </p>
+            ) : (
+              <p>Building the network…</p>
+            )}
+          </>
+        ) : (
+          <p className="muted">{status === 'running' ? 'Between candidates…' : 'No candidate in training.'}</p>
+        )}
+      </div>
     </section>
   );
 }

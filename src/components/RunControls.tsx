@@ -1,15 +1,18 @@
-/** Start, Stop and Skip candidate. */
+/** Start, Pause, Resume, Stop and Skip candidate. */
 import { useLab } from '../store';
 import { useSettingsValid } from './SettingsPanel';
 
 export interface RunActions {
   onStart: () => void;
+  onPause: () => void;
+  onResume: () => void;
   onStop: () => void;
   onSkip: () => void;
 }
 
-export function RunControls({ onStart, onStop, onSkip }: RunActions) {
+export function RunControls({ onStart, onPause, onResume, onStop, onSkip }: RunActions) {
   const status = useLab((s) => s.status);
+  const paused = useLab((s) => s.paused);
   const hasData = useLab((s) => s.dataset !== null);
   const hasBackend = useLab((s) => s.backend !== null);
   const training = useLab((s) => s.current !== null);
@@ -21,6 +24,13 @@ export function RunControls({ onStart, onStop, onSkip }: RunActions) {
       <button type="button" className="primary" onClick={onStart} disabled={active || why !== null} aria-describedby="start-why">
         Start
       </button>
+      {/* Both buttons always exist (one disabled), so keyboard focus and layout stay put when one is pressed. */}
+      <button type="button" onClick={onPause} disabled={status !== 'running' || paused}>
+        Pause
+      </button>
+      <button type="button" onClick={onResume} disabled={status !== 'running' || !paused}>
+        Resume
+      </button>
       <button type="button" onClick={onStop} disabled={!active || status === 'stopping'}>
         Stop
       </button>
@@ -28,7 +38,7 @@ export function RunControls({ onStart, onStop, onSkip }: RunActions) {
         Skip candidate
       </button>
       <small id="start-why" className="help">
-        {active ? '' : why ?? ''}
+        {active ? (paused ? 'Paused: training waits after the current batch.' : '') : (why ?? '')}
       </small>
     </section>
   );

@@ -1,67 +1,140 @@
-/** The run settings: number fields with their limits; an invalid value is shown in place and blocks Start. */
+/** The run settings: presets, every GA, training and data setting with a short explanation; errors shown in place block Start. */
+import { useMemo } from 'react';
 import { useLab } from '../store';
-import { CONFIG_LIMITS, settingError, type NumericSetting } from '../store/config';
+import { settingsErrors } from '../store/config';
+import { matchingPreset, PRESETS, SETTINGS, type Setting } from '../store/settings';
 
-const FIELDS: { key: NumericSetting; label: string; help: string }[] = [
-  { key: 'populationSize', label: 'Population', help: 'Individuals per phase (paper: 10).' },
-  { key: 'generations', label: 'Generations', help: 'Generations after the initial population (paper: 3, so 4 phases).' },
-  { key: 'epochs', label: 'Epochs', help: 'Training epochs per candidate; early stopping may end sooner.' },
-  { key: 'perClass', label: 'Images per class', help: 'Cap per class in each split for quick runs; 0 uses all.' },
-  { key: 'maxFilters', label: 'Max filters', help: 'Upper bound of the filter gene (a power of two, paper: 1024).' },
-  { key: 'seed', label: 'Seed', help: 'Same seed, same run: population, shuffles and weights.' },
+const GROUPS: { id: Setting['group'] | 'main'; title: string }[] = [
+  { id: 'main', title: 'Run size' },
+  { id: 'ga', title: 'Genetic algorithm' },
+  { id: 'training', title: 'Training' },
 ];
+/** The six settings outside tests fill in, shown first. */
+const MAIN = new Set(['populationSize', 'generations', 'epochs', 'perClass', 'maxFilters', 'seed']);
 
-function SettingField({ field, disabled }: { field: (typeof FIELDS)[number]; disabled: boolean }) {
-  const value = useLab((s) => s.config[field.key]);
-  const draft = useLab((s) => s.drafts[field.key]);
+function useErrors(): Record<string, string> {
+  const config = useLab((s) => s.config);
+  const drafts = useLab((s) => s.drafts);
+  return useMemo(() => settingsErrors(config, drafts), [config, drafts]);
+}
+
+function SettingField({ setting, disabled, error }: { setting: Setting; disabled: boolean; error: string | undefined }) {
+  const value = useLab((s) => setting.get(s.config));
+  const draft = useLab((s) => s.drafts[setting.key]);
   const setSetting = useLab((s) => s.setSetting);
-  const text = draft ?? String(value);
-  const error = text.trim() === '' ? 'required' : settingError(field.key, Number(text));
-  const id = `setting-${field.key}`;
-  const { min, max } = CONFIG_LIMITS[field.key];
+  const crossover = useLab((s) => s.config.crossover);
+  const selection = useLab((s) => s.config.selection);
+  // A setting that the chosen operator ignores is greyed out, not hidden, so the form does not jump.
+  const unused = (setting.key === 'crossoverPoints' && crossover !== 'k-point') || (setting.key === 'tournamentSize' && selection === 'roulette');
+  const id = `setting-${setting.key}`;
+  const describedBy = `${id}-help`;
+  const help = (
+    <small id={describedBy} className={error ? 'error' : 'help'}>
+      {error ?? setting.help}
+    </small>
+  );
+  if (setting.kind === 'flag') {
+    return (
+      <div className="field flag">
+        <label htmlFor={id}>
+          <input id={id} type="checkbox" checked={value === true} disabled={disabled} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, String(e.target.checked))} /> {setting.label}
+        </label>
+        {help}
+      </div>
+    );
+  }
+  if (setting.kind === 'choice') {
+    return (
+      <div className="field">
+        <label htmlFor={id}>{setting.label}</label>
+        <select id={id} value={draft ?? String(value)} disabled={disabled} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, e.target.value)}>
+          {setting.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        {help}
+      </div>
+    );
+  }
   return (
     <div className="field">
-      <label htmlFor={id}>{field.label}</label>
+      <label htmlFor={id}>{setting.label}</label>
       <input
         id={id}
         type="number"
-        inputMode="numeric"
-        min={min}
-        max={max}
-        value={text}
-        disabled={disabled}
-        aria-invalid={error !== null}
-        aria-describedby={`${id}-help`}
-        onChange={(e) => setSetting(field.key, e.target.value)}
+        inputMode={setting.kind === 'int' ? 'numeric' : 'decimal'}
+        min={setting.min}
+        max={setting.max}
+        step={setting.kind === 'int' ? 1 : setting.step}
+        value={draft ?? String(value)}
+        disabled={disabled || unused}
+        aria-invalid={error !== undefined}
+        aria-describedby={describedBy}
+        onChange={(e) => setSetting(setting.key, e.target.value)}
       />
-      <small id={`${id}-help`} className={error ? 'error' : 'help'}>
-        {error ? `${field.label} ${error}.` : field.help}
+      {help}
+    </div>
+  );
+}
+
+/** True when every setting is valid. */
+export function useSettingsValid(): boolean {
+  return Object.keys(useErrors()).length === 0;
+}
+
+function PresetPicker({ disabled }: { disabled: boolean }) {
+  const config = useLab((s) => s.config);
+  const applyPreset = useLab((s) => s.applyPreset);
+  const current = useMemo(() => matchingPreset(config), [config]);
+  return (
+    <div className="field preset">
+      <label htmlFor="setting-preset">Preset</label>
+      <select id="setting-preset" value={current ?? ''} disabled={disabled} aria-describedby="setting-preset-help" onChange={(e) => applyPreset(e.target.value)}>
+        <option value="" disabled>
+          Custom
+        </option>
+        {PRESETS.map((p) => (
+          <option key={p.name} value={p.name}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+      <small id="setting-preset-help" className="help">
+        The paper's search, or a quick look that finishes in a few minutes on a laptop. Settings are kept in the address, so a link reproduces them.
       </small>
     </div>
   );
 }
 
-/** True when every numeric draft is valid. */
-export function useSettingsValid(): boolean {
-  return useLab((s) =>
-    FIELDS.every(({ key }) => {
-      const text = s.drafts[key];
-      return text === undefined || (text.trim() !== '' && settingError(key, Number(text)) === null);
-    }),
-  );
-}
-
 export function SettingsPanel() {
   const status = useLab((s) => s.status);
+  const urlErrors = useLab((s) => s.urlErrors);
+  const errors = useErrors();
   const busy = status === 'running' || status === 'starting' || status === 'stopping';
   return (
     <section className="panel" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
-      <div className="fields">
-        {FIELDS.map((f) => (
-          <SettingField key={f.key} field={f} disabled={busy} />
-        ))}
-      </div>
+      <PresetPicker disabled={busy} />
+      {urlErrors.length > 0 ? (
+        <div className="error" role="alert">
+          <p>Some settings in the address were not used:</p>
+          <ul>
+            {urlErrors.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {GROUPS.map((g) => (
+        <fieldset key={g.id} className="fields">
+          <legend>{g.title}</legend>
+          {SETTINGS.filter((s) => (g.id === 'main' ? MAIN.has(s.key) : !MAIN.has(s.key) && (s.group === g.id || (g.id === 'training' && s.group === 'data')))).map((s) => (
+            <SettingField key={s.key} setting={s} disabled={busy} error={errors[s.key]} />
+          ))}
+        </fieldset>
+      ))}
     </section>
   );
 }

@@ -1,61 +1,54 @@
-/** Settings slice: the run configuration the user edits, with the paper's defaults. */
+/** Settings slice: the run configuration the user edits, with the paper's defaults, presets and in-place validation. */
 import type { StateCreator } from 'zustand';
 import type { RunConfig } from '../worker/api';
+import { crossErrors, DEFAULT_CONFIG, parseSetting, PRESETS, SETTINGS, settingByKey, type SettingKey } from './settings';
 
-/** The paper's GA settings (population 10, 3 generations, crossover 0.2, mutation 0.1) with quick training defaults. */
-export const DEFAULT_CONFIG: RunConfig = {
-  seed: 42,
-  populationSize: 10,
-  generations: 3,
-  crossoverRate: 0.2,
-  mutationRate: 0.1,
-  maxFilters: 1024,
-  epochs: 10,
-  batchSize: 32,
-  patience: 3,
-  augmentFlip: false,
-  network: { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 },
-  perClass: 0,
-};
-
-/** Bounds of each numeric setting; the form refuses values outside them. */
-export const CONFIG_LIMITS = {
-  populationSize: { min: 2, max: 200 },
-  generations: { min: 0, max: 100 },
-  epochs: { min: 1, max: 500 },
-  perClass: { min: 0, max: 100_000 },
-  maxFilters: { min: 2, max: 1024 },
-  seed: { min: 0, max: 2 ** 31 - 1 },
-} as const;
-
-export type NumericSetting = keyof typeof CONFIG_LIMITS;
-
-/** An error message for a value of a setting, or null when it is valid. */
-export function settingError(key: NumericSetting, value: number): string | null {
-  const { min, max } = CONFIG_LIMITS[key];
-  if (!Number.isInteger(value)) return 'must be a whole number';
-  if (value < min || value > max) return `must be from ${min} to ${max}`;
-  if (key === 'maxFilters' && !Number.isInteger(Math.log2(value))) return 'must be a power of two';
-  return null;
-}
+export { DEFAULT_CONFIG };
 
 export interface ConfigSlice {
   config: RunConfig;
-  /** Raw text of each numeric field, so an invalid entry stays visible while it is corrected. */
-  drafts: Partial<Record<NumericSetting, string>>;
-  setSetting: (key: NumericSetting, text: string) => void;
+  /** Raw text of each edited field, so an invalid entry stays visible while it is corrected. */
+  drafts: Partial<Record<SettingKey, string>>;
+  /** Settings in the address that could not be used, shown once above the form. */
+  urlErrors: string[];
+  setSetting: (key: SettingKey, text: string) => void;
+  applyPreset: (name: string) => void;
+  loadConfig: (config: RunConfig, errors: string[]) => void;
+}
+
+/** Error message of each setting whose draft or value is invalid ("<Label> <message>."), keyed by setting. */
+export function settingsErrors(config: RunConfig, drafts: Partial<Record<SettingKey, string>>): Record<SettingKey, string> {
+  const errors: Record<SettingKey, string> = {};
+  for (const s of SETTINGS) {
+    const text = drafts[s.key];
+    if (text === undefined) continue;
+    const r = parseSetting(s, text);
+    if ('error' in r) errors[s.key] = `${s.label} ${r.error}.`;
+  }
+  for (const [key, message] of Object.entries(crossErrors(config))) {
+    if (errors[key] === undefined) errors[key] = `${settingByKey(key).label} ${message}.`;
+  }
+  return errors;
 }
 
 export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> = (set) => ({
   config: DEFAULT_CONFIG,
   drafts: {},
+  urlErrors: [],
   setSetting: (key, text) =>
     set((s) => {
-      const value = Number(text);
-      const valid = text.trim() !== '' && settingError(key, value) === null;
+      const setting = settingByKey(key);
+      const r = parseSetting(setting, text);
       return {
         drafts: { ...s.drafts, [key]: text },
-        config: valid ? { ...s.config, [key]: value } : s.config,
+        config: 'error' in r ? s.config : setting.set(s.config, r.value),
       };
     }),
+  applyPreset: (name) =>
+    set((s) => {
+      const preset = PRESETS.find((p) => p.name === name);
+      // The seed and the split (chosen with the dataset) are not part of a preset.
+      return preset ? { config: { ...preset.config, seed: s.config.seed, ...(s.config.split === undefined ? {} : { split: s.config.split }) }, drafts: {} } : {};
+    }),
+  loadConfig: (config, errors) => set({ config, drafts: {}, urlErrors: errors }),
 });

@@ -1,6 +1,7 @@
 /** Run slice: the live state of the GA run, fed by worker events. */
 import type { StateCreator } from 'zustand';
-import type { BackendChoice, Chromosome, Evaluation, IndividualRecord, PhaseSummary, RunEvent, TrainProgress } from '../worker/api';
+import { chromosomeKey } from '../ga/chromosome';
+import type { BackendChoice, Chromosome, Evaluation, IndividualRecord, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -10,6 +11,16 @@ export interface CurrentCandidate {
   readonly chromosome: Chromosome;
   readonly params: number;
   readonly progress: TrainProgress | null;
+}
+
+/** One point of the current candidate's training curves; validation values only at epoch ends. */
+export interface CurvePoint {
+  /** Epochs done, fractional within an epoch. */
+  readonly x: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
 }
 
 export interface RunSlice {
@@ -25,6 +36,16 @@ export interface RunSlice {
   test: { chromosome: Chromosome; evaluation: Evaluation } | null;
   runError: string | null;
   startedAt: number | null;
+  /** True between Pause and Resume: the worker waits between batches. */
+  paused: boolean;
+  /** The settings the current or last run started with. */
+  runConfig: RunConfig | null;
+  /** Training curves of the candidate in training (or the last one trained). */
+  curve: CurvePoint[];
+  /** Every event of the run except progress, in order: the input of the run log. */
+  log: RunEvent[];
+  pauseRequested: () => void;
+  resumeRequested: () => void;
   backendReady: (choice: BackendChoice) => void;
   backendFailed: (message: string) => void;
   runRequested: () => void;
@@ -50,35 +71,65 @@ export const createRunSlice: StateCreator<RunSlice, [], [], RunSlice> = (set) =>
   test: null,
   runError: null,
   startedAt: null,
+  paused: false,
+  runConfig: null,
+  curve: [],
+  log: [],
+  pauseRequested: () => set((s) => (s.status === 'running' ? { paused: true } : {})),
+  resumeRequested: () => set({ paused: false }),
   backendReady: (choice) => set({ backend: choice, backendError: null }),
   backendFailed: (message) => set({ backendError: message }),
   runRequested: () =>
-    set({ status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now() }),
+    set({ status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false, runConfig: null, curve: [], log: [] }),
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
-  runFailed: (message) => set({ status: 'error', runError: message, current: null }),
+  runFailed: (message) => set({ status: 'error', runError: message, current: null, paused: false }),
   runEvent: (event) =>
     set((s) => {
-      switch (event.type) {
-        case 'run-started':
-          return { status: s.status === 'stopping' ? 'stopping' : 'running', phases: event.phases, populationSize: event.config.populationSize, backend: event.backend };
-        case 'candidate-started':
-          return { current: { phase: event.phase, index: event.index, chromosome: event.chromosome, params: event.params, progress: null } };
-        case 'progress':
-          return s.current && s.current.phase === event.phase && s.current.index === event.index
-            ? { current: { ...s.current, progress: event.progress } }
-            : {};
-        case 'evaluated': {
-          const { type: _type, ...record } = event;
-          return { individuals: [...s.individuals, record], best: better(record, s.best) ? record : s.best };
-        }
-        case 'phase-done': {
-          const { type: _type, ...summary } = event;
-          return { phaseSummaries: [...s.phaseSummaries, summary] };
-        }
-        case 'test-result':
-          return { test: { chromosome: event.chromosome, evaluation: event.evaluation } };
-        case 'run-done':
-          return { status: event.outcome === 'done' ? 'done' : 'stopped', current: null, best: event.best ?? s.best };
-      }
+      const log = event.type === 'progress' ? {} : { log: [...s.log, event] };
+      return { ...log, ...applyEvent(s, event) };
     }),
 });
+
+/** The highest-fitness record of this chromosome (the earliest on ties), as the run log picks it. */
+function recordOf(records: IndividualRecord[], c: Chromosome): IndividualRecord | null {
+  const key = chromosomeKey(c);
+  let found: IndividualRecord | null = null;
+  for (const r of records) {
+    if (r.fitness !== null && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
+  }
+  return found;
+}
+
+function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
+  switch (event.type) {
+    case 'run-started':
+      return { status: s.status === 'stopping' ? 'stopping' : 'running', phases: event.phases, populationSize: event.config.populationSize, backend: event.backend, runConfig: event.config };
+    case 'candidate-started':
+      return { current: { phase: event.phase, index: event.index, chromosome: event.chromosome, params: event.params, progress: null }, curve: [] };
+    case 'progress': {
+      if (!s.current || s.current.phase !== event.phase || s.current.index !== event.index) return {};
+      const p = event.progress;
+      const point: CurvePoint = {
+        x: p.epoch - 1 + p.batch / Math.max(p.batches, 1),
+        loss: p.loss,
+        accuracy: p.accuracy,
+        ...(p.valLoss === undefined ? {} : { valLoss: p.valLoss }),
+        ...(p.valAccuracy === undefined ? {} : { valAccuracy: p.valAccuracy }),
+      };
+      return { current: { ...s.current, progress: p }, curve: [...s.curve, point] };
+    }
+    case 'evaluated': {
+      const { type: _type, ...record } = event;
+      return { individuals: [...s.individuals, record], best: better(record, s.best) ? record : s.best };
+    }
+    case 'phase-done': {
+      const { type: _type, ...summary } = event;
+      return { phaseSummaries: [...s.phaseSummaries, summary] };
+    }
+    case 'test-result':
+      // The tested model is the one the downloads and "Try the model" use; on tied fitness the panels name it too.
+      return { test: { chromosome: event.chromosome, evaluation: event.evaluation }, best: recordOf(s.individuals, event.chromosome) ?? s.best };
+    case 'run-done':
+      return { status: event.outcome === 'done' ? 'done' : 'stopped', current: null, best: s.test ? s.best : (event.best ?? s.best), paused: false };
+  }
+}

@@ -1,0 +1,92 @@
+/** Try the best model: a face image is centre-cropped to a 48x48 grayscale square, shown, and classified in the worker. */
+import { useRef, useState } from 'react';
+import { useLab } from '../store';
+import { CLASS_LABELS } from './FaceGrid';
+
+const SIDE = 48;
+
+/** Draws the centre square of an image into the 48x48 canvas and returns its grayscale pixels (ITU-R BT.601 luma). */
+function toGray(canvas: HTMLCanvasElement, image: CanvasImageSource, width: number, height: number): Uint8Array {
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('this browser cannot draw on a canvas');
+  const side = Math.min(width, height);
+  ctx.drawImage(image, (width - side) / 2, (height - side) / 2, side, side, 0, 0, SIDE, SIDE);
+  const rgba = ctx.getImageData(0, 0, SIDE, SIDE);
+  const gray = new Uint8Array(SIDE * SIDE);
+  for (let i = 0; i < gray.length; i++) {
+    const v = Math.round(0.299 * (rgba.data[i * 4] ?? 0) + 0.587 * (rgba.data[i * 4 + 1] ?? 0) + 0.114 * (rgba.data[i * 4 + 2] ?? 0));
+    gray[i] = v;
+    rgba.data[i * 4] = v;
+    rgba.data[i * 4 + 1] = v;
+    rgba.data[i * 4 + 2] = v;
+  }
+  // Show exactly what the model sees.
+  ctx.putImageData(rgba, 0, 0);
+  return gray;
+}
+
+export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Promise<number[]> }) {
+  const status = useLab((s) => s.status);
+  const hasBest = useLab((s) => s.best !== null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [probs, setProbs] = useState<number[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ready = (status === 'done' || status === 'stopped') && hasBest;
+
+  const onFile = async (file: File | undefined): Promise<void> => {
+    if (!file || !canvas.current) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const bitmap = await createImageBitmap(file);
+      const pixels = toGray(canvas.current, bitmap, bitmap.width, bitmap.height);
+      bitmap.close();
+      setProbs(await onPredict(pixels));
+    } catch (e) {
+      setProbs(null);
+      setError(`Could not classify ${file.name}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const top = probs ? probs.indexOf(Math.max(...probs)) : -1;
+  return (
+    <section className="panel" aria-labelledby="try-title">
+      <h2 id="try-title">Try the model</h2>
+      <div className="field">
+        <label htmlFor="try-image">Face image</label>
+        <input id="try-image" type="file" accept="image/*" disabled={!ready || busy} aria-describedby="try-help" onChange={(e) => void onFile(e.target.files?.[0])} />
+        <small id="try-help" className="help">
+          {ready ? 'The centre square is scaled to 48x48 grayscale, as in FER2013; nothing leaves your machine.' : 'Available when a run has trained a model.'}
+        </small>
+      </div>
+      <div className="try">
+        <canvas ref={canvas} width={SIDE} height={SIDE} className="try-canvas" role="img" aria-label="The 48x48 grayscale crop the model sees" data-testid="try-canvas" />
+        <table className="probabilities" data-testid="probabilities">
+          <caption>Emotion probabilities of the best model</caption>
+          <tbody>
+            {CLASS_LABELS.map((label, i) => {
+              const p = probs?.[i];
+              return (
+                <tr key={label} className={i === top ? 'top' : undefined} data-p={p === undefined ? undefined : String(p)}>
+                  <th scope="row">{label}</th>
+                  <td>{p === undefined ? '–' : `${(p * 100).toFixed(1)}%`}</td>
+                  <td className="bar-cell">
+                    <span className="bar" style={{ width: `${((p ?? 0) * 100).toFixed(1)}%` }} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </section>
+  );
+}
