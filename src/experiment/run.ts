@@ -11,6 +11,8 @@ import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './t
 /** Written by `control()` while a run is in progress; read after every batch. */
 export interface RunControl {
   command: 'go' | 'stop' | 'skip';
+  /** While true the trainer waits between batches; stop and skip still take effect. */
+  paused?: boolean;
 }
 
 /** The trained network with the best validation accuracy so far, as plain data (survives backends, can be saved). */
@@ -98,6 +100,12 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
         crossoverRate: config.crossoverRate,
         mutationRate: config.mutationRate,
         maxFilters: config.maxFilters,
+        ...(config.crossover === undefined ? {} : { crossover: config.crossover }),
+        ...(config.crossoverPoints === undefined ? {} : { crossoverPoints: config.crossoverPoints }),
+        ...(config.selection === undefined ? {} : { selection: config.selection }),
+        ...(config.tournamentSize === undefined ? {} : { tournamentSize: config.tournamentSize }),
+        ...(config.elitism === undefined ? {} : { elitism: config.elitism }),
+        ...(config.hallOfFameSize === undefined ? {} : { hallOfFameSize: config.hallOfFameSize }),
         trainingKey,
       });
   let best: BestModel | null = input.resume?.best ?? null;
@@ -122,7 +130,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
             control.command = 'go';
             return 'skip';
           }
-          return control.command;
+          return control.command === 'go' && control.paused ? 'pause' : control.command;
         },
       },
     );

@@ -4,6 +4,7 @@ import type { BackendChoice } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
+import type { CrossoverKind, SelectionKind } from '../ga/config';
 
 /** Everything a run needs; serialises to JSON (URL, run file). */
 export interface RunConfig {
@@ -21,6 +22,15 @@ export interface RunConfig {
   readonly network: NetworkSettings;
   /** Cap of images per class in each split; 0 means no cap. */
   readonly perClass: number;
+  /** GA operators; each one left out takes the value of PAPER_GA_DEFAULTS (src/ga/config.ts). */
+  readonly crossover?: CrossoverKind;
+  /** Cut points of k-point crossover. */
+  readonly crossoverPoints?: number;
+  readonly selection?: SelectionKind;
+  readonly tournamentSize?: number;
+  /** Best individuals copied unchanged into the next phase. */
+  readonly elitism?: number;
+  readonly hallOfFameSize?: number;
 }
 
 export type CandidateStatus = 'trained' | 'cached' | 'failed' | 'diverged' | 'over-budget' | 'skipped';

@@ -65,13 +65,15 @@ export interface TrainInput {
 
 export interface TrainOptions {
   readonly onProgress?: (p: TrainProgress) => void;
-  /** Checked after every batch: 'stop' cancels, 'skip' ends this candidate as skipped. */
-  readonly control?: () => 'go' | 'stop' | 'skip';
+  /** Checked after every batch: 'stop' cancels, 'skip' ends this candidate as skipped, 'pause' waits and asks again. */
+  readonly control?: () => 'go' | 'stop' | 'skip' | 'pause';
   /** Wall clock in ms; injected for tests. */
   readonly now?: () => number;
 }
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+/** How often a paused trainer asks whether to go on: short enough that Resume, Stop and Skip feel immediate. */
+const PAUSE_POLL_MS = 50;
 
 /** Copies the model's weights out of the backend. */
 export async function snapshotWeights(model: tf.LayersModel): Promise<WeightSnapshot> {
@@ -162,7 +164,11 @@ export async function trainCandidate(
           loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
         });
         await yieldToEvents();
-        const control = opts.control?.() ?? 'go';
+        let control = opts.control?.() ?? 'go';
+        while (control === 'pause') {
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
+          control = opts.control?.() ?? 'go';
+        }
         if (control === 'stop') return fail('cancelled', 'stopped by user');
         if (control === 'skip') return fail('skipped', 'skipped by user');
       }
