@@ -11,6 +11,8 @@ import { StatusLine } from '../components/StatusLine';
 import { TestResults } from '../components/TestResults';
 import { useLab } from '../store';
 import { startWorker, type WorkerBridge } from './bridge';
+import * as Comlink from 'comlink';
+import type { SplitMode } from '../worker/api';
 
 const SAMPLE_PER_CLASS = 60;
 
@@ -39,6 +41,29 @@ export function App() {
     const { datasetLoading, datasetLoaded, datasetFailed, config } = useLab.getState();
     datasetLoading();
     b.api.loadSample(SAMPLE_PER_CLASS, config.seed).then(datasetLoaded, (e: unknown) => datasetFailed(errorText(e)));
+  }, []);
+
+  const onLoadFile = useCallback((file: File) => {
+    const b = bridge.current;
+    if (!b) return;
+    const { fileLoadStarted, fileLoadProgress, fileLoadFinished, datasetFailed, config } = useLab.getState();
+    fileLoadStarted(file.name, file.size);
+    b.api
+      .loadFile(file, Comlink.proxy(fileLoadProgress), { mode: config.split ?? 'canonical', seed: config.seed })
+      .then(fileLoadFinished, (e: unknown) => datasetFailed(errorText(e)));
+  }, []);
+
+  const onCancelLoad = useCallback(() => {
+    useLab.getState().fileLoadCancelRequested();
+    void bridge.current?.api.cancelLoad();
+  }, []);
+
+  const onSplitChange = useCallback((mode: SplitMode) => {
+    const { setSplitMode, datasetLoaded, datasetFailed, dataset, config } = useLab.getState();
+    setSplitMode(mode);
+    const b = bridge.current;
+    // The summary's counts follow the chosen split; the run itself re-splits with config.split.
+    if (b && dataset) b.api.setSplit(mode, config.seed).then(datasetLoaded, (e: unknown) => datasetFailed(errorText(e)));
   }, []);
 
   const onStart = useCallback(() => {
@@ -70,7 +95,7 @@ export function App() {
       </header>
       <main className="grid">
         <div className="column">
-          <DatasetPanel onUseSample={onUseSample} />
+          <DatasetPanel onUseSample={onUseSample} onLoadFile={onLoadFile} onCancelLoad={onCancelLoad} onSplitChange={onSplitChange} />
           <SettingsPanel />
           <RunControls onStart={onStart} onStop={onStop} onSkip={onSkip} />
         </div>

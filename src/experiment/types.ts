@@ -4,6 +4,7 @@ import type { BackendChoice } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
+import type { SplitMode } from '../data/splits';
 import type { CrossoverKind, SelectionKind } from '../ga/config';
 
 /** Everything a run needs; serialises to JSON (URL, run file). */
@@ -31,6 +32,8 @@ export interface RunConfig {
   /** Best individuals copied unchanged into the next phase. */
   readonly elitism?: number;
   readonly hallOfFameSize?: number;
+  /** How the dataset is split (src/data/splits.ts); absent means canonical. */
+  readonly split?: SplitMode;
 }
 
 export type CandidateStatus = 'trained' | 'cached' | 'failed' | 'diverged' | 'over-budget' | 'skipped';

@@ -5,8 +5,9 @@ import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
 import type { ExportedModel } from '../ml/export';
+import type { SplitMode } from '../data/splits';
 
-export type { BackendChoice, Chromosome, Evaluation, ExportedModel, NetworkSettings, TrainProgress };
+export type { BackendChoice, Chromosome, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
 
 export type { CandidateStatus, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
 import type { RunConfig, RunEvent } from '../experiment/types';
@@ -22,7 +23,50 @@ export interface DatasetSummary {
   readonly splits: { readonly train: number[]; readonly val: number[]; readonly test: number[] };
   /** A few 48x48 images per class for the face grid: `samples[class]` is a list of 2304-byte images. */
   readonly samples: Uint8Array[][];
+  /** Valid rows in the file before deduplication (equals `count` for the synthetic sample). */
+  readonly rows: number;
+  /** Exact-duplicate images found while loading. */
+  readonly duplicates: DuplicateSummary;
+  /** Rows skipped as invalid, and the first 100 of them. */
+  readonly badCount: number;
+  readonly badLines: readonly { readonly line: number; readonly reason: string }[];
+  /** Header columns that were ignored. */
+  readonly extraColumns: readonly string[];
+  /** Where the Usage of each row came from: the file, or a seeded 80/10/10 split of a file without Usage. */
+  readonly usageSource: 'file' | 'random';
+  /** How `splits` was made; `leaky` when the GA's fitness is measured on the test data (paper mode). */
+  readonly split: { readonly mode: SplitMode; readonly leaky: boolean; readonly seed: number };
 }
+
+/** Duplicate statistics of a load: rows removed, groups of identical images, groups whose labels disagree or that span Usage values. */
+export interface DuplicateSummary {
+  readonly rowsRemoved: number;
+  readonly groups: number;
+  readonly labelConflicts: number;
+  readonly groupsSpanningSplits: number;
+}
+
+/** Progress of a file load, at most about 10 per second. */
+export interface LoadProgress {
+  readonly bytes: number;
+  readonly totalBytes: number;
+  readonly rows: number;
+  readonly badRows: number;
+  /** Source bytes per second so far, in MB/s (10^6 bytes). */
+  readonly mbPerSec: number;
+}
+
+/** The end of a file load: the new dataset, or why it was not loaded (the previous dataset stays). */
+export type LoadOutcome =
+  | { readonly ok: true; readonly summary: DatasetSummary; readonly seconds: number }
+  | {
+      readonly ok: false;
+      readonly cancelled: boolean;
+      readonly error: string;
+      readonly badCount: number;
+      readonly badLines: readonly { readonly line: number; readonly reason: string }[];
+    };
+
 
 export type ControlCommand = 'stop' | 'skip';
 
@@ -32,6 +76,15 @@ export interface EvolabWorkerApi {
   init(forced: string | null): Promise<BackendChoice>;
   /** Generates the built-in synthetic sample in the worker. */
   loadSample(perClass: number, seed: number): Promise<DatasetSummary>;
+  /**
+   * Streams a FER2013 CSV (.csv or .csv.gz) from `file` in the worker: parsed, validated and deduplicated, reporting
+   * progress through `onProgress`. A rejected or cancelled file leaves the loaded dataset in place.
+   */
+  loadFile(file: File, onProgress: (p: LoadProgress) => void, split?: { mode: SplitMode; seed: number }): Promise<LoadOutcome>;
+  /** Cancels the file load in progress (takes effect at the next chunk of the file). */
+  cancelLoad(): void;
+  /** Re-splits the loaded dataset and returns its summary with the new counts. */
+  setSplit(mode: SplitMode, seed: number, perClassCap?: number): Promise<DatasetSummary>;
   /** Runs the GA to the end (or until stopped), reporting every step through `onEvent`. */
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
   /** The best model of the last run as tfjs LayersModel files, with chromosome and metrics in model.json's metadata. */

@@ -63,6 +63,42 @@ export class Lab {
     await this.button('Start').click();
   }
 
+  /** The "FER2013 CSV" file input (inside the drop zone). */
+  fileInput() {
+    return this.page.getByLabel('FER2013 CSV', { exact: true });
+  }
+
+  /** Chooses a file with the "FER2013 CSV" picker: a path on disk, or a file made in the test. */
+  async chooseFile(file: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    await this.fileInput().setInputFiles(file);
+  }
+
+  /** Drops a file made of `text` on the drop zone with a real drop event carrying a DataTransfer. */
+  async dropFile(name: string, text: string): Promise<void> {
+    const transfer = await this.page.evaluateHandle(
+      ({ name, text }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], name, { type: 'text/csv' }));
+        return dt;
+      },
+      { name, text },
+    );
+    const zone = this.page.getByTestId('drop-zone');
+    await zone.dispatchEvent('dragenter', { dataTransfer: transfer });
+    await zone.dispatchEvent('dragover', { dataTransfer: transfer });
+    await zone.dispatchEvent('drop', { dataTransfer: transfer });
+    await transfer.dispose();
+  }
+
+  datasetSummary() {
+    return this.page.getByTestId('dataset-summary');
+  }
+
+  /** Bars drawn in the class histogram (one per class and split with a non-zero count). */
+  async histogramBars(): Promise<number> {
+    return this.page.locator('[data-testid="class-histogram"] .recharts-bar-rectangle').count();
+  }
+
   /** Number of individuals drawn as points in the fitness chart. */
   async chartPoints(): Promise<number> {
     return this.page.locator('[data-testid="fitness-chart"] .recharts-scatter-symbol').count();
