@@ -2,7 +2,7 @@
 import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS, type Chromosome, type EngineEvent, type EngineState, type FitnessResult, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
-import { recreateBackend } from '../ml/backend';
+import { memoryStats, recreateBackend } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
 import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainSettings, type WeightSnapshot } from '../ml/train';
@@ -112,7 +112,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
 
   const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }): Promise<FitnessResult> => {
     const cost = networkCost(chromosome, config.network);
-    emit({ type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params });
+    emit({ type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params, memory: memoryStats() });
     let lastSent = 0;
     const onProgress = (progress: TrainProgress): void => {
       const t = performance.now();
@@ -165,7 +165,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
         emit({ type: 'run-started', config, phases: e.phases, backend });
         break;
       case 'evaluated':
-        emit({ type: 'evaluated', ...toRecord(e) });
+        emit({ type: 'evaluated', ...toRecord(e), memory: memoryStats() });
         break;
       case 'phase-done':
         emit({ type: 'phase-done', phase: e.phase, best: e.best, mean: e.mean, min: e.min, fitnesses: e.fitnesses, seconds: e.seconds });

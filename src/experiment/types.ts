@@ -1,6 +1,6 @@
 /** The experiment's plain-data types: run settings, individual records and the event stream (shared by the worker, the CLI and the page). */
 import type { Chromosome } from '../ga/chromosome';
-import type { BackendChoice } from '../ml/backend';
+import type { BackendChoice, MemoryStats } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
@@ -62,9 +62,10 @@ export interface PhaseSummary {
 /** What the worker reports during a run, in order. */
 export type RunEvent =
   | { readonly type: 'run-started'; readonly config: RunConfig; readonly phases: number; readonly backend: BackendChoice }
-  | { readonly type: 'candidate-started'; readonly phase: number; readonly index: number; readonly chromosome: Chromosome; readonly params: number }
+  | { readonly type: 'candidate-started'; readonly phase: number; readonly index: number; readonly chromosome: Chromosome; readonly params: number; readonly memory?: MemoryStats }
   | { readonly type: 'progress'; readonly phase: number; readonly index: number; readonly progress: TrainProgress }
-  | ({ readonly type: 'evaluated' } & IndividualRecord)
+  // `memory`: tensors and GPU bytes after the candidate's tensors were disposed (before the next backend re-creation).
+  | ({ readonly type: 'evaluated'; readonly memory?: MemoryStats } & IndividualRecord)
   | ({ readonly type: 'phase-done' } & PhaseSummary)
   | { readonly type: 'test-result'; readonly chromosome: Chromosome; readonly evaluation: Evaluation }
   | { readonly type: 'run-done'; readonly outcome: 'done' | 'stopped'; readonly best: IndividualRecord | null };

@@ -101,6 +101,7 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
   if (forced) {
     const err = probes[forced].available ? await trySet(forced) : `${forced}: ${probes[forced].detail}`;
     if (err === null) {
+      watchBackend();
       return { name: forced, software: probes[forced].software, reason: `forced by ?backend=${forced} (${probes[forced].detail})` };
     }
     notes.push(`?backend=${forced} unavailable (${err})`);
@@ -118,6 +119,7 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
   for (const name of order) {
     const err = await trySet(name);
     if (err === null) {
+      watchBackend();
       const why = name === 'webgpu' || name === 'webgl' ? `hardware ${name === 'webgpu' ? 'WebGPU adapter' : 'WebGL'}: ${probes[name].detail}` : notes.join('; ');
       return { name, software: probes[name].software, reason: `${name}: ${why || probes[name].detail}` };
     }
@@ -126,17 +128,83 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
   throw new Error(`no TensorFlow.js backend could be initialised: ${notes.join('; ')}`);
 }
 
+/** Tensor and GPU memory of the current backend, for memory checks across candidates. */
+export interface MemoryStats {
+  readonly numTensors: number;
+  /** Bytes of live tensors (tf.memory().numBytes). */
+  readonly numBytes: number;
+  /** GPU buffer bytes the backend holds, pooled free buffers included (WebGPU bufferManager, WebGL texture bytes). */
+  readonly gpuBytesAllocated?: number;
+}
+
+/** Reads tf.memory() and, on WebGPU/WebGL, what the backend keeps allocated on the GPU. */
+export function memoryStats(): MemoryStats {
+  const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
+  const name = tf.getBackend();
+  let gpuBytesAllocated: number | undefined;
+  if (name === 'webgpu') {
+    gpuBytesAllocated = (tf.backend() as unknown as { bufferManager?: { numBytesAllocated?: number } }).bufferManager?.numBytesAllocated;
+  } else if (name === 'webgl') {
+    gpuBytesAllocated = mem.numBytesInGPUAllocated;
+  }
+  return { numTensors: mem.numTensors, numBytes: mem.numBytes, ...(gpuBytesAllocated === undefined ? {} : { gpuBytesAllocated }) };
+}
+
+/** The first device loss or GPU error since the last check; the trainer fails the candidate with it. */
+let backendFault: string | null = null;
+/** Devices we destroy ourselves when re-creating the backend: their `lost` promise is no fault. */
+const retiredDevices = new WeakSet<GPUDevice>();
+const watchedDevices = new WeakSet<GPUDevice>();
+
+function currentWebGpuDevice(): GPUDevice | undefined {
+  if (tf.getBackend() !== 'webgpu') return undefined;
+  return (tf.backend() as unknown as { device?: GPUDevice }).device;
+}
+
+/**
+ * Listens for device loss and uncaptured errors (out-of-memory among them) of the current WebGPU device. WebGPU reports
+ * them asynchronously, not as exceptions at the call, so the trainer polls `takeBackendFault()` after every batch.
+ */
+export function watchBackend(): void {
+  const device = currentWebGpuDevice();
+  if (!device || watchedDevices.has(device)) return;
+  watchedDevices.add(device);
+  void device.lost.then((info) => {
+    if (retiredDevices.has(device)) return;
+    backendFault ??= `WebGPU device lost (${info.reason}): ${info.message || 'no message'}`;
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    const kind = error.constructor?.name === 'GPUOutOfMemoryError' ? 'GPU out of memory' : `WebGPU ${error.constructor?.name ?? 'error'}`;
+    backendFault ??= `${kind}: ${error.message}`;
+  });
+}
+
+/** Returns and clears the pending backend fault (device lost, out of memory), or null. */
+export function takeBackendFault(): string | null {
+  const fault = backendFault;
+  backendFault = null;
+  return fault;
+}
+
 /**
  * Drops and re-creates the current backend so that its memory pools start empty. WebGPU keeps freed buffers pooled by
- * exact size until the backend is disposed, so each candidate of a new shape would otherwise grow GPU memory.
+ * exact size until the backend is disposed, so each candidate of a new shape would otherwise grow GPU memory. Disposing
+ * WebGPUBackend destroys its pooled buffers but not its GPUDevice, so the device is destroyed here and the backend
+ * factory requests a new one: a lost device is replaced too.
  */
 export async function recreateBackend(): Promise<void> {
   const name = tf.getBackend();
   if (name !== 'webgpu' && name !== 'webgl') return;
   const factory = tf.findBackendFactory(name);
   if (!factory) return;
+  const device = currentWebGpuDevice();
+  if (device) retiredDevices.add(device);
   tf.removeBackend(name);
+  device?.destroy();
   tf.registerBackend(name, factory, name === 'webgpu' ? 3 : 2);
   await tf.setBackend(name);
   await tf.ready();
+  backendFault = null;
+  watchBackend();
 }

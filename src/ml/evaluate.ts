@@ -24,7 +24,7 @@ export async function evaluate(model: tf.LayersModel, data: Dataset, rows: Array
     const { xs, ys } = makeBatch(data, rows, start, end);
     const [lossT, predT] = tf.tidy(() => {
       const probs = model.predict(xs) as tf.Tensor2D;
-      const loss = tf.sum(tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1)), undefined, tf.Reduction.NONE));
+      const loss = tf.sum(tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1)), undefined, 0, tf.Reduction.NONE));
       return [loss, tf.argMax(probs, 1)];
     });
     const [lossV, preds] = await Promise.all([lossT.data(), predT.data()]);

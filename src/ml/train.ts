@@ -7,6 +7,7 @@ import { makeBatch } from './batches';
 import { evaluate, type Evaluation } from './evaluate';
 import { buildModel, DEFAULT_NETWORK, type NetworkSettings } from './model';
 import { makeOptimizer } from './optimizers';
+import { takeBackendFault } from './backend';
 
 export interface TrainSettings {
   readonly epochs: number;
@@ -143,18 +144,29 @@ export async function trainCandidate(
         const tb = now();
         const { xs, ys } = makeBatch(data, order, start, end, settings.augmentFlip ? rng : undefined);
         const m = model;
-        let correctT: tf.Scalar | undefined;
+        // [correct predictions, sum of all probabilities]: the sum is NaN once the network is, even where the loss is not.
+        let statsT: tf.Tensor1D | undefined;
         const lossT = optimizer.minimize(() => {
           const probs = m.apply(xs, { training: true }) as tf.Tensor2D;
-          correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(ys, 1)), 'float32'))) as tf.Scalar;
+          const correctT = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(ys, 1)), 'float32'));
+          statsT = tf.keep(tf.stack([correctT, tf.sum(probs)])) as tf.Tensor1D;
           return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
         }, true);
-        const [lossV, correctV] = await Promise.all([lossT?.data(), correctT?.data()]);
-        tf.dispose([xs, ys, lossT as tf.Tensor, correctT as tf.Tensor]);
-        const loss = lossV?.[0] ?? NaN;
+        // Sum of every weight after the update: NaN or infinite once the step blew the network up.
+        const weightSumT = tf.tidy(() => tf.addN(m.trainableWeights.map((w) => tf.sum(w.read()))));
+        const [lossV, statsV, weightSumV] = await Promise.all([lossT?.data(), statsT?.data(), weightSumT.data()]);
+        tf.dispose([xs, ys, lossT as tf.Tensor, statsT as tf.Tensor, weightSumT]);
+        const correctV = statsV?.subarray(0, 1);
+        // wasm's ClipByValue and Relu map NaN to a bound, so a network of NaN weights can show a finite loss (-log(1e-7)):
+        // the probabilities and weights are checked too, and any non-finite one counts as a NaN loss (as in Keras).
+        const finite = Number.isFinite(statsV?.[1] ?? NaN) && Number.isFinite(weightSumV[0] ?? NaN);
+        const loss = finite ? (lossV?.[0] ?? NaN) : NaN;
         const n = end - start;
         trainSeconds += (now() - tb) / 1000;
         images += n;
+        // A lost device or GPU out-of-memory is reported asynchronously; its reason beats the NaN it may cause.
+        const fault = takeBackendFault();
+        if (fault !== null) return fail('failed', fault);
         if (!Number.isFinite(loss)) return fail('diverged', `loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}`);
         lossSum += loss * n;
         correct += correctV?.[0] ?? 0;
@@ -191,7 +203,7 @@ export async function trainCandidate(
     if (best && bestVal) restoreWeights(model, best);
     return { result: finish('trained'), model };
   } catch (e) {
-    return fail('failed', e instanceof Error ? e.message : String(e));
+    return fail('failed', takeBackendFault() ?? (e instanceof Error ? e.message : String(e)));
   } finally {
     optimizer?.dispose();
   }

@@ -1,13 +1,13 @@
 /** The ONE typed API the worker exposes through comlink; the page imports these types only. */
 import type { Chromosome } from '../ga/chromosome';
-import type { BackendChoice } from '../ml/backend';
+import type { BackendChoice, MemoryStats } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
 import type { ExportedModel } from '../ml/export';
 import type { SplitMode } from '../data/splits';
 
-export type { BackendChoice, Chromosome, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
+export type { BackendChoice, Chromosome, MemoryStats, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
 
 export type { CandidateStatus, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
 import type { RunConfig, RunEvent } from '../experiment/types';
@@ -89,6 +89,8 @@ export interface EvolabWorkerApi {
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
   /** The best model of the last run as tfjs LayersModel files, with chromosome and metrics in model.json's metadata. */
   exportBestModel(): Promise<ExportedModel>;
+  /** Live tensors and the GPU bytes the backend holds (pooled buffers included); flat across candidates when isolation works. */
+  memoryStats(): Promise<MemoryStats>;
   /** Stops the run or skips the candidate in training; takes effect within one batch. */
   control(command: ControlCommand): void;
 }

@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { chooseBackend, configureWasm, isBackendName, type BackendChoice } from '../ml/backend';
+import { chooseBackend, configureWasm, isBackendName, memoryStats, type BackendChoice, type MemoryStats } from '../ml/backend';
 import { syntheticDataset } from '../data/synthetic';
 import { CLASS_NAMES, type Dataset, type Splits } from '../data/dataset';
 import { makeSplits, type SplitMode } from '../data/splits';
@@ -128,6 +128,10 @@ const api: EvolabWorkerApi = {
     } finally {
       model.dispose();
     }
+  },
+
+  async memoryStats(): Promise<MemoryStats> {
+    return memoryStats();
   },
 
   control(command: ControlCommand): void {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { PAPER_BEST, type Chromosome, type ConvGene } from '../../src/ga/chromosome';
 import { buildModel, DEFAULT_NETWORK, networkCost, type NetworkSettings } from '../../src/ml/model';
 import { useWasm } from './wasm-setup';
