@@ -9,6 +9,14 @@ import { RunControls } from '../components/RunControls';
 import { SettingsPanel } from '../components/SettingsPanel';
 import { StatusLine } from '../components/StatusLine';
 import { TestResults } from '../components/TestResults';
+import { Downloads } from '../components/Downloads';
+import { PhaseTable } from '../components/PhaseTable';
+import { PopulationTable } from '../components/PopulationTable';
+import { TimeChart } from '../components/TimeChart';
+import { TrainingCurves } from '../components/TrainingCurves';
+import { TryModel } from '../components/TryModel';
+import { configFromQuery, mergeQuery } from '../store/settings';
+import { buildRunLog, chartSvg, modelZip, populationCsv, saveFile } from './exports';
 import { useLab } from '../store';
 import { startWorker, type WorkerBridge } from './bridge';
 import * as Comlink from 'comlink';
@@ -21,6 +29,17 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 export function App() {
   const bridge = useRef<WorkerBridge | null>(null);
   const abort = useRef<AbortController | null>(null);
+
+  // Settings come from the address on startup and go back into it on every change, so a link reproduces a run.
+  useEffect(() => {
+    const { config, errors } = configFromQuery(window.location.search);
+    useLab.getState().loadConfig(config, errors);
+    return useLab.subscribe((s, prev) => {
+      if (s.config === prev.config) return;
+      const { pathname, search, hash } = window.location;
+      window.history.replaceState(window.history.state, '', `${pathname}${mergeQuery(search, s.config)}${hash}`);
+    });
+  }, []);
 
   useEffect(() => {
     const b = startWorker();
@@ -85,6 +104,44 @@ export function App() {
     void bridge.current?.api.control('skip');
   }, []);
 
+  const onPause = useCallback(() => {
+    useLab.getState().pauseRequested();
+    void bridge.current?.api.control('pause');
+  }, []);
+
+  const onResume = useCallback(() => {
+    useLab.getState().resumeRequested();
+    void bridge.current?.api.control('resume');
+  }, []);
+
+  const runLog = useCallback(() => {
+    const { log, dataset, runConfig } = useLab.getState();
+    if (!dataset) throw new Error('no dataset loaded');
+    return buildRunLog(log, dataset, runConfig);
+  }, []);
+
+  const downloads = {
+    onModel: useCallback(async () => {
+      const b = bridge.current;
+      if (!b) throw new Error('the worker is not running');
+      const model = await b.api.exportBestModel();
+      saveFile('evolab-model.zip', modelZip(model, runLog()) as Uint8Array<ArrayBuffer>, 'application/zip');
+    }, [runLog]),
+    onRunLog: useCallback(async () => saveFile('run.json', JSON.stringify(runLog(), null, 2), 'application/json'), [runLog]),
+    onCsv: useCallback(async () => saveFile('population.csv', populationCsv(useLab.getState().individuals), 'text/csv'), []),
+    onChart: useCallback(async () => {
+      const svg = document.querySelector<SVGSVGElement>('[data-testid="fitness-chart"] .recharts-wrapper > svg.recharts-surface');
+      if (!svg) throw new Error('the chart is not drawn yet');
+      saveFile('fitness.svg', chartSvg(svg), 'image/svg+xml');
+    }, []),
+  };
+
+  const onPredict = useCallback(async (pixels: Uint8Array) => {
+    const b = bridge.current;
+    if (!b) throw new Error('the worker is not running');
+    return b.api.predict(pixels);
+  }, []);
+
   return (
     <div className="app">
       <header>
@@ -96,14 +153,22 @@ export function App() {
       <main className="grid">
         <div className="column">
           <DatasetPanel onUseSample={onUseSample} onLoadFile={onLoadFile} onCancelLoad={onCancelLoad} onSplitChange={onSplitChange} />
+          <RunControls onStart={onStart} onPause={onPause} onResume={onResume} onStop={onStop} onSkip={onSkip} />
           <SettingsPanel />
-          <RunControls onStart={onStart} onStop={onStop} onSkip={onSkip} />
         </div>
         <div className="column wide">
           <ProgressPanel />
           <FitnessChart />
-          <BestPanel />
+          <TrainingCurves />
+          <TimeChart />
+          <div className="pair">
+            <BestPanel />
+            <PhaseTable />
+          </div>
+          <PopulationTable />
           <TestResults />
+          <Downloads {...downloads} />
+          <TryModel onPredict={onPredict} />
         </div>
       </main>
     </div>

@@ -67,8 +67,8 @@ export type LoadOutcome =
       readonly badLines: readonly { readonly line: number; readonly reason: string }[];
     };
 
-
-export type ControlCommand = 'stop' | 'skip';
+/** 'pause' makes the trainer wait between batches until 'resume'; 'stop' and 'skip' act even while paused. */
+export type ControlCommand = 'stop' | 'skip' | 'pause' | 'resume';
 
 /** The worker's API. Long calls take a progress callback (a comlink proxy) and are cancelled with `control('stop')`. */
 export interface EvolabWorkerApi {
@@ -89,6 +89,8 @@ export interface EvolabWorkerApi {
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
   /** The best model of the last run as tfjs LayersModel files, with chromosome and metrics in model.json's metadata. */
   exportBestModel(): Promise<ExportedModel>;
+  /** The 7 class probabilities of the last run's best model for one 48x48 grayscale image (2304 bytes, row-major). */
+  predict(pixels: Uint8Array): Promise<number[]>;
   /** Live tensors and the GPU bytes the backend holds (pooled buffers included); flat across candidates when isolation works. */
   memoryStats(): Promise<MemoryStats>;
   /** Stops the run or skips the candidate in training; takes effect within one batch. */

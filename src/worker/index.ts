@@ -5,11 +5,17 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { chooseBackend, configureWasm, isBackendName, memoryStats, type BackendChoice, type MemoryStats } from '../ml/backend';
 import { syntheticDataset } from '../data/synthetic';
-import { CLASS_NAMES, type Dataset, type Splits } from '../data/dataset';
+import * as tf from '@tensorflow/tfjs';
+import { CLASS_NAMES, IMAGE_SIZE, type Dataset, type Splits } from '../data/dataset';
 import { makeSplits, type SplitMode } from '../data/splits';
 import { parseFer2013, type LoadReport } from '../data/fer2013';
 import { streamChunks } from '../data/streams';
-import { runEvolution, type BestModel, type RunControl } from '../experiment/run';
+import { runEvolution, type BestModel, type RunControl, type RunInput } from '../experiment/run';
+import type { RunLog } from '../experiment/runlog';
+import type { RunRecorder } from '../persist/recorder';
+import { runLogToEvents } from '../persist/replay';
+import type { StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
+import { Persistence, type SampleRecipe } from './persistence';
 import { exportModel, type ExportedModel } from '../ml/export';
 import { buildModel } from '../ml/model';
 import { restoreWeights } from '../ml/train';
@@ -34,6 +40,27 @@ function summaryOf(data: Dataset, mode: SplitMode, seed: number, perClassCap?: n
 let activeRun: RunControl | null = null;
 let lastBest: { best: BestModel; config: RunConfig } | null = null;
 
+/** Saved runs (IndexedDB) of this worker. */
+const persistence = new Persistence();
+/** How the synthetic sample in memory was made (null for a file): a saved run regenerates it on resume. */
+let sampleRecipe: SampleRecipe | null = null;
+
+/** Runs the GA with every event and checkpoint also saved by `recorder`; the run goes on if saving fails. */
+async function drive(input: RunInput, recorder: RunRecorder): Promise<'done' | 'stopped'> {
+  const onEvent = input.emit;
+  const result = await runEvolution({
+    ...input,
+    emit: (e) => {
+      recorder.event(e);
+      onEvent(e);
+    },
+    onCheckpoint: (cp) => recorder.checkpoint(cp),
+  });
+  if (result.best) lastBest = { best: result.best, config: input.config };
+  await recorder.finish(result.outcome);
+  return result.outcome;
+}
+
 const api: EvolabWorkerApi = {
   async init(forced: string | null): Promise<BackendChoice> {
     configureWasm({
@@ -49,6 +76,7 @@ const api: EvolabWorkerApi = {
   async loadSample(perClass: number, seed: number): Promise<DatasetSummary> {
     dataset = syntheticDataset(perClass, seed);
     datasetReport = null;
+    sampleRecipe = { perClass, seed };
     return summaryOf(dataset, 'canonical', seed);
   },
 
@@ -106,11 +134,75 @@ const api: EvolabWorkerApi = {
     const splits: Splits = makeSplits(data, { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
     const control: RunControl = { command: 'go' };
     activeRun = control;
+    let recorder: RunRecorder | null = null;
     try {
-      const result = await runEvolution({ config, data, splits, backend, control, emit: onEvent });
-      if (result.best) lastBest = { best: result.best, config };
-      return result.outcome;
+      const descriptor = await persistence.describe(data, data.synthetic ? sampleRecipe : null, datasetReport?.bytesRead ?? null);
+      recorder = await persistence.begin(config, data, splits, descriptor);
+      return await drive({ config, data, splits, backend, control, emit: onEvent }, recorder);
     } finally {
+      if (recorder) persistence.end(recorder);
+      activeRun = null;
+    }
+  },
+
+  async openStorage(simulate: string | null): Promise<StorageState> {
+    return persistence.open(simulate);
+  },
+
+  watchStorage(onNotice: (notice: StorageNotice) => void): void {
+    persistence.watch(onNotice);
+  },
+
+  async listRuns(): Promise<StoredRunSummary[]> {
+    return persistence.list();
+  },
+
+  async getRunLog(id: string): Promise<RunLog> {
+    return persistence.runLog(id);
+  },
+
+  async deleteRun(id: string): Promise<void> {
+    return persistence.delete(id);
+  },
+
+  async importRunLog(text: string): Promise<StoredRunSummary> {
+    return persistence.import(text);
+  },
+
+  async restoreRunDataset(id: string): Promise<DatasetSummary> {
+    const record = await persistence.record(id);
+    const d = record.dataset;
+    const config = record.runLog.config;
+    if (d.kind === 'sample') {
+      dataset = syntheticDataset(d.perClass, d.seed);
+      datasetReport = null;
+      sampleRecipe = { perClass: d.perClass, seed: d.seed };
+      return summaryOf(dataset, config.split ?? 'canonical', d.seed);
+    }
+    const problem = await persistence.mismatch(d, dataset);
+    if (problem || !dataset) throw new Error(problem ?? 'load the run\'s data first');
+    return summaryOf(dataset, config.split ?? 'canonical', config.seed);
+  },
+
+  async resumeRun(id: string, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'> {
+    if (!backend) throw new Error('the training backend is not initialised yet');
+    if (activeRun) throw new Error('a run is already in progress');
+    const control: RunControl = { command: 'go' };
+    activeRun = control;
+    let recorder: RunRecorder | null = null;
+    try {
+      const taken = await persistence.resume(id);
+      recorder = taken.recorder;
+      const problem = await persistence.mismatch(taken.dataset, dataset);
+      if (problem || !dataset) throw new Error(problem ?? 'load the run\'s data first');
+      const data = dataset;
+      const config = taken.log.config;
+      const splits: Splits = makeSplits(data, { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
+      // The page shows the candidates evaluated before the interruption again, then the run goes on from its checkpoint.
+      for (const e of runLogToEvents(taken.log, backend.software)) onEvent(e);
+      return await drive({ config, data, splits, backend, control, emit: onEvent, resume: taken.checkpoint }, recorder);
+    } finally {
+      if (recorder) persistence.end(recorder);
       activeRun = null;
     }
   },
@@ -130,12 +222,31 @@ const api: EvolabWorkerApi = {
     }
   },
 
+  async predict(pixels: Uint8Array): Promise<number[]> {
+    if (!lastBest) throw new Error('no trained model yet: run the GA first');
+    if (pixels.length !== IMAGE_SIZE) throw new Error(`expected ${IMAGE_SIZE} pixels (48x48), got ${pixels.length}`);
+    const { best, config } = lastBest;
+    const model = buildModel(best.chromosome, config.network);
+    try {
+      restoreWeights(model, best.weights);
+      // The same input scaling as training (src/ml/batches.ts): [1,48,48,1] float32, pixel / 255.
+      const probs = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels, (v) => v / 255), [1, 48, 48, 1])) as tf.Tensor);
+      const values = Array.from(await probs.data());
+      probs.dispose();
+      return values;
+    } finally {
+      model.dispose();
+    }
+  },
+
   async memoryStats(): Promise<MemoryStats> {
     return memoryStats();
   },
 
   control(command: ControlCommand): void {
-    if (activeRun) activeRun.command = command;
+    if (!activeRun) return;
+    if (command === 'pause' || command === 'resume') activeRun.paused = command === 'pause';
+    else activeRun.command = command;
   },
 };
 
