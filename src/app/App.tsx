@@ -77,13 +77,25 @@ export function App() {
     void bridge.current?.api.cancelLoad();
   }, []);
 
-  const onSplitChange = useCallback((mode: SplitMode) => {
-    const { setSplitMode, datasetLoaded, datasetFailed, dataset, config } = useLab.getState();
-    setSplitMode(mode);
+  const onSplitChange = useCallback((mode: SplitMode) => useLab.getState().setSplitMode(mode), []);
+
+  // The dataset view shows the splits the run will use: re-split when the mode, seed or cap changes, or new data arrives.
+  const splitMode = useLab((s) => s.config.split ?? 'canonical');
+  const splitSeed = useLab((s) => s.config.seed);
+  const splitCap = useLab((s) => s.config.perClass);
+  const datasetName = useLab((s) => s.dataset?.name ?? null);
+  useEffect(() => {
     const b = bridge.current;
-    // The summary's counts follow the chosen split; the run itself re-splits with config.split.
-    if (b && dataset) b.api.setSplit(mode, config.seed).then(datasetLoaded, (e: unknown) => datasetFailed(errorText(e)));
-  }, []);
+    if (!b || datasetName === null) return;
+    let current = true;
+    b.api.setSplit(splitMode, splitSeed, splitCap > 0 ? splitCap : undefined).then(
+      (summary) => current && useLab.getState().datasetLoaded(summary),
+      (e: unknown) => current && useLab.getState().datasetFailed(errorText(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [splitMode, splitSeed, splitCap, datasetName]);
 
   const onStart = useCallback(() => {
     const b = bridge.current;

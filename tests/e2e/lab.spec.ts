@@ -67,3 +67,15 @@ test.describe('the lab on the wasm backend', () => {
     await expect(lab.button('Start')).toBeEnabled();
   });
 });
+
+test('the dataset view shows the splits the run will use: the cap per class applies', async ({ page }) => {
+  const lab = new Lab(page);
+  await lab.open('?backend=wasm');
+  await lab.waitForBackend('wasm');
+  await lab.useSample();
+  const trainRow = page.getByTestId('dataset-summary').getByRole('row', { name: /^train\b/ });
+  await expect(trainRow.getByRole('cell').first()).toHaveText('42');
+  await lab.fill('Images per class', 5);
+  await expect(trainRow.getByRole('cell').first()).toHaveText('5');
+  await expect(trainRow.getByRole('cell').last()).toHaveText('35');
+});
