@@ -35,10 +35,10 @@ export default defineConfig({
     launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: baseArgs },
   },
   projects: [
-    { name: 'chromium', testIgnore: /webgpu\.spec\.ts/ },
+    { name: 'chromium', testIgnore: /webgpu.*\.spec\.ts/ },
     {
       name: 'chromium-webgpu',
-      testMatch: /webgpu\.spec\.ts/,
+      testMatch: /webgpu.*\.spec\.ts/,
       use: { launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: [...baseArgs, ...webgpuArgs] } },
     },
   ],

@@ -153,7 +153,8 @@ export async function trainCandidate(
           return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
         }, true);
         // Sum of every weight after the update: NaN or infinite once the step blew the network up.
-        const weightSumT = tf.tidy(() => tf.addN(m.trainableWeights.map((w) => tf.sum(w.read()))));
+        // Pairwise adds, not addN: WebGPU's AddN binds every input at once and fails beyond 8 storage buffers.
+        const weightSumT = tf.tidy(() => m.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0)));
         const [lossV, statsV, weightSumV] = await Promise.all([lossT?.data(), statsT?.data(), weightSumT.data()]);
         tf.dispose([xs, ys, lossT as tf.Tensor, statsT as tf.Tensor, weightSumT]);
         const correctV = statsV?.subarray(0, 1);
