@@ -18,6 +18,9 @@ import { TryModel } from '../components/TryModel';
 import { configFromQuery, mergeQuery } from '../store/settings';
 import { buildRunLog, chartSvg, modelZip, populationCsv, saveFile } from './exports';
 import { useLab } from '../store';
+import { ResumeOffer } from '../components/ResumeOffer';
+import { RunHistory } from '../components/RunHistory';
+import { usePersistence } from './persistence';
 import { startWorker, type WorkerBridge } from './bridge';
 import * as Comlink from 'comlink';
 import type { SplitMode } from '../worker/api';
@@ -53,6 +56,9 @@ export function App() {
       bridge.current = null;
     };
   }, []);
+
+  // Saved runs: after the worker effect above, which creates the bridge this hook talks to.
+  const persist = usePersistence(bridge, abort);
 
   const onUseSample = useCallback(() => {
     const b = bridge.current;
@@ -169,6 +175,7 @@ export function App() {
           <SettingsPanel />
         </div>
         <div className="column wide">
+          <ResumeOffer onResumeRun={persist.onResumeRun} />
           <ProgressPanel />
           <FitnessChart />
           <TrainingCurves />
@@ -181,6 +188,7 @@ export function App() {
           <TestResults />
           <Downloads {...downloads} />
           <TryModel onPredict={onPredict} />
+          <RunHistory {...persist} />
         </div>
       </main>
     </div>

@@ -6,6 +6,8 @@ export interface WorkerBridge {
   readonly api: Comlink.Remote<EvolabWorkerApi>;
   /** Runs the GA; aborting the signal stops it within one training batch. */
   run(config: RunConfig, opts: { signal: AbortSignal; onEvent: (e: RunEvent) => void }): Promise<'done' | 'stopped'>;
+  /** Continues a saved run (its saved results are replayed through onEvent first); aborting the signal stops it. */
+  resume(id: string, opts: { signal: AbortSignal; onEvent: (e: RunEvent) => void }): Promise<'done' | 'stopped'>;
   terminate(): void;
 }
 
@@ -20,6 +22,15 @@ export function startWorker(): WorkerBridge {
       signal.addEventListener('abort', stop, { once: true });
       try {
         return await api.run(config, Comlink.proxy(onEvent));
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+    },
+    async resume(id, { signal, onEvent }) {
+      const stop = (): void => void api.control('stop');
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        return await api.resumeRun(id, Comlink.proxy(onEvent));
       } finally {
         signal.removeEventListener('abort', stop);
       }

@@ -3,11 +3,13 @@ import { create } from 'zustand';
 import { createConfigSlice, type ConfigSlice } from './config';
 import { createDatasetSlice, type DatasetSlice } from './dataset';
 import { createRunSlice, type RunSlice } from './run';
+import { createHistorySlice, type HistorySlice } from './history';
 
-export type LabState = ConfigSlice & DatasetSlice & RunSlice;
+export type LabState = ConfigSlice & DatasetSlice & RunSlice & HistorySlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createConfigSlice(...a),
   ...createDatasetSlice(...a),
   ...createRunSlice(...a),
+  ...createHistorySlice(...a),
 }));

@@ -11,6 +11,11 @@ export type { BackendChoice, Chromosome, MemoryStats, Evaluation, ExportedModel,
 
 export type { CandidateStatus, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
 import type { RunConfig, RunEvent } from '../experiment/types';
+import type { RunLog } from '../experiment/runlog';
+import type { StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
+
+export type { RunLog, StorageNotice, StorageState, StoredRunSummary };
+export type { DatasetDescriptor, StorageFault, StoredRunStatus } from '../persist/types';
 
 /** Counts the dataset view shows. */
 export interface DatasetSummary {
@@ -95,4 +100,26 @@ export interface EvolabWorkerApi {
   memoryStats(): Promise<MemoryStats>;
   /** Stops the run or skips the candidate in training; takes effect within one batch. */
   control(command: ControlCommand): void;
+  /**
+   * Opens the saved-runs database (IndexedDB). `simulate` is the `?simulate=` test hook: `quota` (every write fails with
+   * QuotaExceededError), `quota:N` (after N writes), `nostorage` (storage unavailable). Runs are saved from then on.
+   */
+  openStorage(simulate: string | null): Promise<StorageState>;
+  /** Where saving notices go: saved after a candidate, a storage fault (the run goes on in memory), run finished. */
+  watchStorage(onNotice: (notice: StorageNotice) => void): void;
+  /** The saved runs, newest first; a run left running with no tab holding its lock is `interrupted`. */
+  listRuns(): Promise<StoredRunSummary[]>;
+  /** The saved run log of a run: the run-log download's format (src/experiment/runlog.ts). */
+  getRunLog(id: string): Promise<RunLog>;
+  /** Deletes a saved run (refused while a tab is running it). */
+  deleteRun(id: string): Promise<void>;
+  /** Saves a run log file's text into the history; throws parseRunLog's one-line error for a bad file. */
+  importRunLog(text: string): Promise<StoredRunSummary>;
+  /** Loads a saved run's data again: regenerates the synthetic sample, or checks the loaded file by its SHA-256. */
+  restoreRunDataset(id: string): Promise<DatasetSummary>;
+  /**
+   * Continues a saved run from its checkpoint (the candidate that was training is retrained): first replays the
+   * saved results through `onEvent`, then runs to the end. Refused while another tab holds the run's lock.
+   */
+  resumeRun(id: string, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
 }

@@ -1,0 +1,157 @@
+/** Wiring of saved runs: opens storage in the worker, keeps the history list fresh, and the resume/open/export/import actions. */
+import { useCallback, useEffect, useMemo, type RefObject } from 'react';
+import * as Comlink from 'comlink';
+import { runLogToEvents } from '../persist/replay';
+import { useLab } from '../store';
+import type { RunLog, StorageNotice, StoredRunSummary } from '../worker/api';
+import type { WorkerBridge } from './bridge';
+import { saveFile } from './exports';
+import { runLabel } from '../components/runFormat';
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** How often the history is re-read while another tab runs a run (its lock may go away with that tab). */
+const ELSEWHERE_POLL_MS = 2_000;
+
+/** Actions of the resume offer and the run history. */
+export interface PersistenceActions {
+  onResumeRun: (id: string) => void;
+  onOpenRun: (id: string) => Promise<void>;
+  onExportRun: (id: string) => Promise<void>;
+  onDeleteRun: (id: string) => Promise<void>;
+  onImportRun: (file: File) => Promise<void>;
+  loadRunLog: (id: string) => Promise<RunLog>;
+}
+
+/** Call after the effect that starts the worker: `bridge` and `abort` are App's refs (Stop aborts a resumed run too). */
+export function usePersistence(bridge: RefObject<WorkerBridge | null>, abort: RefObject<AbortController | null>): PersistenceActions {
+  const refresh = useCallback(async (): Promise<void> => {
+    const b = bridge.current;
+    if (!b) return;
+    try {
+      useLab.getState().runsListed(await b.api.listRuns());
+    } catch (e) {
+      useLab.getState().historyFailed(errorText(e));
+    }
+  }, [bridge]);
+
+  useEffect(() => {
+    const b = bridge.current;
+    if (!b) return;
+    let alive = true;
+    const onNotice = (n: StorageNotice): void => {
+      if (!alive) return;
+      useLab.getState().storageNotice(n);
+      void refresh();
+    };
+    void b.api.watchStorage(Comlink.proxy(onNotice));
+    // ?simulate=quota|quota:N|nostorage is a test hook (see EvolabWorkerApi.openStorage).
+    const simulate = new URLSearchParams(window.location.search).get('simulate');
+    b.api.openStorage(simulate).then(
+      (state) => {
+        if (!alive) return;
+        useLab.getState().storageOpened(state);
+        void refresh();
+      },
+      (e: unknown) => useLab.getState().storageOpened({ available: false, message: errorText(e) }),
+    );
+    const unsubscribe = useLab.subscribe((s, prev) => {
+      if (s.status !== prev.status && (s.status === 'done' || s.status === 'stopped' || s.status === 'error')) void refresh();
+    });
+    const timer = setInterval(() => {
+      if (useLab.getState().runs.some((r) => r.elsewhere)) void refresh();
+    }, ELSEWHERE_POLL_MS);
+    return () => {
+      alive = false;
+      unsubscribe();
+      clearInterval(timer);
+    };
+  }, [bridge, refresh]);
+
+  const onResumeRun = useCallback(
+    (id: string) => {
+      const b = bridge.current;
+      if (!b) return;
+      const lab = useLab.getState();
+      const summary: StoredRunSummary | undefined = lab.runs.find((r) => r.id === id);
+      lab.historyFailed(null);
+      void (async () => {
+        try {
+          lab.datasetLoaded(await b.api.restoreRunDataset(id));
+        } catch (e) {
+          useLab.getState().historyFailed(errorText(e));
+          return;
+        }
+        // The settings panel shows the run's own settings (and the address follows them).
+        if (summary) lab.loadConfig(summary.config, []);
+        const controller = new AbortController();
+        abort.current = controller;
+        lab.runRequested();
+        try {
+          await b.resume(id, { signal: controller.signal, onEvent: lab.runEvent });
+        } catch (e) {
+          useLab.getState().runFailed(errorText(e));
+          useLab.getState().historyFailed(errorText(e));
+        }
+        void refresh();
+      })();
+    },
+    [bridge, abort, refresh],
+  );
+
+  const loadRunLog = useCallback(async (id: string): Promise<RunLog> => {
+    const b = bridge.current;
+    if (!b) throw new Error('the worker is not running');
+    return b.api.getRunLog(id);
+  }, [bridge]);
+
+  const onOpenRun = useCallback(
+    async (id: string) => {
+      const lab = useLab.getState();
+      if (lab.status === 'running' || lab.status === 'starting' || lab.status === 'stopping') throw new Error('a run is in progress: open saved runs when it has ended');
+      const log = await loadRunLog(id);
+      const backend = lab.backend;
+      lab.runRequested();
+      for (const e of runLogToEvents(log, backend?.software ?? false)) lab.runEvent(e);
+      // The badge keeps naming this tab's backend; the saved run's own backend stays in its events.
+      if (backend) lab.backendReady(backend);
+      if (log.outcome === 'running') lab.runFailed('this saved run was interrupted here (Resume in Run history continues it)');
+      lab.viewRun({ id, label: runLabel(log.createdAt), log: useLab.getState().log });
+    },
+    [loadRunLog],
+  );
+
+  const onExportRun = useCallback(
+    async (id: string) => {
+      const log = await loadRunLog(id);
+      saveFile(`evolab-run-${runLabel(log.createdAt).replace(/[ :]/g, '-')}.json`, JSON.stringify(log, null, 2), 'application/json');
+    },
+    [loadRunLog],
+  );
+
+  const onDeleteRun = useCallback(
+    async (id: string) => {
+      const b = bridge.current;
+      if (!b) throw new Error('the worker is not running');
+      await b.api.deleteRun(id);
+      if (useLab.getState().viewing?.id === id) useLab.getState().viewRun(null);
+      await refresh();
+    },
+    [bridge, refresh],
+  );
+
+  const onImportRun = useCallback(
+    async (file: File) => {
+      const b = bridge.current;
+      if (!b) throw new Error('the worker is not running');
+      await b.api.importRunLog(await file.text());
+      await refresh();
+    },
+    [bridge, refresh],
+  );
+
+  return useMemo(
+    () => ({ onResumeRun, onOpenRun, onExportRun, onDeleteRun, onImportRun, loadRunLog }),
+    [onResumeRun, onOpenRun, onExportRun, onDeleteRun, onImportRun, loadRunLog],
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * Saved runs in IndexedDB (through idb): `runs` (record + run log), `checkpoints` (engine state, best model's JSON) and
+ * `weights` (the best weights as one float32 buffer). Every write is ONE transaction over the stores it touches, so a
+ * failure (quota, a killed tab) leaves the previous checkpoint whole; the weights are rewritten only when they changed.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { RunCheckpoint } from '../experiment/run';
+import type { EngineState } from '../ga/engine';
+import { decodeBest, type RunRecord, type SimulatedFaults, type StoredBest } from './codec';
+
+const DB_NAME = 'evolab';
+const DB_VERSION = 1;
+
+interface StoredCheckpoint {
+  readonly id: string;
+  readonly engine: EngineState;
+  readonly best: StoredBest | null;
+  readonly savedAt: string;
+}
+
+interface EvolabDb extends DBSchema {
+  runs: { key: string; value: RunRecord };
+  checkpoints: { key: string; value: StoredCheckpoint };
+  weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer } };
+}
+
+type Store = StoreNames<EvolabDb>;
+type WriteTx<S extends Store[]> = IDBPTransaction<EvolabDb, S, 'readwrite'>;
+
+/** Thrown when the database cannot be opened at all (private mode, storage blocked, or the test hook). */
+export class StorageUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidStateError';
+  }
+}
+
+/** The lab's run store; one per worker. */
+export class RunStore {
+  /** Write transactions committed; the quota test hook counts them. */
+  private writes = 0;
+
+  private constructor(
+    private readonly db: IDBPDatabase<EvolabDb>,
+    private readonly faults: SimulatedFaults,
+  ) {}
+
+  /** Opens (and on first use creates) the database; throws StorageUnavailableError when storage is off. */
+  static async open(faults: SimulatedFaults): Promise<RunStore> {
+    if (faults.noStorage) throw new StorageUnavailableError('simulated by ?simulate=nostorage');
+    if (typeof indexedDB === 'undefined') throw new StorageUnavailableError('this browser has no IndexedDB here');
+    try {
+      const db = await openDB<EvolabDb>(DB_NAME, DB_VERSION, {
+        upgrade(d) {
+          d.createObjectStore('runs', { keyPath: 'id' });
+          d.createObjectStore('checkpoints', { keyPath: 'id' });
+          d.createObjectStore('weights', { keyPath: 'id' });
+        },
+      });
+      return new RunStore(db, faults);
+    } catch (e) {
+      throw new StorageUnavailableError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Every saved run record (with its run log). */
+  async list(): Promise<RunRecord[]> {
+    return this.db.getAll('runs');
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    return this.db.get('runs', id);
+  }
+
+  /** Saves a new or changed record (run start, import, end of a run); `dropCheckpoint` also deletes its checkpoint. */
+  async putRecord(record: RunRecord, dropCheckpoint = false): Promise<void> {
+    if (!dropCheckpoint) return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
+    return this.write(['runs', 'checkpoints', 'weights'], (tx) => [
+      tx.objectStore('runs').put(record),
+      tx.objectStore('checkpoints').delete(record.id),
+      tx.objectStore('weights').delete(record.id),
+    ]);
+  }
+
+  /**
+   * Saves a checkpoint with its record in one transaction. `weights`: the new best weights, null when there is no best
+   * model, undefined when they have not changed since the last successful save (then they are not rewritten).
+   */
+  async putCheckpoint(record: RunRecord, engine: EngineState, best: StoredBest | null, weights: ArrayBuffer | null | undefined): Promise<void> {
+    const checkpoint: StoredCheckpoint = { id: record.id, engine, best, savedAt: record.updatedAt };
+    return this.write(['runs', 'checkpoints', 'weights'], (tx) => [
+      tx.objectStore('runs').put(record),
+      tx.objectStore('checkpoints').put(checkpoint),
+      ...(weights === undefined ? [] : [weights === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: weights })]),
+    ]);
+  }
+
+  /** The checkpoint a resume starts from; throws when it is missing or its weights do not match. */
+  async loadCheckpoint(id: string): Promise<RunCheckpoint> {
+    const tx = this.db.transaction(['checkpoints', 'weights'], 'readonly');
+    const [cp, weights] = await Promise.all([tx.objectStore('checkpoints').get(id), tx.objectStore('weights').get(id), tx.done]);
+    if (!cp) throw new Error('this run has no saved checkpoint to resume from');
+    if (cp.best && !weights) throw new Error('the saved best weights of this run are missing');
+    return { engine: cp.engine, best: cp.best && weights ? decodeBest(cp.best, weights.bytes) : null };
+  }
+
+  /** Deletes a run and everything saved with it, in one transaction. */
+  async delete(id: string): Promise<void> {
+    return this.write(['runs', 'checkpoints', 'weights'], (tx) => [
+      tx.objectStore('runs').delete(id),
+      tx.objectStore('checkpoints').delete(id),
+      tx.objectStore('weights').delete(id),
+    ]);
+  }
+
+  /** Runs `requests` in one readwrite transaction and waits for its commit; on any failure the transaction is aborted. */
+  private async write<S extends Store[]>(stores: S, requests: (tx: WriteTx<S>) => Promise<unknown>[]): Promise<void> {
+    const tx = this.db.transaction(stores, 'readwrite');
+    const done = tx.done;
+    try {
+      const quota = this.faults.quotaAfterWrites;
+      if (quota !== null && this.writes >= quota) {
+        throw new DOMException('The quota has been exceeded (simulated by ?simulate=quota).', 'QuotaExceededError');
+      }
+      // Requests are issued synchronously and only then awaited: awaiting anything else would auto-commit the transaction.
+      await Promise.all([...requests(tx), done]);
+      this.writes++;
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished or aborted by the failure itself: nothing was written either way.
+      }
+      await done.catch(() => undefined);
+      throw e;
+    }
+  }
+}

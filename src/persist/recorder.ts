@@ -1,0 +1,134 @@
+/**
+ * Saves one run as it goes (worker side): the run log from its events, and a checkpoint after every evaluated
+ * candidate. A failed save never stops the run: the fault is reported once and the run goes on in memory.
+ */
+import type { BestModel, RunCheckpoint } from '../experiment/run';
+import { RunLogBuilder, type RunLog, type RunLogDataset } from '../experiment/runlog';
+import type { RunEvent } from '../experiment/types';
+import { classifyStorageError, encodeBest, faultMessage, logStats, runLockName, type RunRecord } from './codec';
+import type { RunStore } from './db';
+import { takeLock } from './locks';
+import type { DatasetDescriptor, StorageNotice } from './types';
+
+/** Receives storage notices (the page shows them). */
+export type NoticeSink = (notice: StorageNotice) => void;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Thrown by `resume` when another tab holds the run's lock. */
+export class RunLockedError extends Error {
+  constructor() {
+    super('Another tab of this lab is running this run; it can only be driven from that tab.');
+    this.name = 'RunLockedError';
+  }
+}
+
+export class RunRecorder {
+  private readonly sessionStart = performance.now();
+  private faulted = false;
+  /** True once the run's end was saved. */
+  private finishedSaved = false;
+  /** The best model as of the last successful save (weights are rewritten only when it changes). */
+  private savedBest: BestModel | null | undefined;
+
+  private constructor(
+    private readonly store: RunStore | null,
+    private readonly record: Mutable<RunRecord>,
+    private readonly builder: RunLogBuilder,
+    private readonly releaseLock: () => void,
+    private readonly notify: NoticeSink,
+    savedBest: BestModel | null | undefined,
+  ) {
+    this.savedBest = savedBest;
+  }
+
+  /** Starts saving a new run (the store may be null when storage is unavailable: then only the lock is taken). */
+  static async start(store: RunStore | null, dataset: DatasetDescriptor, logDataset: RunLogDataset, notify: NoticeSink): Promise<RunRecorder> {
+    const id = crypto.randomUUID();
+    const release = await takeLock(runLockName(id));
+    if (!release) throw new RunLockedError();
+    const builder = new RunLogBuilder({ dataset: logDataset });
+    const log = builder.toJSON();
+    const record: RunRecord = {
+      id, createdAt: log.createdAt, updatedAt: log.createdAt, status: 'running', imported: false, dataset, runLog: log, seconds: 0, hasCheckpoint: false,
+    };
+    const recorder = new RunRecorder(store, record, builder, release, notify, undefined);
+    await recorder.save(() => store?.putRecord(record));
+    return recorder;
+  }
+
+  /** Takes over a saved run: its lock (or RunLockedError), its record and its checkpoint. */
+  static async resume(store: RunStore, id: string, notify: NoticeSink): Promise<{ recorder: RunRecorder; checkpoint: RunCheckpoint; log: RunLog; dataset: DatasetDescriptor }> {
+    const release = await takeLock(runLockName(id));
+    if (!release) throw new RunLockedError();
+    try {
+      const record = await store.get(id);
+      if (!record) throw new Error('this run is no longer saved (deleted in another tab?)');
+      if (!record.hasCheckpoint) throw new Error('this run has no checkpoint to resume from');
+      if (record.status === 'done') throw new Error('this run has already finished');
+      const checkpoint = await store.loadCheckpoint(id);
+      const recorder = new RunRecorder(store, { ...record }, RunLogBuilder.from(record.runLog), release, notify, checkpoint.best);
+      return { recorder, checkpoint, log: record.runLog, dataset: record.dataset };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Adds a run event to the saved log (progress and candidate starts are not results and are not kept). */
+  event(e: RunEvent): void {
+    if (e.type !== 'progress' && e.type !== 'candidate-started') this.builder.add(e);
+  }
+
+  /** Saves the checkpoint with the log so far, in one transaction; awaited by the run before it goes on. */
+  async checkpoint(cp: RunCheckpoint): Promise<void> {
+    const record = this.snapshot('running', true);
+    const changed = cp.best !== this.savedBest;
+    const encoded = cp.best ? encodeBest(cp.best) : null;
+    const ok = await this.save(() =>
+      this.store?.putCheckpoint(record, cp.engine, encoded?.best ?? null, changed ? (encoded?.weights ?? null) : undefined),
+    );
+    if (!ok) return;
+    this.savedBest = cp.best;
+    this.record.hasCheckpoint = true;
+    const { evaluated, planned } = logStats(record.runLog);
+    this.notify({ kind: 'saved', runId: record.id, evaluated, planned });
+  }
+
+  /** Saves how the run ended; a finished run drops its checkpoint, a stopped one keeps it so it can be continued. */
+  async finish(outcome: 'done' | 'stopped'): Promise<void> {
+    const record = this.snapshot(outcome, outcome === 'stopped' && this.record.hasCheckpoint);
+    this.finishedSaved = await this.save(() => this.store?.putRecord(record, outcome === 'done'));
+  }
+
+  /** Lets other tabs take the run (call once the run is over, however it ended), then says so: lists read after it see the lock gone. */
+  release(): void {
+    this.releaseLock();
+    this.notify({ kind: 'finished', runId: this.record.id, saved: this.finishedSaved });
+  }
+
+  private snapshot(status: RunRecord['status'], hasCheckpoint: boolean): RunRecord {
+    const now = new Date().toISOString();
+    const seconds = this.record.seconds + (performance.now() - this.sessionStart) / 1000;
+    return { ...this.record, status, updatedAt: now, runLog: this.builder.toJSON(), seconds, hasCheckpoint };
+  }
+
+  /** Runs one write; false (and one notice per fault episode) when it failed. On success the record is current. */
+  private async save(write: () => Promise<void> | undefined): Promise<boolean> {
+    if (!this.store) return false;
+    try {
+      await write();
+    } catch (e) {
+      const fault = classifyStorageError(e);
+      if (!this.faulted) this.notify({ kind: 'fault', fault, message: faultMessage(fault, e instanceof Error ? e.message : String(e)), runId: this.record.id });
+      this.faulted = true;
+      return false;
+    }
+    this.faulted = false;
+    return true;
+  }
+}

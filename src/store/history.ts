@@ -1,0 +1,56 @@
+/** History slice: saved runs (IndexedDB, in the worker), storage health, the interrupted run on offer, a past run on view. */
+import type { StateCreator } from 'zustand';
+import type { RunEvent, StorageNotice, StorageState, StoredRunSummary } from '../worker/api';
+
+/** A saved run replayed into the lab's views; the views show it while the run slice's log is this very array. */
+export interface ViewingRun {
+  readonly id: string;
+  readonly label: string;
+  readonly log: readonly RunEvent[];
+}
+
+export interface HistorySlice {
+  /** Null until the worker opened the database. */
+  storage: StorageState | null;
+  /** Why the run in progress is no longer being saved (quota, storage off); cleared by the next successful save. */
+  storageFault: string | null;
+  /** The last checkpoint saved in this tab. */
+  saved: { readonly runId: string; readonly evaluated: number; readonly planned: number } | null;
+  runs: StoredRunSummary[];
+  historyError: string | null;
+  viewing: ViewingRun | null;
+  /** The interrupted run the person said "Not now" to. */
+  resumeDismissed: string | null;
+  storageOpened: (state: StorageState) => void;
+  storageNotice: (notice: StorageNotice) => void;
+  runsListed: (runs: StoredRunSummary[]) => void;
+  historyFailed: (message: string | null) => void;
+  viewRun: (viewing: ViewingRun | null) => void;
+  dismissResume: (id: string) => void;
+}
+
+export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice> = (set) => ({
+  storage: null,
+  storageFault: null,
+  saved: null,
+  runs: [],
+  historyError: null,
+  viewing: null,
+  resumeDismissed: null,
+  storageOpened: (state) => set({ storage: state }),
+  storageNotice: (n) =>
+    set(() => {
+      switch (n.kind) {
+        case 'saved':
+          return { saved: { runId: n.runId, evaluated: n.evaluated, planned: n.planned }, storageFault: null };
+        case 'fault':
+          return { storageFault: n.message };
+        case 'finished':
+          return {};
+      }
+    }),
+  runsListed: (runs) => set({ runs }),
+  historyFailed: (message) => set({ historyError: message }),
+  viewRun: (viewing) => set({ viewing }),
+  dismissResume: (id) => set({ resumeDismissed: id }),
+});

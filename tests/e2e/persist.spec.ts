@@ -1,0 +1,177 @@
+/** Issue 9: runs survive a reload, stay in a history (open, compare, export, import), and survive storage faults and a second tab. */
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { Lab, type MicroSettings } from './lab';
+
+/** Micro settings: 2 phases of 2 candidates, tiny networks, a few images per class. */
+const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 4, seed: 11 };
+
+async function downloadText(page: Page, click: () => Promise<void>): Promise<string> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+  return readFile(await dl.path(), 'utf8');
+}
+
+const runLogDownload = (page: Page): Promise<string> =>
+  downloadText(page, () => page.getByRole('button', { name: 'Download run log', exact: true }).click());
+
+/** Opens the lab on wasm, loads the sample and sets the micro settings. */
+async function prepare(lab: Lab, query = ''): Promise<void> {
+  await lab.open(`?backend=wasm${query}`);
+  await lab.waitForBackend('wasm');
+  await lab.useSample();
+  await lab.configure(MICRO);
+}
+
+/**
+ * Presses Pause from inside the page the moment the lab says the first candidate is saved: a micro run takes about
+ * two seconds, too quick to catch from the test process, and paused it surely is still mid-run when the test goes on.
+ */
+async function pauseWhenFirstSaved(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      const saved = document.querySelector('[data-testid="saved-status"]');
+      const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
+      if (saved?.textContent?.includes('after 1 of up to 4 candidates') && pause && !pause.disabled) {
+        observer.disconnect();
+        pause.click();
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+const history = (page: Page) => page.getByTestId('run-history');
+const rows = (page: Page) => history(page).locator('tbody tr');
+
+test('a run interrupted by a reload resumes to the uninterrupted result; history opens, compares, exports and imports', async ({ page }) => {
+  const lab = new Lab(page);
+  await prepare(lab);
+  // Saved after the first candidate, then paused in the second: the reload lands mid-run, mid-candidate.
+  await pauseWhenFirstSaved(page);
+  await lab.start();
+  await expect(page.getByTestId('saved-status')).toContainText('after 1 of up to 4 candidates', { timeout: 90_000 });
+  await expect(lab.button('Resume')).toBeEnabled();
+  await expect(lab.status()).toHaveText('Running.');
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await lab.waitForBackend('wasm');
+
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toContainText(/interrupted: started .* on synthetic sample \(60 per class\), 1 of up to 4 candidates/);
+  await page.getByRole('button', { name: 'Resume interrupted run' }).click();
+  // The candidate evaluated before the reload is shown again at once, then the run goes on.
+  await expect.poll(() => page.getByTestId('population-table').locator('tbody tr').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  await expect(page.getByLabel('Seed', { exact: true })).toHaveValue(String(MICRO.seed));
+  const resumed = parseRunLog(await runLogDownload(page));
+  expect(resumed.outcome).toBe('done');
+  expect(resumed.phases.flatMap((p) => p.individuals)).toHaveLength(4);
+
+  // The same settings again, never interrupted.
+  await prepare(lab);
+  await lab.start();
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  const straight = parseRunLog(await runLogDownload(page));
+  expect(withoutTimings(resumed)).toEqual(withoutTimings(straight));
+
+  // History: both runs, done, with dataset, settings, accuracy and duration.
+  await expect(rows(page)).toHaveCount(2);
+  for (const row of await rows(page).all()) {
+    await expect(row).toContainText('synthetic sample (60 per class)');
+    await expect(row).toContainText('pop 2, 2 phases, 1 epoch, ≤4 filters, 6/class, seed 11');
+    await expect(row).toContainText(/done4\/4\d+\.\d\d%\d+\.\d\d%\d/);
+  }
+  // The saved logs are the downloads' format and agree with them.
+  const [newest, oldest] = await rows(page).all();
+  const exportOf = async (row: typeof newest): Promise<string> =>
+    downloadText(page, () => row!.getByRole('button', { name: /^Export run of/ }).click());
+  const savedStraight = parseRunLog(await exportOf(newest));
+  const savedResumed = parseRunLog(await exportOf(oldest));
+  expect(withoutTimings(savedStraight)).toEqual(withoutTimings(straight));
+  expect(withoutTimings(savedResumed)).toEqual(withoutTimings(straight));
+
+  // Compare: two curves overlaid.
+  await newest!.getByRole('checkbox').check();
+  await oldest!.getByRole('checkbox').check();
+  const compare = page.getByTestId('compare-chart');
+  await expect(compare.locator('.recharts-line-curve')).toHaveCount(2);
+  await expect(compare.locator('.recharts-legend-item')).toHaveCount(2);
+
+  // Open the first run: its charts and tables as they were.
+  await oldest!.getByRole('button', { name: /^Open run of/ }).click();
+  await expect(page.getByTestId('viewing-run')).toContainText('read-only');
+  // The population table shows the last phase (2 candidates); the phase table both phases.
+  await expect(page.getByTestId('population-table').locator('tbody tr')).toHaveCount(2);
+  await expect(page.getByTestId('phase-table').locator('tbody tr')).toHaveCount(2);
+  await expect.poll(() => lab.chartPoints()).toBe(savedResumed.phases.flatMap((p) => p.individuals).filter((i) => i.fitness !== null).length);
+  await expect(lab.status()).toHaveText('Run complete.');
+
+  // Export, import, export again: byte for byte the same file.
+  const text = await exportOf(newest);
+  await page.getByLabel('Import run log').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(rows(page)).toHaveCount(3);
+  const imported = rows(page).filter({ hasText: '(imported)' });
+  await expect(imported).toHaveCount(1);
+  expect(await exportOf(imported)).toBe(text);
+  // A file that is not a run log is refused with the field that is wrong.
+  await page.getByLabel('Import run log').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"nope"}') });
+  await expect(page.getByRole('region', { name: 'Run history' }).getByRole('alert')).toContainText('run log: format must be "evolab-run-log"');
+
+  // Delete asks once more, then the row is gone.
+  await imported.getByRole('button', { name: /^Delete run of/ }).click();
+  await imported.getByRole('button', { name: /^Confirm delete/ }).click();
+  await expect(rows(page)).toHaveCount(2);
+});
+
+test('storage full (simulated quota): a clear message, the run completes in memory, the last good save stays whole', async ({ page }) => {
+  const lab = new Lab(page);
+  // Test hook: the first 3 writes succeed (run record, initial draw, first candidate), every later one is over quota.
+  await prepare(lab, '&simulate=quota:3');
+  await lab.start();
+  await expect(page.getByTestId('storage-fault')).toContainText('Browser storage is full (quota exceeded)', { timeout: 90_000 });
+  await expect(page.getByTestId('storage-fault')).toContainText('goes on in memory');
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  const inMemory = parseRunLog(await runLogDownload(page));
+  expect(inMemory.phases.flatMap((p) => p.individuals)).toHaveLength(4);
+  // The saved copy stops at the first candidate and is still readable (and resumable).
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first()).toContainText('interrupted (can resume)1/4');
+  const saved: RunLog = parseRunLog(await downloadText(page, () => rows(page).first().getByRole('button', { name: /^Export run of/ }).click()));
+  expect(saved.phases[0]?.individuals).toEqual(inMemory.phases[0]?.individuals.slice(0, 1));
+});
+
+test('storage unavailable (simulated private mode): the lab says so and still runs', async ({ page }) => {
+  const lab = new Lab(page);
+  await prepare(lab, '&simulate=nostorage');
+  await expect(page.getByTestId('storage-unavailable')).toContainText('Browser storage is unavailable');
+  await lab.start();
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  await expect(page.getByText('Storage is unavailable: nothing is saved.')).toBeVisible();
+});
+
+test('a second tab cannot drive the run the first tab runs, says why, and takes it over once that tab is gone', async ({ page, context }) => {
+  const a = new Lab(page);
+  await prepare(a);
+  await pauseWhenFirstSaved(page);
+  await a.start();
+  await expect(page.getByTestId('saved-status')).toContainText('after 1 of up to 4 candidates', { timeout: 90_000 });
+  await expect(a.button('Resume')).toBeEnabled();
+
+  const pageB = await context.newPage();
+  const b = new Lab(pageB);
+  await b.open('?backend=wasm');
+  await b.waitForBackend('wasm');
+  await expect(pageB.getByTestId('run-elsewhere')).toContainText('Another tab of this lab is running the run started');
+  await expect(pageB.getByTestId('run-elsewhere')).toContainText('only that tab can drive it');
+  await expect(pageB.getByRole('button', { name: 'Resume interrupted run' })).toHaveCount(0);
+  await expect(rows(pageB).first()).toContainText('running in another tab');
+  await expect(rows(pageB).first().getByRole('button', { name: /^Delete run of/ })).toBeDisabled();
+
+  // The first tab goes away (closed or crashed): its lock goes with it and the second tab offers the run.
+  await page.close();
+  const resume = pageB.getByRole('button', { name: 'Resume interrupted run' });
+  await expect(resume).toBeVisible({ timeout: 15_000 });
+  await resume.click();
+  await expect(b.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  await expect(rows(pageB).first()).toContainText('done4/4');
+});
