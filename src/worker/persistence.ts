@@ -103,7 +103,7 @@ export class Persistence {
   /** Null when `data` is the data the run used; otherwise what the person must do. */
   async mismatch(expected: DatasetDescriptor, data: Dataset | null): Promise<string | null> {
     if (expected.kind !== 'file') return expected.kind === 'imported' ? 'an imported run log has no checkpoint to resume' : null;
-    const ask = `This run trained on ${expected.name} (${expected.count.toLocaleString('en')} images): load that file again (it is checked by its SHA-256), then resume.`;
+    const ask = `This run trained on ${expected.name} (${expected.count.toLocaleString('en')} images after removing duplicates): load that file again (it is checked by its SHA-256), then resume.`;
     if (!data || data.synthetic) return ask;
     return data.count === expected.count && (await this.hash(data)) === expected.sha256 ? null : `The loaded data differs from the run's. ${ask}`;
   }

@@ -1,5 +1,6 @@
 /** Issue 9: runs survive a reload, stay in a history (open, compare, export, import), and survive storage faults and a second tab. */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { Lab, type MicroSettings } from './lab';
@@ -58,6 +59,7 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
 
   const offer = page.getByTestId('resume-offer');
   await expect(offer).toContainText(/interrupted: started .* on synthetic sample \(60 per class\), 1 of up to 4 candidates/);
+  await offer.screenshot({ path: 'docs/screenshots/resume-offer.png' });
   await page.getByRole('button', { name: 'Resume interrupted run' }).click();
   // The candidate evaluated before the reload is shown again at once, then the run goes on.
   await expect.poll(() => page.getByTestId('population-table').locator('tbody tr').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
@@ -96,6 +98,8 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   const compare = page.getByTestId('compare-chart');
   await expect(compare.locator('.recharts-line-curve')).toHaveCount(2);
   await expect(compare.locator('.recharts-legend-item')).toHaveCount(2);
+  await page.mouse.move(0, 0);
+  await page.getByRole('region', { name: 'Run history' }).screenshot({ path: 'docs/screenshots/run-history.png' });
 
   // Open the first run: its charts and tables as they were.
   await oldest!.getByRole('button', { name: /^Open run of/ }).click();
@@ -174,4 +178,46 @@ test('a second tab cannot drive the run the first tab runs, says why, and takes 
   await resume.click();
   await expect(b.status()).toHaveText('Run complete.', { timeout: 180_000 });
   await expect(rows(pageB).first()).toContainText('done4/4');
+});
+
+test('a run on a FER2013 file resumes only once the same file is loaded again, checked by its SHA-256', async ({ page }) => {
+  const small = await readFile(path.resolve(import.meta.dirname, '../../../shared/data/fer2013-small.csv'));
+  // One pixel changed: same size and row count, different data.
+  const text = small.toString('utf8');
+  const altered = Buffer.from(text.replace(/^(emotion,pixels,Usage\r?\n\d+,)(\d+)/, (_, head: string, px: string) => `${head}${Number(px) === 0 ? 1 : Number(px) - 1}`));
+  expect(altered.length).toBeLessThanOrEqual(small.length);
+  expect(altered.equals(small)).toBe(false);
+  const file = (buffer: Buffer) => ({ name: 'fer2013-small.csv', mimeType: 'text/csv', buffer });
+
+  const lab = new Lab(page);
+  await lab.open('?backend=wasm');
+  await lab.waitForBackend('wasm');
+  await lab.chooseFile(file(small));
+  await expect(lab.datasetSummary()).toContainText('fer2013-small.csv');
+  await lab.configure({ ...MICRO, perClass: 4 });
+  await pauseWhenFirstSaved(page);
+  await lab.start();
+  await expect(page.getByTestId('saved-status')).toContainText('after 1 of up to 4 candidates', { timeout: 90_000 });
+  await expect(lab.button('Resume')).toBeEnabled();
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await lab.waitForBackend('wasm');
+
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toContainText('Load fer2013-small.csv again first (it is checked by its SHA-256)');
+  const resume = page.getByRole('button', { name: 'Resume interrupted run' });
+  const problem = page.getByRole('region', { name: 'Saved runs' }).getByRole('alert');
+  await resume.click();
+  await expect(problem).toContainText('This run trained on fer2013-small.csv (1,382 images after removing duplicates): load that file again');
+  await lab.chooseFile(file(altered));
+  await expect(lab.datasetSummary()).toContainText('fer2013-small.csv');
+  await resume.click();
+  await expect(problem).toContainText('The loaded data differs from the run\'s.');
+  await expect(lab.status()).not.toHaveText('Running.');
+
+  await lab.chooseFile(file(small));
+  await expect(lab.datasetSummary()).toContainText('fer2013-small.csv');
+  await resume.click();
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  await expect(problem).toHaveCount(0);
+  await expect(rows(page).first()).toContainText('done4/4');
 });
