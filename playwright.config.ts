@@ -45,7 +45,8 @@ export default defineConfig({
   webServer: {
     command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${dist}`,
     url: `http://127.0.0.1:${port}`,
-    reuseExistingServer: !process.env.CI,
+    // Reusing a server could test a stale build: only on request.
+    reuseExistingServer: process.env.EVOLAB_REUSE_SERVER === '1',
     timeout: 60_000,
   },
 });

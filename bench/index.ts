@@ -6,11 +6,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
+import { startPreview } from './serve';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -31,37 +31,6 @@ function discoverModules(): string[] {
     .sort();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Builds the app (bench pages included) and serves it; returns the URL and the server process. */
-async function startPreview(): Promise<{ url: string; server: ChildProcess }> {
-  const vite = path.join(REPO, 'node_modules/vite/bin/vite.js');
-  log(`vite build --outDir ${BUILD_DIR}`);
-  execFileSync(process.execPath, [vite, 'build', '--outDir', BUILD_DIR, '--emptyOutDir', '--logLevel', 'warn'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
-  const port = await freePort();
-  const server = spawn(process.execPath, [vite, 'preview', '--outDir', BUILD_DIR, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: REPO, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return { url, server };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  server.kill();
-  throw new Error(`vite preview did not answer on ${url}`);
-}
 
 function tryExec(cmd: string, args: string[]): string | null {
   try {
@@ -146,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
   let server: ChildProcess | undefined;
   let baseUrl = '';
   if (!noPreview) {
-    const p = await startPreview();
+    const p = await startPreview(REPO, BUILD_DIR, log);
     server = p.server;
     baseUrl = p.url;
     log(`preview at ${baseUrl}`);

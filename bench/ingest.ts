@@ -4,17 +4,16 @@
  * kind of worker, with the peak heap of each worker sampled over CDP.
  * Alone: `npx tsx bench/ingest.ts` (builds into dist-ingest and serves it unless EVOLAB_BENCH_URL is given).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { chromium, type CDPSession } from '@playwright/test';
-import { findChromium } from '../scripts/ensure-chromium.mjs';
 import type { IngestMode, IngestResult } from './pages/ingest-worker';
+import { runStandalone } from './serve';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
 /** Size of the uncompressed fer2013.csv (../shared/data/README.md). */
@@ -191,54 +190,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 const _typecheck: BenchModule = { run };
 void _typecheck;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-/** Standalone: build into dist-ingest, serve it with vite preview, run, print the markdown. */
-async function standalone(): Promise<void> {
-  const repoRoot = path.resolve(import.meta.dirname, '..');
-  const log = (m: string): void => void process.stderr.write(`ingest: ${m}\n`);
-  let server: ChildProcess | null = null;
-  let baseUrl = process.env.EVOLAB_BENCH_URL ?? '';
-  try {
-    if (!baseUrl) {
-      const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
-      const outDir = 'dist-ingest';
-      log(`vite build --outDir ${outDir}`);
-      execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-      const port = await freePort();
-      server = spawn(process.execPath, [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: repoRoot, stdio: 'ignore' });
-      baseUrl = `http://127.0.0.1:${port}/`;
-      for (let i = 0; ; i++) {
-        try {
-          if ((await fetch(baseUrl)).ok) break;
-        } catch {
-          if (i > 100) throw new Error(`vite preview did not answer on ${baseUrl}`);
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    const chromiumPath = findChromium();
-    if (!chromiumPath) throw new Error('Chromium not found; run node scripts/ensure-chromium.mjs');
-    const section = await run({ repoRoot, sharedData: path.resolve(repoRoot, '../shared/data'), chromiumPath, baseUrl, log });
-    process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`);
-  } finally {
-    server?.kill();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  standalone().catch((err: unknown) => {
-    process.stderr.write(`ingest: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runStandalone('ingest', run);

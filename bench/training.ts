@@ -4,22 +4,21 @@
  * SwiftShader), and PyTorch CPU (bench/torch_reference.py) as the reference measured in the same run. Also the kernel
  * that dominates a wasm step, and seconds per candidate. Standalone: `npx tsx bench/training.ts`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { findChromium } from '../scripts/ensure-chromium.mjs';
 import { PAPER_BEST, type Chromosome } from '../src/ga/chromosome';
 import { syntheticDataset } from '../src/data/synthetic';
 import { makeSplits } from '../src/data/splits';
 import { registerWasmTrainingKernels } from '../src/ml/kernels';
 import { DEFAULT_TRAIN, trainCandidate } from '../src/ml/train';
 import { benchTraining, type TrainBenchOptions, type TrainBenchResult } from './pages/train-core';
+import { runStandalone } from './serve';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
 const BATCH = 32;
@@ -160,54 +159,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 
 export default { run } satisfies BenchModule;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-/** Standalone: build into dist-training, serve it with vite preview, run, print the markdown. */
-async function standalone(): Promise<void> {
-  const repoRoot = path.resolve(import.meta.dirname, '..');
-  const log = (m: string): void => void process.stderr.write(`training: ${m}\n`);
-  let server: ChildProcess | null = null;
-  let baseUrl = process.env.EVOLAB_BENCH_URL ?? '';
-  try {
-    if (!baseUrl) {
-      const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
-      const outDir = process.env.EVOLAB_DIST ?? 'dist-training';
-      log(`vite build --outDir ${outDir}`);
-      execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-      const port = await freePort();
-      server = spawn(process.execPath, [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: repoRoot, stdio: 'ignore' });
-      baseUrl = `http://127.0.0.1:${port}/`;
-      for (let i = 0; ; i++) {
-        try {
-          if ((await fetch(baseUrl)).ok) break;
-        } catch {
-          if (i > 100) throw new Error(`vite preview did not answer on ${baseUrl}`);
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    const chromiumPath = findChromium();
-    if (!chromiumPath) throw new Error('Chromium not found; run node scripts/ensure-chromium.mjs');
-    const section = await run({ repoRoot, sharedData: path.resolve(repoRoot, '../shared/data'), chromiumPath, baseUrl, log });
-    process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`);
-  } finally {
-    server?.kill();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  standalone().catch((err: unknown) => {
-    process.stderr.write(`training: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runStandalone('training', run);
