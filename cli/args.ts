@@ -6,6 +6,9 @@ import { isValidMaxFilters } from '../src/ga/genes';
 /** Backends the CLI can train on in Node. */
 export const CLI_BACKENDS = ['wasm', 'cpu'] as const;
 export type CliBackend = (typeof CLI_BACKENDS)[number];
+/** Backends the lab can be asked for (`?backend=`) in --browser mode. */
+export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
 
 /** Everything `evolve` was asked to do. */
 export interface EvolveOptions {
@@ -17,10 +20,20 @@ export interface EvolveOptions {
   readonly config: RunConfig;
 }
 
+/** A --browser run: the same settings, trained by the built lab in headless Chromium. */
+export interface BrowserOptions {
+  readonly csv: string;
+  readonly out: string;
+  /** `?backend=` for the lab; null lets the lab choose (hardware WebGPU first, as in a person's browser). */
+  readonly backend: BrowserBackend | null;
+  readonly split: SplitMode;
+  readonly config: RunConfig;
+}
+
 export type ParsedArgs =
   | { readonly kind: 'run'; readonly options: EvolveOptions; readonly given: ReadonlySet<string> }
   | { readonly kind: 'help' }
-  | { readonly kind: 'browser' }
+  | { readonly kind: 'browser'; readonly options: BrowserOptions }
   | { readonly kind: 'error'; readonly message: string };
 
 /** The usage text printed by --help. */
@@ -29,6 +42,8 @@ export const USAGE = `usage: npm run evolve -- --csv FILE --out DIR [options]
 Runs the genetic search of CNN hyperparameters on FER2013 in Node (TensorFlow.js wasm backend) and writes
 DIR/run.json, DIR/report.md, DIR/fitness.svg and DIR/model/ (the best network). Ctrl-C stops after saving a
 checkpoint in DIR/checkpoint/; run again with --resume --out DIR to finish the same run.
+With --browser the built lab runs the same search in headless Chromium (WebGPU where the machine has a GPU)
+and the same files are written; Ctrl-C stops that run (no checkpoint, so no --resume).
 
   --csv FILE              FER2013 .csv or .csv.gz (required unless --resume)
   --out DIR               output folder (required)
@@ -53,9 +68,11 @@ checkpoint in DIR/checkpoint/; run again with --resume --out DIR to finish the s
   --tournament-size N     (default 3)
   --elitism N             best individuals kept unchanged each generation (default 1)
   --hall-of-fame N        (default 5)
-  --backend NAME          wasm | cpu (default wasm)
+  --backend NAME          wasm | cpu (default wasm); with --browser webgpu | webgl | wasm | cpu
+                          (default: the lab chooses, hardware WebGPU first)
   --resume                continue the unfinished run in --out DIR (settings come from its checkpoint)
-  --browser               run in headless Chromium for WebGPU (not available in this build)
+  --browser               run in the built lab in headless Chromium (builds it into dist-cli when stale;
+                          EVOLAB_CLI_DIST names another folder, CHROMIUM_PATH another browser)
   --help                  this text`;
 
 /** The settings of `evolve` without flags: the paper's search with the lab's training defaults. */
@@ -115,7 +132,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     raw.set(name, value);
   }
   if (raw.has('help')) return { kind: 'help' };
-  if (raw.has('browser')) return { kind: 'browser' };
+  const browser = raw.has('browser');
+  if (browser && raw.has('resume')) {
+    return { kind: 'error', message: '--resume continues Node-mode runs only (a --browser run keeps no checkpoint); run without --browser to get a resumable run' };
+  }
 
   const errors: string[] = [];
   const num = (name: string, fallback: number): number => {
@@ -182,13 +202,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     split,
   };
   if (config.elitism !== undefined && config.elitism >= config.populationSize) errors.push(`--elitism (${config.elitism}) must be below --pop (${config.populationSize})`);
-  const backend = choice('backend', CLI_BACKENDS, 'wasm');
+  const backendFlag = raw.get('backend');
+  let backend: CliBackend = 'wasm';
+  let browserBackend: BrowserBackend | null = null;
+  if (browser) browserBackend = typeof backendFlag === 'string' ? choice('backend', BROWSER_BACKENDS, 'wasm') : null;
+  else if (backendFlag === 'webgpu' || backendFlag === 'webgl') errors.push(`--backend ${backendFlag} needs --browser (in Node the CLI trains on wasm or cpu)`);
+  else backend = choice('backend', CLI_BACKENDS, 'wasm');
   const resume = raw.has('resume');
   const csv = str('csv');
   const out = str('out');
   if (out === undefined) errors.push('--out DIR is required');
   if (csv === undefined && !resume) errors.push('--csv FILE is required');
   if (errors.length > 0) return { kind: 'error', message: errors[0] as string };
+  if (browser) return { kind: 'browser', options: { csv: csv ?? '', out: out as string, backend: browserBackend, split, config } };
   const given = new Set([...raw.keys()].filter((k) => k !== 'resume' && k !== 'out'));
   return { kind: 'run', options: { csv: csv ?? '', out: out as string, backend, split, resume, config }, given };
 }

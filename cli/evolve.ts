@@ -1,8 +1,8 @@
 /**
  * `evolve --csv FILE --out DIR [options]` (see cli/args.ts USAGE): the lab's genetic search run headless in Node on
- * the tfjs wasm backend with the same src/data, src/ga, src/ml and src/experiment code. Writes run.json, report.md,
- * fitness.svg and model/ into DIR. Exit codes: 0 done, 1 bad file or failed run, 2 usage error, 130 stopped by a signal
- * (resume with --resume --out DIR).
+ * the tfjs wasm backend with the same src/data, src/ga, src/ml and src/experiment code, or with --browser in the built
+ * lab in headless Chromium (cli/browser.ts). Writes run.json, report.md, fitness.svg and model/ into DIR. Exit codes:
+ * 0 done, 1 bad file or failed run, 2 usage error, 130 stopped by a signal (resume with --resume --out DIR).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -17,25 +17,14 @@ import { configureWasm } from '../src/ml/backend';
 import { exportModel } from '../src/ml/export';
 import { buildModel } from '../src/ml/model';
 import { restoreWeights } from '../src/ml/train';
-import { fitnessChartSvg, renderReport } from '../src/experiment/report';
 import { runEvolution, type RunControl, type RunResult } from '../src/experiment/run';
 import { RunLogBuilder, type RunLog } from '../src/experiment/runlog';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
+import { runInBrowser } from './browser';
 import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAtomic, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
-
-/** A failure with its exit code and one-line message; anything else thrown is reported as a failed run (1). */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code: 1 | 2,
-  ) {
-    super(message);
-  }
-}
-
-const EXIT_STOPPED = 130;
 
 function sameConfig(a: RunConfig, b: RunConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -120,9 +109,7 @@ async function writeOutputs(out: string, log: RunLog, result: RunResult, config:
       model.dispose();
     }
   }
-  await writeAtomic(path.join(out, 'fitness.svg'), fitnessChartSvg(log));
-  await writeAtomic(path.join(out, 'report.md'), renderReport(log, { chartFile: 'fitness.svg', ...(finished ? { modelDir: 'model/' } : {}) }));
-  await writeAtomic(path.join(out, 'run.json'), `${JSON.stringify(log, null, 2)}\n`);
+  await writeRunFiles(out, log, finished);
 }
 
 /** Runs the command; returns the exit code. Throws only CliError or unexpected failures (turned into one line by the caller). */
@@ -132,15 +119,15 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (parsed.kind === 'browser') {
-    throw new CliError('--browser (headless Chromium with WebGPU) is not available in this build; run without it to train on the wasm backend in Node', 2);
-  }
   if (parsed.kind === 'error') throw new CliError(parsed.message, 2);
+  if (parsed.kind === 'browser') {
+    checkGaSettings(parsed.options.config);
+    return runInBrowser(parsed.options);
+  }
   const { options, given } = parsed;
   const { settings, resume } = await settingsFor(options, given);
   const { config } = settings;
-  const gaErrors = validateGaConfig({ ...PAPER_GA_DEFAULTS, ...(withoutUndefined(gaPart(config)) as Partial<GaConfig>), trainingKey: '' });
-  if (gaErrors.length > 0) throw new CliError(`invalid settings: ${gaErrors[0] ?? ''}`, 2);
+  checkGaSettings(config);
 
   const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) });
   const loadStart = performance.now();
@@ -202,12 +189,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_STOPPED;
   }
   await rm(checkpointDir(options.out), { recursive: true, force: true });
-  const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
-  progress.message(
-    `evolve: done. best validation accuracy ${pct(log.best?.valAccuracy)}, test accuracy ${pct(log.best?.testAccuracy)}; ` +
-      `wrote ${path.join(options.out, 'run.json')}, report.md, fitness.svg${result.best ? ', model/' : ''}`,
-  );
+  progress.message(doneMessage(options.out, log, result.best !== null));
   return 0;
+}
+
+/** The GA engine's own checks of the settings, as a usage error before anything is loaded. */
+function checkGaSettings(config: RunConfig): void {
+  const gaErrors = validateGaConfig({ ...PAPER_GA_DEFAULTS, ...(withoutUndefined(gaPart(config)) as Partial<GaConfig>), trainingKey: '' });
+  if (gaErrors.length > 0) throw new CliError(`invalid settings: ${gaErrors[0] ?? ''}`, 2);
 }
 
 function gaPart(c: RunConfig): Record<string, unknown> {

@@ -35,6 +35,12 @@ export class ProgressReporter {
     this.sink.write(`${text}\n`);
   }
 
+  /** A progress line that the next one replaces on a terminal, or a plain line in a file or pipe (--browser relays the lab's text this way). */
+  live(text: string): void {
+    if (this.sink.isTTY) this.status(text);
+    else this.sink.write(`${text}\n`);
+  }
+
   /** Ends the updating line so that later output starts on a fresh line. */
   finish(): void {
     this.clearLine();

@@ -39,7 +39,8 @@ describe('evolve arguments', () => {
     [['--split', 'random'], '--split must be one of canonical, paper, paper-clean, got "random"'],
     [['--dropout-conv', '1'], '--dropout-conv must be a number from 0 to below 1, got "1"'],
     [['--mutation-rate', '2'], '--mutation-rate must be a number from 0 to 1, got "2"'],
-    [['--backend', 'webgpu'], '--backend must be one of wasm, cpu, got "webgpu"'],
+    [['--backend', 'webgpu'], '--backend webgpu needs --browser (in Node the CLI trains on wasm or cpu)'],
+    [['--backend', 'gpu'], '--backend must be one of wasm, cpu, got "gpu"'],
     [['--epochs'], '--epochs needs a value'],
     [['--bogus', '1'], 'unknown option --bogus (see --help)'],
     [['--flip', '--no-flip'], '--flip and --no-flip contradict each other'],
@@ -57,8 +58,17 @@ describe('evolve arguments', () => {
     expect(r.kind === 'run' && [...r.given]).toEqual([]);
   });
 
-  it('answers --help and --browser before validating', () => {
+  it('answers --help before validating', () => {
     expect(parseArgs(['--pop', 'x', '--help'])).toEqual({ kind: 'help' });
-    expect(parseArgs([...base, '--browser'])).toEqual({ kind: 'browser' });
+  });
+
+  it('gives --browser the same settings, any lab backend (or the lab\'s choice), and no --resume', () => {
+    const r = parseArgs([...base, '--browser', '--pop', '4', '--split', 'paper']);
+    expect(r).toEqual({ kind: 'browser', options: { csv: 'f.csv', out: 'o', backend: null, split: 'paper', config: { ...CLI_DEFAULTS, populationSize: 4, split: 'paper' } } });
+    const gpu = parseArgs([...base, '--browser', '--backend', 'webgpu']);
+    expect(gpu.kind === 'browser' && gpu.options.backend).toBe('webgpu');
+    expect(parseArgs([...base, '--browser', '--backend', 'cuda'])).toEqual({ kind: 'error', message: '--backend must be one of webgpu, webgl, wasm, cpu, got "cuda"' });
+    expect(parseArgs([...base, '--browser', '--pop', '0'])).toEqual({ kind: 'error', message: '--pop must be an integer >= 1, got "0"' });
+    expect(parseArgs(['--out', 'o', '--browser', '--resume'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--resume continues Node-mode runs only/) });
   });
 });

@@ -118,9 +118,9 @@ describe('evolve CLI', () => {
     const bad = evolve('--csv', SMALL, '--out', out('x'), '--pop', 'many');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('evolve: --pop must be an integer >= 1, got "many" (see --help)\n');
-    const browser = evolve('--csv', SMALL, '--out', out('x'), '--browser');
-    expect(browser.status).toBe(2);
-    expect(browser.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--browser .* not available in this build/)]);
+    const gpu = evolve('--csv', SMALL, '--out', out('x'), '--backend', 'webgpu');
+    expect(gpu.status).toBe(2);
+    expect(gpu.stderr).toBe('evolve: --backend webgpu needs --browser (in Node the CLI trains on wasm or cpu) (see --help)\n');
     const missing = evolve('--csv', out('nope.csv'), '--out', out('x'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe(`evolve: ${out('nope.csv')}: file not found\n`);

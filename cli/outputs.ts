@@ -1,0 +1,36 @@
+/** What both modes of `evolve` share: the one-line failure type and the report files written beside run.json. */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fitnessChartSvg, renderReport } from '../src/experiment/report';
+import type { RunLog } from '../src/experiment/runlog';
+import { writeAtomic } from './checkpoint';
+
+/** A failure with its exit code and one-line message; anything else thrown is reported as a failed run (1). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit code of a run stopped by Ctrl-C or SIGTERM. */
+export const EXIT_STOPPED = 130;
+
+/** Writes fitness.svg, report.md and run.json into `out` (model/ is written by the caller; `hasModel` links it from the report). */
+export async function writeRunFiles(out: string, log: RunLog, hasModel: boolean): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await writeAtomic(path.join(out, 'fitness.svg'), fitnessChartSvg(log));
+  await writeAtomic(path.join(out, 'report.md'), renderReport(log, { chartFile: 'fitness.svg', ...(hasModel ? { modelDir: 'model/' } : {}) }));
+  await writeAtomic(path.join(out, 'run.json'), `${JSON.stringify(log, null, 2)}\n`);
+}
+
+/** The closing line of a finished run. */
+export function doneMessage(out: string, log: RunLog, hasModel: boolean): string {
+  const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+  return (
+    `evolve: done. best validation accuracy ${pct(log.best?.valAccuracy)}, test accuracy ${pct(log.best?.testAccuracy)}; ` +
+    `wrote ${path.join(out, 'run.json')}, report.md, fitness.svg${hasModel ? ', model/' : ''}`
+  );
+}
