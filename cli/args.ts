@@ -2,6 +2,7 @@
 import type { RunConfig } from '../src/experiment/types';
 import { SPLIT_MODES, type SplitMode } from '../src/data/splits';
 import { isValidMaxFilters } from '../src/ga/genes';
+import { DEFAULT_RUN_CONFIG } from '../src/experiment/defaults';
 
 /** Backends the CLI can train on in Node. */
 export const CLI_BACKENDS = ['wasm', 'cpu'] as const;
@@ -76,27 +77,7 @@ and the same files are written; Ctrl-C stops that run (no checkpoint, so no --re
   --help                  this text`;
 
 /** The settings of `evolve` without flags: the paper's search with the lab's training defaults. */
-export const CLI_DEFAULTS: RunConfig = {
-  seed: 1,
-  populationSize: 10,
-  generations: 3,
-  crossoverRate: 0.2,
-  mutationRate: 0.1,
-  maxFilters: 1024,
-  epochs: 10,
-  batchSize: 32,
-  patience: 3,
-  augmentFlip: false,
-  network: { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 },
-  perClass: 0,
-  crossover: 'two-point',
-  crossoverPoints: 3,
-  selection: 'tournament',
-  tournamentSize: 3,
-  elitism: 1,
-  hallOfFameSize: 5,
-  split: 'canonical',
-};
+export const CLI_DEFAULTS: RunConfig = { ...DEFAULT_RUN_CONFIG, seed: 1, split: 'canonical' };
 
 type Kind = 'int' | 'posint' | 'rate' | 'dropout' | 'string' | 'flag';
 const FLAGS: Record<string, Kind> = {

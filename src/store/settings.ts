@@ -2,29 +2,10 @@
 import { GENE_COUNT } from '../ga/genes';
 import type { CrossoverKind, SelectionKind } from '../ga/config';
 import type { RunConfig, SplitMode } from '../worker/api';
+import { DEFAULT_RUN_CONFIG } from '../experiment/defaults';
 
-/** The paper's GA settings (population 10, 3 generations, crossover 0.2, mutation 0.1) with quick training defaults. */
-export const DEFAULT_CONFIG: RunConfig = {
-  seed: 42,
-  populationSize: 10,
-  generations: 3,
-  crossoverRate: 0.2,
-  mutationRate: 0.1,
-  maxFilters: 1024,
-  epochs: 10,
-  batchSize: 32,
-  patience: 3,
-  augmentFlip: false,
-  network: { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 },
-  perClass: 0,
-  // DEAP's usual operator choices, as PAPER_GA_DEFAULTS (src/ga/config.ts); the paper names no selection operator.
-  crossover: 'two-point',
-  crossoverPoints: 3,
-  selection: 'tournament',
-  tournamentSize: 3,
-  elitism: 1,
-  hallOfFameSize: 5,
-};
+/** The lab's starting settings (src/experiment/defaults.ts). */
+export const DEFAULT_CONFIG: RunConfig = DEFAULT_RUN_CONFIG;
 
 type Value = number | string | boolean;
 
