@@ -13,6 +13,7 @@ import type { RunConfig } from '../src/experiment/types';
 import type { Chromosome } from '../src/ga/chromosome';
 import type { CliBackend } from './args';
 import type { SplitMode } from '../src/data/splits';
+import { packWeights, unpackWeights } from '../src/experiment/weights';
 
 const FORMAT = 'evolab-cli-checkpoint';
 const STATE_FILE = 'state.json';
@@ -88,7 +89,7 @@ export class CheckpointWriter {
       if (cp.best) {
         this.counter++;
         const file = `best-${this.counter}.bin`;
-        await writeAtomic(path.join(this.dir, file), packWeights(cp.best.weights.values));
+        await writeAtomic(path.join(this.dir, file), new Uint8Array(packWeights(cp.best.weights.values)));
         this.bestFile = file;
       } else {
         this.bestFile = null;
@@ -116,17 +117,6 @@ export class CheckpointWriter {
   }
 }
 
-function packWeights(values: readonly Float32Array[]): Uint8Array {
-  const total = values.reduce((a, v) => a + v.length, 0);
-  const all = new Float32Array(total);
-  let at = 0;
-  for (const v of values) {
-    all.set(v, at);
-    at += v.length;
-  }
-  return new Uint8Array(all.buffer);
-}
-
 /** Reads DIR/checkpoint; throws an Error with a one-line message when it is missing or damaged. */
 export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & { readonly bestFile: string | null }> {
   const dir = checkpointDir(out);
@@ -149,11 +139,12 @@ export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & { 
     const bytes = await readFile(path.join(dir, state.best.file)).catch(() => {
       throw new Error(`checkpoint weights ${path.join(dir, state.best?.file ?? '')} are missing`);
     });
-    const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const sizes = state.best.shapes.map((s) => s.reduce((a, b) => a * b, 1));
-    if (sizes.reduce((a, b) => a + b, 0) !== floats.length) throw new Error(`checkpoint weights ${state.best.file} do not match their shapes`);
-    let at = 0;
-    const values = sizes.map((n) => floats.slice(at, (at += n)));
+    let values: Float32Array[];
+    try {
+      values = unpackWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.best.shapes);
+    } catch {
+      throw new Error(`checkpoint weights ${state.best.file} do not match their shapes`);
+    }
     best = { chromosome: state.best.chromosome, fitness: state.best.fitness, weights: { shapes: state.best.shapes, values } };
   }
   return { settings: state.settings, run: { engine: state.engine, best }, runLog, bestFile: state.best?.file ?? null };
