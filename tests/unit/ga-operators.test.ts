@@ -22,27 +22,7 @@ import {
   varAnd,
 } from '../../src/ga';
 import type { Chromosome, GeneSpec, GeneValue, RandomSource } from '../../src/ga';
-
-/** A RandomSource that replays an exact script of draws and fails on any other call. */
-function scripted(script: ReadonlyArray<readonly ['next' | 'int' | 'normal', number]>): RandomSource & { left(): number } {
-  const queue = [...script];
-  const take = (kind: string): number => {
-    const step = queue.shift();
-    if (!step) throw new Error(`unexpected ${kind} draw: script exhausted`);
-    if (step[0] !== kind) throw new Error(`expected a ${step[0]} draw, got ${kind}`);
-    return step[1];
-  };
-  return {
-    next: () => take('next'),
-    normal: () => take('normal'),
-    int: (lo, hi) => {
-      const v = take('int');
-      if (v < lo || v > hi) throw new Error(`scripted int ${v} outside [${lo}, ${hi}]`);
-      return v;
-    },
-    left: () => queue.length,
-  };
-}
+import { scripted } from './ga-helpers';
 
 const A = Object.freeze([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 const B = Object.freeze([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
