@@ -1,41 +1,16 @@
 /** Serving the production build for browser benchmarks, and running one benchmark module on its own. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { servePreview } from '../cli/preview';
 import path from 'node:path';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 import type { BenchModule } from './types';
-
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Builds the app (bench pages included) into `outDir` and serves it with `vite preview`; the caller kills the server. */
 export async function startPreview(repoRoot: string, outDir: string, log: (m: string) => void): Promise<{ url: string; server: ChildProcess }> {
   const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
   log(`vite build --outDir ${outDir}`);
   execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-  const port = await freePort();
-  const server = spawn(process.execPath, [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: repoRoot, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return { url, server };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  server.kill();
-  throw new Error(`vite preview did not answer on ${url}`);
+  return servePreview(repoRoot, outDir);
 }
 
 /** `npx tsx bench/NAME.ts`: builds into dist-NAME (unless EVOLAB_BENCH_URL names a server), runs, prints the markdown. */

@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
@@ -19,6 +18,7 @@ import { BROWSER_BACKENDS, type BrowserOptions } from './args';
 import { writeAtomic } from './checkpoint';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
+import { servePreview } from './preview';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const VITE = path.join(REPO, 'node_modules/vite/bin/vite.js');
@@ -81,38 +81,13 @@ async function ensureBuild(dist: string, say: (m: string) => void): Promise<void
   say(`evolve: built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** `vite preview` of the build on a free loopback port (its COOP/COEP headers come from vite.config.ts). */
 async function startPreview(dist: string): Promise<{ url: string; server: ChildProcess }> {
-  const port = await freePort();
-  const server = spawn(process.execPath, [VITE, 'preview', '--outDir', dist, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: REPO,
-    stdio: 'ignore',
-    detached: true,
-  });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 150; i++) {
-    if (server.exitCode !== null) break;
-    try {
-      if ((await fetch(url)).ok) return { url, server };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    return await servePreview(REPO, dist, { detached: true });
+  } catch (e) {
+    throw new CliError(e instanceof Error ? e.message : String(e), 1);
   }
-  server.kill();
-  throw new CliError(`vite preview did not answer on ${url}`, 1);
 }
 
 /** Chromium flags (docs BROWSER.md). WebGPU is enabled always so that the lab can pick a hardware adapter where there is one. */
