@@ -1,8 +1,8 @@
 /** Issue 9: runs survive a reload, stay in a history (open, compare, export, import), and survive storage faults and a second tab. */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { fer2013Fixture } from '../helpers/fer2013';
 import { Lab, type MicroSettings } from './lab';
 
 /** Micro settings: 2 phases of 2 candidates, tiny networks, a few images per class. */
@@ -181,19 +181,20 @@ test('a second tab cannot drive the run the first tab runs, says why, and takes 
 });
 
 test('a run on a FER2013 file resumes only once the same file is loaded again, checked by its SHA-256', async ({ page }) => {
-  const small = await readFile(path.resolve(import.meta.dirname, '../../../shared/data/fer2013-small.csv'));
+  const fixture = fer2013Fixture();
+  const small = Buffer.from(fixture.csv);
   // One pixel changed: same size and row count, different data.
   const text = small.toString('utf8');
   const altered = Buffer.from(text.replace(/^(emotion,pixels,Usage\r?\n\d+,)(\d+)/, (_, head: string, px: string) => `${head}${Number(px) === 0 ? 1 : Number(px) - 1}`));
   expect(altered.length).toBeLessThanOrEqual(small.length);
   expect(altered.equals(small)).toBe(false);
-  const file = (buffer: Buffer) => ({ name: 'fer2013-small.csv', mimeType: 'text/csv', buffer });
+  const file = (buffer: Buffer) => ({ name: fixture.name, mimeType: 'text/csv', buffer });
 
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
   await lab.waitForBackend('wasm');
   await lab.chooseFile(file(small));
-  await expect(lab.datasetSummary()).toContainText('fer2013-small.csv');
+  await expect(lab.datasetSummary()).toContainText(fixture.name);
   await lab.configure({ ...MICRO, perClass: 4 });
   await pauseWhenFirstSaved(page);
   await lab.start();
@@ -203,19 +204,19 @@ test('a run on a FER2013 file resumes only once the same file is loaded again, c
   await lab.waitForBackend('wasm');
 
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText('Load fer2013-small.csv again first (it is checked by its SHA-256)');
+  await expect(offer).toContainText(`Load ${fixture.name} again first (it is checked by its SHA-256)`);
   const resume = page.getByRole('button', { name: 'Resume interrupted run' });
   const problem = page.getByRole('region', { name: 'Saved runs' }).getByRole('alert');
   await resume.click();
-  await expect(problem).toContainText('This run trained on fer2013-small.csv (1,382 images after removing duplicates): load that file again');
+  await expect(problem).toContainText(`This run trained on ${fixture.name} (${fixture.kept} images after removing duplicates): load that file again`);
   await lab.chooseFile(file(altered));
-  await expect(lab.datasetSummary()).toContainText('fer2013-small.csv');
+  await expect(lab.datasetSummary()).toContainText(fixture.name);
   await resume.click();
   await expect(problem).toContainText('The loaded data differs from the run\'s.');
   await expect(lab.status()).not.toHaveText('Running.');
 
   await lab.chooseFile(file(small));
-  await expect(lab.datasetSummary()).toContainText('fer2013-small.csv');
+  await expect(lab.datasetSummary()).toContainText(fixture.name);
   await resume.click();
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
   await expect(problem).toHaveCount(0);

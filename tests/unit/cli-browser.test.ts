@@ -8,11 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveLine } from '../../cli/browser';
 import { parseRunLog, type RunLog } from '../../src/experiment/runlog';
 import { useWasm } from './wasm-setup';
+import { writeFer2013Fixture } from '../helpers/fer2013';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const SMALL = path.resolve(REPO, '../shared/data/fer2013-small.csv');
+// A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
+const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
+const SMALL = writeFer2013Fixture(FIXTURE_DIR);
 const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
-// The small file has no PrivateTest rows, so paper-clean gives it a test split; 3 images per class keeps training tiny.
+// paper-clean exercises the random 80/20 split with a validation part; 3 images per class keeps training tiny.
 const MICRO = ['--csv', SMALL, '--split', 'paper-clean', '--pop', '2', '--gens', '0', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--seed', '5'];
 
 let tmp = '';
@@ -33,7 +36,10 @@ describe('evolve --browser', () => {
   beforeAll(() => {
     tmp = mkdtempSync(path.join(tmpdir(), 'evolab-browser-'));
   });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(FIXTURE_DIR, { recursive: true, force: true });
+  });
 
   it('runs the micro search in the lab on wasm and writes run.json, report and a loadable model; Node mode gets the same result', async () => {
     const [browser, node] = await Promise.all([evolve(...MICRO, '--browser', '--backend', 'wasm', '--out', out('b')), evolve(...MICRO, '--out', out('n'))]);
@@ -44,7 +50,7 @@ describe('evolve --browser', () => {
     expect(node.code).toBe(0);
 
     const log = readLog(out('b'));
-    expect(log).toMatchObject({ seed: 5, outcome: 'done', phasesPlanned: 1, backend: { name: 'wasm' }, dataset: { name: 'fer2013-small.csv', split: 'paper-clean', test: 21 } });
+    expect(log).toMatchObject({ seed: 5, outcome: 'done', phasesPlanned: 1, backend: { name: 'wasm' }, dataset: { name: 'fer2013-fixture.csv', split: 'paper-clean', test: 21 } });
     expect(log.config).toMatchObject({ populationSize: 2, generations: 0, epochs: 1, perClass: 3, maxFilters: 4, seed: 5, split: 'paper-clean' });
     expect(log.phases.flatMap((p) => p.individuals)).toHaveLength(2);
     expect(log.best?.testAccuracy).toEqual(expect.any(Number));

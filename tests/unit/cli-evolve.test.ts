@@ -1,4 +1,4 @@
-/** End-to-end tests of `npm run evolve` (cli/evolve.ts) with micro settings on the small FER2013 file. */
+/** End-to-end tests of `npm run evolve` (cli/evolve.ts) with micro settings on a generated FER2013-shaped file. */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +11,15 @@ import { makeSplits } from '../../src/data/splits';
 import { evaluate } from '../../src/ml/evaluate';
 import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { useWasm } from './wasm-setup';
+import { writeFer2013Fixture } from '../helpers/fer2013';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const SMALL = path.resolve(REPO, '../shared/data/fer2013-small.csv');
+// A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
+const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
+const SMALL = writeFer2013Fixture(FIXTURE_DIR);
 // In one process (node --import tsx), as the npm script runs it: the tsx CLI's wrapper process kills a busy child on SIGINT.
 const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
-// paper-clean gives the small file (no PrivateTest rows) a test split; 3 images per class keeps each training tiny.
+// paper-clean exercises the random 80/20 split with a validation part; 3 images per class keeps each training tiny.
 const MICRO = ['--csv', SMALL, '--pop', '3', '--gens', '1', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--seed', '5', '--split', 'paper-clean'];
 
 let tmp = '';
@@ -33,7 +36,10 @@ describe('evolve CLI', () => {
   beforeAll(() => {
     tmp = mkdtempSync(path.join(tmpdir(), 'evolab-evolve-'));
   });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(FIXTURE_DIR, { recursive: true, force: true });
+  });
 
   it('gives the same run.json (timings aside) for the same seed, with report, chart and model', () => {
     const a = evolve(...MICRO, '--out', out('a'));

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATA_DIR, pixelText } from './data-helpers';
+import { fer2013Fixture, realFer2013OrNotice, writeFer2013Fixture } from '../helpers/fer2013';
+import { pixelText } from './data-helpers';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
+const SMALL = realFer2013OrNotice('small', 'inspect on the real small file in tests/unit/data-cli.test.ts');
 let dir = '';
 let bundle = '';
+let fixture = '';
 
 function inspect(...args: string[]) {
   return spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
@@ -20,11 +23,32 @@ describe('cli/inspect', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'evolab-inspect-'));
     bundle = path.join(dir, 'inspect.mjs');
     await build({ input: path.join(REPO, 'cli/inspect.ts'), platform: 'node', logLevel: 'silent', output: { file: bundle, format: 'esm' } });
+    fixture = writeFer2013Fixture(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints one JSON object for the small file and exits 0', () => {
-    const res = inspect(path.join(DATA_DIR, 'fer2013-small.csv'), '--json');
+  it('prints one JSON object for a FER2013 file and exits 0', () => {
+    const f = fer2013Fixture();
+    const res = inspect(fixture, '--json');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim().split('\n')).toHaveLength(1);
+    const sum = (rows: number[][], usage: number): number => (rows[usage] ?? []).reduce((a, b) => a + b, 0);
+    expect(JSON.parse(res.stdout)).toEqual({
+      ok: true,
+      rows: f.rows,
+      kept: f.kept,
+      duplicates: f.duplicateRows,
+      perClass: [0, 1, 2, 3, 4, 5, 6].map((k) => f.keptPerUsageClass.reduce((a, row) => a + (row[k] ?? 0), 0)),
+      perUsage: { Training: sum(f.keptPerUsageClass, 0), PublicTest: sum(f.keptPerUsageClass, 1), PrivateTest: sum(f.keptPerUsageClass, 2) },
+      badCount: 0,
+      badLines: [],
+      error: null,
+    });
+  });
+
+  it.skipIf(SMALL === undefined)('prints the real small file\'s counts', () => {
+    const res = inspect(SMALL ?? '', '--json');
     expect(res.status).toBe(0);
     expect(res.stderr).toBe('');
     expect(res.stdout.trim().split('\n')).toHaveLength(1);
@@ -42,10 +66,11 @@ describe('cli/inspect', () => {
   });
 
   it('prints a human summary', () => {
-    const res = inspect(path.join(DATA_DIR, 'fer2013-small.csv'));
+    const f = fer2013Fixture();
+    const res = inspect(fixture);
     expect(res.status).toBe(0);
-    expect(res.stdout).toContain('1,400 valid, 0 skipped');
-    expect(res.stdout).toContain('1,382 distinct images');
+    expect(res.stdout).toContain(`${f.rows} valid, 0 skipped`);
+    expect(res.stdout).toContain(`${f.kept} distinct images`);
   });
 
   it('reports bad rows and rejects an unusable file with exit 1 and one line', () => {
