@@ -8,15 +8,13 @@ const hostGlobals = [
   'window', 'document', 'navigator', 'self', 'location', 'localStorage', 'sessionStorage',
   'indexedDB', 'fetch', 'Worker', 'postMessage', 'HTMLElement', 'HTMLCanvasElement',
   'OffscreenCanvas', 'requestAnimationFrame', 'alert', 'console',
-].map((name) => ({ name, message: 'src/ga and src/data are pure: no DOM or host globals.' }));
+].map((name) => ({ name, message: 'src/ga, src/data and src/settings are pure: no DOM or host globals.' }));
 
-const pureImports = {
-  patterns: [
-    { group: ['@tensorflow/*'], message: 'Pure layers never import tfjs.' },
-    { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts', 'comlink'], message: 'Pure layers never import UI or worker libraries.' },
-    { group: ['**/store/**', '**/components/**', '**/app/**', '**/ml/**', '**/worker/**', '**/persist/**'], message: 'Pure layers import only src/ga and src/data.' },
-  ],
-};
+const purePatterns = [
+  { group: ['@tensorflow/*'], message: 'Pure layers never import tfjs.' },
+  { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts', 'comlink'], message: 'Pure layers never import UI or worker libraries.' },
+  { group: ['**/store/**', '**/components/**', '**/app/**', '**/ml/**', '**/worker/**', '**/persist/**', '**/experiment/**'], message: 'Pure layers import only src/ga, src/data and (above them) src/settings.' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-out/**'] },
@@ -37,7 +35,18 @@ export default tseslint.config(
     files: ['src/ga/**/*.ts', 'src/data/**/*.ts'],
     languageOptions: { globals: {} },
     rules: {
-      'no-restricted-imports': ['error', pureImports],
+      'no-restricted-imports': ['error', {
+        patterns: [...purePatterns, { group: ['**/settings/**', '**/settings'], message: 'The settings schema is built on src/ga and src/data, not the other way round.' }],
+      }],
+      'no-restricted-globals': ['error', ...hostGlobals],
+    },
+  },
+  {
+    // The run settings schema: read by the page, the worker, the trainer and the CLI, so it loads none of them.
+    files: ['src/settings/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: purePatterns }],
       'no-restricted-globals': ['error', ...hostGlobals],
     },
   },

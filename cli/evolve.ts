@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { parseFer2013 } from '../src/data/fer2013';
 import { makeSplits } from '../src/data/splits';
-import { PAPER_GA_DEFAULTS, validateGaConfig, type GaConfig } from '../src/ga';
+import { validateGaConfig } from '../src/ga';
+import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
 import type { BackendChoice } from '../src/ml/backend';
 import { configureWasm } from '../src/ml/backend';
 import { exportModel } from '../src/ml/export';
@@ -26,8 +27,9 @@ import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAt
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
 
-function sameConfig(a: RunConfig, b: RunConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** The first setting on which two configs differ (absent optional settings read as their defaults), or null. */
+function firstDifference(a: RunConfig, b: RunConfig): Setting | null {
+  return SETTINGS.find((s) => !sameValue(settingValue(a, s), settingValue(b, s))) ?? null;
 }
 
 /** Settings of the run: from the arguments, or from the checkpoint on --resume (explicit flags must agree with it). */
@@ -48,10 +50,16 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
   const saved = loaded.settings;
   // Flags given with --resume must not change the run: that would not be the same run any more.
   const settingFlags = [...given].filter((k) => k !== 'csv' && k !== 'backend');
-  if (settingFlags.length > 0 && !sameConfig(options.config, saved.config)) {
-    const key = (Object.keys(saved.config) as (keyof RunConfig)[]).find((k) => JSON.stringify(saved.config[k]) !== JSON.stringify(options.config[k]));
-    const show = (c: RunConfig): string => JSON.stringify(key === undefined ? c : c[key]);
-    throw new CliError(`--resume: the saved run has ${key ?? 'settings'} ${show(saved.config)}, the arguments give ${show(options.config)}; repeat the original command or give only --resume --out DIR`, 2);
+  const differs = settingFlags.length > 0 ? firstDifference(saved.config, options.config) : null;
+  if (differs !== null) {
+    const show = (c: RunConfig): string => {
+      const v = settingValue(c, differs);
+      return v === undefined ? 'unset' : settingText(v);
+    };
+    throw new CliError(
+      `--resume: the saved run has --${differs.flag} ${show(saved.config)}, the arguments give --${differs.flag} ${show(options.config)}; repeat the original command or give only --resume --out DIR`,
+      2,
+    );
   }
   if (given.has('csv') && path.resolve(options.csv) !== saved.csv) throw new CliError(`--resume: the run used ${saved.csv}, not ${options.csv}`, 2);
   return { settings: { ...saved, backend: given.has('backend') ? options.backend : saved.backend }, resume: loaded };
@@ -193,22 +201,10 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** The GA engine's own checks of the settings, as a usage error before anything is loaded. */
+/** The GA engine's own checks of the settings (those of a resumed checkpoint too), as a usage error before anything is loaded. */
 function checkGaSettings(config: RunConfig): void {
-  const gaErrors = validateGaConfig({ ...PAPER_GA_DEFAULTS, ...(withoutUndefined(gaPart(config)) as Partial<GaConfig>), trainingKey: '' });
+  const gaErrors = validateGaConfig(gaConfig(config, ''));
   if (gaErrors.length > 0) throw new CliError(`invalid settings: ${gaErrors[0] ?? ''}`, 2);
-}
-
-function gaPart(c: RunConfig): Record<string, unknown> {
-  return {
-    seed: c.seed, populationSize: c.populationSize, generations: c.generations, crossoverRate: c.crossoverRate, mutationRate: c.mutationRate,
-    maxFilters: c.maxFilters, crossover: c.crossover, crossoverPoints: c.crossoverPoints, selection: c.selection,
-    tournamentSize: c.tournamentSize, elitism: c.elitism, hallOfFameSize: c.hallOfFameSize,
-  };
-}
-
-function withoutUndefined<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 main(process.argv.slice(2)).then(

@@ -5,13 +5,11 @@ import { useLab } from '../store';
 import type { BadLineInfo, FileLoad } from '../store/dataset';
 import type { DatasetSummary, SplitMode } from '../worker/api';
 import { CLASS_LABELS, FaceGrid } from './FaceGrid';
+import { settingByKey, settingOptions } from '../settings';
 
-/** What each split mode means, as the selector shows it. */
-const SPLIT_OPTIONS: readonly { mode: SplitMode; label: string }[] = [
-  { mode: 'canonical', label: 'Canonical: train on Training, fitness on PublicTest, test on PrivateTest' },
-  { mode: 'paper', label: 'Paper (leaky): 80/20 split, fitness measured on the test data' },
-  { mode: 'paper-clean', label: 'Paper, clean: 80/20 split, validation carved from the 80%' },
-];
+/** The split setting of the settings schema: its name, modes and what each means. */
+const SPLIT = settingByKey('split');
+const SPLIT_OPTIONS = settingOptions(SPLIT);
 
 const SPLIT_ROWS = [
   { key: 'train', label: 'train' },
@@ -71,14 +69,17 @@ export function DatasetPanel({ onUseSample, onLoadFile, onCancelLoad, onSplitCha
       ) : null}
       <div className="field">
         {/* A label beside (not around) the select, so its name is "Split" and not the option texts too. */}
-        <label htmlFor={splitId}>Split</label>
-        <select id={splitId} value={splitMode} disabled={locked} onChange={(e) => onSplitChange(e.target.value as SplitMode)}>
+        <label htmlFor={splitId}>{SPLIT.label}</label>
+        <select id={splitId} value={splitMode} disabled={locked} aria-describedby={`${splitId}-help`} onChange={(e) => onSplitChange(e.target.value as SplitMode)}>
           {SPLIT_OPTIONS.map((o) => (
-            <option key={o.mode} value={o.mode}>
+            <option key={o.value} value={o.value}>
               {o.label}
             </option>
           ))}
         </select>
+        <small id={`${splitId}-help`} className="help">
+          {SPLIT.help}
+        </small>
       </div>
       {dataset ? <DatasetSummaryView dataset={dataset} /> : null}
     </section>

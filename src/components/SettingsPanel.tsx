@@ -2,15 +2,18 @@
 import { useMemo } from 'react';
 import { useLab } from '../store';
 import { settingsErrors } from '../store/config';
-import { matchingPreset, PRESETS, SETTINGS, type Setting } from '../store/settings';
+import { matchingPreset, PRESETS } from '../store/settings';
+import { SETTINGS, settingApplies, settingOptions, settingText, settingValue, type SettingGroup, type SettingKey, type SettingRow } from '../settings';
 
-const GROUPS: { id: Setting['group'] | 'main'; title: string }[] = [
+const GROUPS: { id: SettingGroup | 'main'; title: string }[] = [
   { id: 'main', title: 'Run size' },
   { id: 'ga', title: 'Genetic algorithm' },
   { id: 'training', title: 'Training' },
 ];
 /** The six settings outside tests fill in, shown first. */
-const MAIN = new Set(['populationSize', 'generations', 'epochs', 'perClass', 'maxFilters', 'seed']);
+const MAIN = new Set<SettingKey>(['populationSize', 'generations', 'epochs', 'perClass', 'maxFilters', 'seed']);
+/** Chosen in the dataset panel, beside the data it divides. */
+const ELSEWHERE = new Set<SettingKey>(['split']);
 
 function useErrors(): Record<string, string> {
   const config = useLab((s) => s.config);
@@ -18,14 +21,12 @@ function useErrors(): Record<string, string> {
   return useMemo(() => settingsErrors(config, drafts), [config, drafts]);
 }
 
-function SettingField({ setting, disabled, error }: { setting: Setting; disabled: boolean; error: string | undefined }) {
-  const value = useLab((s) => setting.get(s.config));
+function SettingField({ setting, disabled, error }: { setting: SettingRow; disabled: boolean; error: string | undefined }) {
+  const value = useLab((s) => settingValue(s.config, setting));
   const draft = useLab((s) => s.drafts[setting.key]);
   const setSetting = useLab((s) => s.setSetting);
-  const crossover = useLab((s) => s.config.crossover);
-  const selection = useLab((s) => s.config.selection);
-  // A setting that the chosen operator ignores is greyed out, not hidden, so the form does not jump.
-  const unused = (setting.key === 'crossoverPoints' && crossover !== 'k-point') || (setting.key === 'tournamentSize' && selection === 'roulette');
+  // A setting that another setting makes irrelevant is greyed out, not hidden, so the form does not jump.
+  const unused = !useLab((s) => settingApplies(s.config, setting));
   const id = `setting-${setting.key}`;
   const describedBy = `${id}-help`;
   const help = (
@@ -37,7 +38,7 @@ function SettingField({ setting, disabled, error }: { setting: Setting; disabled
     return (
       <div className="field flag">
         <label htmlFor={id}>
-          <input id={id} type="checkbox" checked={value === true} disabled={disabled} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, String(e.target.checked))} /> {setting.label}
+          <input id={id} type="checkbox" checked={value === true} disabled={disabled || unused} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, String(e.target.checked))} /> {setting.label}
         </label>
         {help}
       </div>
@@ -47,8 +48,8 @@ function SettingField({ setting, disabled, error }: { setting: Setting; disabled
     return (
       <div className="field">
         <label htmlFor={id}>{setting.label}</label>
-        <select id={id} value={draft ?? String(value)} disabled={disabled} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, e.target.value)}>
-          {setting.options.map((o) => (
+        <select id={id} value={draft ?? String(value)} disabled={disabled || unused} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, e.target.value)}>
+          {settingOptions(setting).map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
             </option>
@@ -58,17 +59,16 @@ function SettingField({ setting, disabled, error }: { setting: Setting; disabled
       </div>
     );
   }
+  // Numbers get a spinner with the schema's range; a list is typed comma-separated, as in the address and the CLI.
+  const numeric = setting.kind === 'list' ? {} : { inputMode: setting.kind === 'int' ? ('numeric' as const) : ('decimal' as const), min: setting.min, max: setting.max, step: setting.kind === 'int' ? 1 : setting.step };
   return (
     <div className="field">
       <label htmlFor={id}>{setting.label}</label>
       <input
         id={id}
-        type="number"
-        inputMode={setting.kind === 'int' ? 'numeric' : 'decimal'}
-        min={setting.min}
-        max={setting.max}
-        step={setting.kind === 'int' ? 1 : setting.step}
-        value={draft ?? String(value)}
+        type={setting.kind === 'list' ? 'text' : 'number'}
+        {...numeric}
+        value={draft ?? (value === undefined ? '' : settingText(value))}
         disabled={disabled || unused}
         aria-invalid={error !== undefined}
         aria-describedby={describedBy}
@@ -130,7 +130,7 @@ export function SettingsPanel() {
       {GROUPS.map((g) => (
         <fieldset key={g.id} className="fields">
           <legend>{g.title}</legend>
-          {SETTINGS.filter((s) => (g.id === 'main' ? MAIN.has(s.key) : !MAIN.has(s.key) && (s.group === g.id || (g.id === 'training' && s.group === 'data')))).map((s) => (
+          {SETTINGS.filter((s) => !ELSEWHERE.has(s.key) && (g.id === 'main' ? MAIN.has(s.key) : !MAIN.has(s.key) && (s.group === g.id || (g.id === 'training' && s.group === 'data')))).map((s) => (
             <SettingField key={s.key} setting={s} disabled={busy} error={errors[s.key]} />
           ))}
         </fieldset>

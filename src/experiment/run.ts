@@ -1,11 +1,12 @@
 /** One evolution run (in the worker or the CLI): the GA engine with fitness supplied by training on the chosen backend. */
-import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS, type Chromosome, type EngineEvent, type EngineState, type FitnessResult, type Individual } from '../ga';
+import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type FitnessResult, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
 import { memoryStats, recreateBackend } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
-import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainSettings, type WeightSnapshot } from '../ml/train';
+import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type WeightSnapshot } from '../ml/train';
+import { gaConfig, trainingSettings } from '../settings';
 import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './types';
 
 /** Written by `control()` while a run is in progress; read after every batch. */
@@ -49,17 +50,6 @@ export interface RunResult {
   readonly best: BestModel | null;
 }
 
-/** The training settings of a candidate, taken from the run settings. */
-export function trainingSettings(config: RunConfig): TrainSettings {
-  return {
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    patience: config.patience,
-    augmentFlip: config.augmentFlip,
-    network: config.network,
-  };
-}
-
 /** Progress events are sent at most this often, so the page is never flooded. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -92,22 +82,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
   const trainingKey = JSON.stringify({ settings, data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
   const engine = input.resume
     ? GaEngine.restore(input.resume.engine)
-    : GaEngine.create({
-        ...PAPER_GA_DEFAULTS,
-        seed: config.seed,
-        populationSize: config.populationSize,
-        generations: config.generations,
-        crossoverRate: config.crossoverRate,
-        mutationRate: config.mutationRate,
-        maxFilters: config.maxFilters,
-        ...(config.crossover === undefined ? {} : { crossover: config.crossover }),
-        ...(config.crossoverPoints === undefined ? {} : { crossoverPoints: config.crossoverPoints }),
-        ...(config.selection === undefined ? {} : { selection: config.selection }),
-        ...(config.tournamentSize === undefined ? {} : { tournamentSize: config.tournamentSize }),
-        ...(config.elitism === undefined ? {} : { elitism: config.elitism }),
-        ...(config.hallOfFameSize === undefined ? {} : { hallOfFameSize: config.hallOfFameSize }),
-        trainingKey,
-      });
+    : GaEngine.create(gaConfig(config, trainingKey));
   let best: BestModel | null = input.resume?.best ?? null;
 
   const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }): Promise<FitnessResult> => {

@@ -2,39 +2,11 @@
 import type { Chromosome } from '../ga/chromosome';
 import type { BackendChoice, MemoryStats } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
-import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
-import type { SplitMode } from '../data/splits';
-import type { CrossoverKind, SelectionKind } from '../ga/config';
+import type { RunConfig } from '../settings';
 
-/** Everything a run needs; serialises to JSON (URL, run file). */
-export interface RunConfig {
-  readonly seed: number;
-  readonly populationSize: number;
-  /** Generations after the initial population, as in the paper (phases = generations + 1). */
-  readonly generations: number;
-  readonly crossoverRate: number;
-  readonly mutationRate: number;
-  readonly maxFilters: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly patience: number;
-  readonly augmentFlip: boolean;
-  readonly network: NetworkSettings;
-  /** Cap of images per class in each split; 0 means no cap. */
-  readonly perClass: number;
-  /** GA operators; each one left out takes the value of PAPER_GA_DEFAULTS (src/ga/config.ts). */
-  readonly crossover?: CrossoverKind;
-  /** Cut points of k-point crossover. */
-  readonly crossoverPoints?: number;
-  readonly selection?: SelectionKind;
-  readonly tournamentSize?: number;
-  /** Best individuals copied unchanged into the next phase. */
-  readonly elitism?: number;
-  readonly hallOfFameSize?: number;
-  /** How the dataset is split (src/data/splits.ts); absent means canonical. */
-  readonly split?: SplitMode;
-}
+/** Everything a run needs: derived from the settings schema (src/settings). */
+export type { RunConfig } from '../settings';
 
 export type CandidateStatus = 'trained' | 'cached' | 'failed' | 'diverged' | 'over-budget' | 'skipped';
 

@@ -1,10 +1,14 @@
 /** GA settings: the paper's defaults and a validator with readable errors. */
 import { GENE_COUNT, isValidMaxFilters, MAX_FILTERS } from './genes';
 
+/** The crossover operators that can mate two parents. */
+export const CROSSOVER_KINDS = ['one-point', 'two-point', 'k-point'] as const;
 /** Which crossover operator mates two parents. */
-export type CrossoverKind = 'one-point' | 'two-point' | 'k-point';
+export type CrossoverKind = (typeof CROSSOVER_KINDS)[number];
+/** The selection operators that can pick parents. */
+export const SELECTION_KINDS = ['tournament', 'roulette'] as const;
 /** Which selection operator picks parents. */
-export type SelectionKind = 'tournament' | 'roulette';
+export type SelectionKind = (typeof SELECTION_KINDS)[number];
 
 /** Everything that decides a search; plain JSON, stored in the engine state. */
 export interface GaConfig {
@@ -38,7 +42,7 @@ export interface GaConfig {
 }
 
 /** The paper's search (NPop 10, NGen 3, cxpb 0.2, mutpb 0.1) with DEAP's usual operator choices. */
-export const PAPER_GA_DEFAULTS: GaConfig = {
+export const PAPER_GA_DEFAULTS = {
   seed: 1,
   populationSize: 10,
   generations: 3,
@@ -52,7 +56,8 @@ export const PAPER_GA_DEFAULTS: GaConfig = {
   hallOfFameSize: 5,
   maxFilters: MAX_FILTERS,
   trainingKey: '',
-};
+  // `satisfies`, not a type annotation: crossoverPoints stays typed as present, as the settings schema's defaults need.
+} satisfies GaConfig;
 
 /** Default number of initial redraws of an over-budget chromosome. */
 export const DEFAULT_BUDGET_REDRAWS = 20;
@@ -79,11 +84,11 @@ export function validateGaConfig(config: GaConfig): string[] {
   int('generations', 0);
   rate('crossoverRate');
   rate('mutationRate');
-  if (!['one-point', 'two-point', 'k-point'].includes(config.crossover)) {
+  if (!(CROSSOVER_KINDS as readonly string[]).includes(config.crossover)) {
     errors.push(`crossover must be one-point, two-point or k-point, got ${JSON.stringify(config.crossover)}`);
   }
   if (config.crossover === 'k-point' || config.crossoverPoints !== undefined) int('crossoverPoints', 1, GENE_COUNT - 1);
-  if (!['tournament', 'roulette'].includes(config.selection)) {
+  if (!(SELECTION_KINDS as readonly string[]).includes(config.selection)) {
     errors.push(`selection must be tournament or roulette, got ${JSON.stringify(config.selection)}`);
   }
   int('tournamentSize', 1);

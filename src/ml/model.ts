@@ -2,18 +2,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, Chromosome } from '../ga/chromosome';
 import { IMAGE_SIDE, NUM_CLASSES } from '../data/dataset';
+import { DEFAULT_RUN_CONFIG, type NetworkSettings } from '../settings';
 
-/** Settings the paper leaves open; visible in the UI. */
-export interface NetworkSettings {
-  /** Units of the dense hidden layer. */
-  readonly denseUnits: number;
-  /** Dropout after each max-pool. */
-  readonly dropoutConv: number;
-  /** Dropout before the softmax layer. */
-  readonly dropoutDense: number;
-}
+export type { NetworkSettings };
 
-export const DEFAULT_NETWORK: NetworkSettings = { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 };
+/** The network settings a run starts from (the settings schema's defaults). */
+export const DEFAULT_NETWORK: NetworkSettings = DEFAULT_RUN_CONFIG.network;
 
 /** Conv layers (0-based) followed by a 2x2 max-pool and dropout. */
 const POOL_AFTER = new Set([1, 3, 5]);

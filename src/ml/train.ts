@@ -5,9 +5,10 @@ import { Rng } from '../ga/rng';
 import type { Dataset } from '../data/dataset';
 import { makeBatch } from './batches';
 import { evaluate, type Evaluation } from './evaluate';
-import { buildModel, DEFAULT_NETWORK, type NetworkSettings } from './model';
+import { buildModel, type NetworkSettings } from './model';
 import { makeOptimizer } from './optimizers';
 import { takeBackendFault } from './backend';
+import { DEFAULT_RUN_CONFIG, trainingSettings } from '../settings';
 
 export interface TrainSettings {
   readonly epochs: number;
@@ -18,7 +19,8 @@ export interface TrainSettings {
   readonly network: NetworkSettings;
 }
 
-export const DEFAULT_TRAIN: TrainSettings = { epochs: 10, batchSize: 32, patience: 3, augmentFlip: false, network: DEFAULT_NETWORK };
+/** How a candidate trains when nothing else is said (the settings schema's defaults). */
+export const DEFAULT_TRAIN: TrainSettings = trainingSettings(DEFAULT_RUN_CONFIG);
 
 /** Progress of one candidate; `kind: 'batch'` after each step, `'epoch'` after each validation. */
 export interface TrainProgress {

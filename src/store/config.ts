@@ -1,9 +1,8 @@
-/** Settings slice: the run configuration the user edits, with the paper's defaults, presets and in-place validation. */
+/** Settings slice: the run configuration the user edits, with the schema's defaults, presets and in-place validation. */
 import type { StateCreator } from 'zustand';
 import type { RunConfig } from '../worker/api';
-import { crossErrors, DEFAULT_CONFIG, parseSetting, PRESETS, SETTINGS, settingByKey, type SettingKey } from './settings';
-
-export { DEFAULT_CONFIG };
+import { crossProblems, DEFAULT_RUN_CONFIG, parseSettingText, SETTINGS, settingByKey, withSetting, type SettingKey } from '../settings';
+import { applyPreset } from './settings';
 
 export interface ConfigSlice {
   config: RunConfig;
@@ -17,38 +16,38 @@ export interface ConfigSlice {
 }
 
 /** Error message of each setting whose draft or value is invalid ("<Label> <message>."), keyed by setting. */
-export function settingsErrors(config: RunConfig, drafts: Partial<Record<SettingKey, string>>): Record<SettingKey, string> {
-  const errors: Record<SettingKey, string> = {};
+export function settingsErrors(config: RunConfig, drafts: Partial<Record<SettingKey, string>>): Partial<Record<SettingKey, string>> {
+  const errors: Partial<Record<SettingKey, string>> = {};
   for (const s of SETTINGS) {
-    const text = drafts[s.key];
+    const key = s.key;
+    const text = drafts[key];
     if (text === undefined) continue;
-    const r = parseSetting(s, text);
-    if ('error' in r) errors[s.key] = `${s.label} ${r.error}.`;
+    const r = parseSettingText(s, text);
+    if ('error' in r) errors[key] = `${s.label} ${r.error}.`;
   }
-  for (const [key, message] of Object.entries(crossErrors(config))) {
-    if (errors[key] === undefined) errors[key] = `${settingByKey(key).label} ${message}.`;
+  for (const [key, message] of Object.entries(crossProblems(config)) as [SettingKey, string][]) {
+    errors[key] ??= `${settingByKey(key).label} ${message}.`;
   }
   return errors;
 }
 
 export const createConfigSlice: StateCreator<ConfigSlice, [], [], ConfigSlice> = (set) => ({
-  config: DEFAULT_CONFIG,
+  config: DEFAULT_RUN_CONFIG,
   drafts: {},
   urlErrors: [],
   setSetting: (key, text) =>
     set((s) => {
       const setting = settingByKey(key);
-      const r = parseSetting(setting, text);
+      const r = parseSettingText(setting, text);
       return {
         drafts: { ...s.drafts, [key]: text },
-        config: 'error' in r ? s.config : setting.set(s.config, r.value),
+        config: 'error' in r ? s.config : withSetting(s.config, setting, r.value),
       };
     }),
   applyPreset: (name) =>
     set((s) => {
-      const preset = PRESETS.find((p) => p.name === name);
-      // The seed and the split (chosen with the dataset) are not part of a preset.
-      return preset ? { config: { ...preset.config, seed: s.config.seed, ...(s.config.split === undefined ? {} : { split: s.config.split }) }, drafts: {} } : {};
+      const config = applyPreset(s.config, name);
+      return config ? { config, drafts: {} } : {};
     }),
   loadConfig: (config, errors) => set({ config, drafts: {}, urlErrors: errors }),
 });

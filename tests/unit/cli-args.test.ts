@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CLI_DEFAULTS, parseArgs } from '../../cli/args';
+import { parseArgs, USAGE } from '../../cli/args';
+import { DEFAULT_RUN_CONFIG, SETTINGS } from '../../src/settings';
 
 const base = ['--csv', 'f.csv', '--out', 'o'];
 
@@ -21,30 +22,51 @@ describe('evolve arguments', () => {
     });
   });
 
-  it('uses the paper defaults without flags', () => {
+  it('uses the lab\'s starting settings without flags', () => {
     const r = parseArgs(base);
-    expect(r.kind === 'run' && r.options.config).toEqual(CLI_DEFAULTS);
+    expect(r.kind === 'run' && r.options.config).toEqual(DEFAULT_RUN_CONFIG);
+    expect(r.kind === 'run' && r.options).toMatchObject({ backend: 'wasm', split: 'canonical' });
+    expect(DEFAULT_RUN_CONFIG).toMatchObject({ seed: 42, populationSize: 10, generations: 3, epochs: 10, split: 'canonical' });
   });
 
-  it('gives a population of one no elite', () => {
-    const r = parseArgs([...base, '--pop', '1']);
-    expect(r.kind === 'run' && r.options.config.elitism).toBe(0);
+  it('sets the flip augmentation with --flip and clears it with --no-flip', () => {
+    const on = parseArgs([...base, '--flip']);
+    expect(on.kind === 'run' && on.options.config.augmentFlip).toBe(true);
+    const off = parseArgs([...base, '--no-flip']);
+    expect(off.kind === 'run' && off.options.config.augmentFlip).toBe(false);
+    expect(off.kind === 'run' && [...off.given]).toEqual(['csv', 'no-flip']);
+  });
+
+  it('lists every flag with its range and default in --help', () => {
+    for (const s of SETTINGS) expect(USAGE).toContain(s.kind === 'flag' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} `);
+    for (const name of ['csv', 'out', 'backend', 'resume', 'browser', 'help']) expect(USAGE).toContain(`--${name}`);
+    const flat = USAGE.replace(/\s+/g, ' ');
+    expect(flat).toContain('--pop N Individuals per phase (paper: 10). [2 to 200, default 10]');
+    expect(flat).toContain('--split MODE How the images are divided into training, validation (the fitness) and test. [canonical | paper | paper-clean, default canonical]');
+    expect(flat).toContain('--flip / --no-flip Mirror training images at random (faces are roughly symmetric). [default off]');
+    expect(USAGE.split('\n').every((line) => line.length <= 116)).toBe(true);
   });
 
   it.each([
-    [['--pop', 'x'], '--pop must be an integer >= 1, got "x"'],
-    [['--pop', '0'], '--pop must be an integer >= 1, got "0"'],
-    [['--gens', '-1'], '--gens must be an integer >= 0, got "-1"'],
-    [['--max-filters', '100'], '--max-filters must be a power of two from 2 to 1024, got "100"'],
+    [['--pop', 'x'], '--pop must be a whole number, got "x"'],
+    [['--pop', '1'], '--pop must be from 2 to 200, got "1"'],
+    [['--pop='], '--pop needs a value'],
+    [['--gens', '-1'], '--gens must be from 0 to 100, got "-1"'],
+    [['--epochs', '501'], '--epochs must be from 1 to 500, got "501"'],
+    [['--max-filters', '100'], '--max-filters must be a power of two, got "100"'],
     [['--split', 'random'], '--split must be one of canonical, paper, paper-clean, got "random"'],
-    [['--dropout-conv', '1'], '--dropout-conv must be a number from 0 to below 1, got "1"'],
-    [['--mutation-rate', '2'], '--mutation-rate must be a number from 0 to 1, got "2"'],
+    [['--dropout-conv', '1'], '--dropout-conv must be from 0 to 0.95, got "1"'],
+    [['--mutation-rate', '2'], '--mutation-rate must be from 0 to 1, got "2"'],
+    [['--mutation-rate', 'lots'], '--mutation-rate must be a number, got "lots"'],
     [['--backend', 'webgpu'], '--backend webgpu needs --browser (in Node the CLI trains on wasm or cpu)'],
     [['--backend', 'gpu'], '--backend must be one of wasm, cpu, got "gpu"'],
     [['--epochs'], '--epochs needs a value'],
     [['--bogus', '1'], 'unknown option --bogus (see --help)'],
+    [['stray'], 'unexpected argument "stray" (options start with --; see --help)'],
+    [['--flip=yes'], '--flip takes no value'],
     [['--flip', '--no-flip'], '--flip and --no-flip contradict each other'],
-    [['--elitism', '10'], '--elitism (10) must be below --pop (10)'],
+    [['--elitism', '10'], '--elitism must be at most 9 (population minus one), got "10"'],
+    [['--pop', '3', '--elitism', '3'], '--elitism must be at most 2 (population minus one), got "3"'],
     [['--seed', '1', '--seed', '2'], '--seed given twice'],
   ])('rejects %j with one line', (extra, message) => {
     expect(parseArgs([...base, ...extra])).toEqual({ kind: 'error', message });
@@ -64,11 +86,11 @@ describe('evolve arguments', () => {
 
   it('gives --browser the same settings, any lab backend (or the lab\'s choice), and no --resume', () => {
     const r = parseArgs([...base, '--browser', '--pop', '4', '--split', 'paper']);
-    expect(r).toEqual({ kind: 'browser', options: { csv: 'f.csv', out: 'o', backend: null, split: 'paper', config: { ...CLI_DEFAULTS, populationSize: 4, split: 'paper' } } });
+    expect(r).toEqual({ kind: 'browser', options: { csv: 'f.csv', out: 'o', backend: null, split: 'paper', config: { ...DEFAULT_RUN_CONFIG, populationSize: 4, split: 'paper' } } });
     const gpu = parseArgs([...base, '--browser', '--backend', 'webgpu']);
     expect(gpu.kind === 'browser' && gpu.options.backend).toBe('webgpu');
     expect(parseArgs([...base, '--browser', '--backend', 'cuda'])).toEqual({ kind: 'error', message: '--backend must be one of webgpu, webgl, wasm, cpu, got "cuda"' });
-    expect(parseArgs([...base, '--browser', '--pop', '0'])).toEqual({ kind: 'error', message: '--pop must be an integer >= 1, got "0"' });
+    expect(parseArgs([...base, '--browser', '--pop', '0'])).toEqual({ kind: 'error', message: '--pop must be from 2 to 200, got "0"' });
     expect(parseArgs(['--out', 'o', '--browser', '--resume'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--resume continues Node-mode runs only/) });
   });
 });

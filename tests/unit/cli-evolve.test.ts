@@ -89,6 +89,11 @@ describe('evolve CLI', () => {
     expect(again.status).toBe(2);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
 
+    // Flags given with --resume must repeat the run's settings; the first that differs is named by its flag.
+    const changed = evolve('--resume', '--out', dir, '--pop', '4');
+    expect(changed.status).toBe(2);
+    expect(changed.stderr).toBe('evolve: --resume: the saved run has --pop 3, the arguments give --pop 4; repeat the original command or give only --resume --out DIR (see --help)\n');
+
     const resumed = evolve('--resume', '--out', dir);
     expect(resumed.stderr).toMatch(/resuming/);
     expect(resumed.status).toBe(0);
@@ -123,7 +128,7 @@ describe('evolve CLI', () => {
   it('answers bad arguments with one line and exit code 2, a missing file with exit code 1', () => {
     const bad = evolve('--csv', SMALL, '--out', out('x'), '--pop', 'many');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toBe('evolve: --pop must be an integer >= 1, got "many" (see --help)\n');
+    expect(bad.stderr).toBe('evolve: --pop must be a whole number, got "many" (see --help)\n');
     const gpu = evolve('--csv', SMALL, '--out', out('x'), '--backend', 'webgpu');
     expect(gpu.status).toBe(2);
     expect(gpu.stderr).toBe('evolve: --backend webgpu needs --browser (in Node the CLI trains on wasm or cpu) (see --help)\n');

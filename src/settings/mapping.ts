@@ -1,0 +1,38 @@
+/** The run settings as the GA engine and the trainer take them: the one place that maps RunConfig onto each. */
+import type { GaConfig } from '../ga/config';
+import { withDefaults, type NetworkSettings, type RunConfig } from './schema';
+
+/** The GA engine's config for a run; `trainingKey` fingerprints the training (part of the engine's cache key). */
+export function gaConfig(config: RunConfig, trainingKey: string): GaConfig {
+  const c = withDefaults(config);
+  return {
+    seed: c.seed,
+    populationSize: c.populationSize,
+    generations: c.generations,
+    crossoverRate: c.crossoverRate,
+    mutationRate: c.mutationRate,
+    crossover: c.crossover,
+    crossoverPoints: c.crossoverPoints,
+    selection: c.selection,
+    tournamentSize: c.tournamentSize,
+    elitism: c.elitism,
+    hallOfFameSize: c.hallOfFameSize,
+    maxFilters: c.maxFilters,
+    trainingKey,
+  };
+}
+
+/** How each candidate trains (src/ml's TrainSettings): the training part of the run settings. */
+export interface TrainingSettings {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. */
+  readonly patience: number;
+  readonly augmentFlip: boolean;
+  readonly network: NetworkSettings;
+}
+
+/** The training settings of a run's candidates. The key order is fixed: their JSON is part of the GA's cache key. */
+export function trainingSettings(config: RunConfig): TrainingSettings {
+  return { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, augmentFlip: config.augmentFlip, network: config.network };
+}
