@@ -200,7 +200,7 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
 
 test('settings load from the address, and an impossible GA setting blocks Start in place', async ({ page }) => {
   const lab = new Lab(page);
-  await lab.open('?backend=wasm&pop=5&gens=2&cx=k-point&cxk=4&sel=roulette&elite=2&flip=true&maxf=12');
+  await lab.open('?backend=wasm&pop=5&gens=2&cx=k-point&cxk=4&sel=roulette&elite=9&flip=true&maxf=12&split=paper-clean');
   await lab.waitForBackend('wasm');
   await expect(page.getByLabel('Population', { exact: true })).toHaveValue('5');
   await expect(page.getByLabel('Generations', { exact: true })).toHaveValue('2');
@@ -209,7 +209,11 @@ test('settings load from the address, and an impossible GA setting blocks Start 
   await expect(page.getByLabel('Selection', { exact: true })).toHaveValue('roulette');
   await expect(page.getByLabel('Tournament size', { exact: true })).toBeDisabled();
   await expect(page.getByLabel('Flip augmentation', { exact: true })).toBeChecked();
+  await expect(page.getByLabel('Split', { exact: true })).toHaveValue('paper-clean');
   await expect(page.getByRole('alert')).toContainText('maxf=12: Max filters must be a power of two');
+  // An elitism the population cannot hold is moved to the largest it can, and said so.
+  await expect(page.getByRole('alert')).toContainText('elite=9: Elitism must be at most 4 (population minus one); using 4');
+  await expect(page.getByLabel('Elitism', { exact: true })).toHaveValue('4');
   await lab.useSample();
   await expect(lab.button('Start')).toBeEnabled();
   await lab.fill('Elitism', 5);
