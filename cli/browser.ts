@@ -31,7 +31,7 @@ const PIPE_LINE_MS = 30_000;
 /** The lab's query string for these settings; the lab must accept every value, or the run would differ from the command. */
 export function labQuery(options: Pick<BrowserOptions, 'config' | 'backend'>): string {
   const q = configToQuery(options.config);
-  // DEFAULT_CONFIG's optional operators are all set, so an absent one in the CLI config equals the default: nothing to write.
+  // The CLI and the lab read one settings schema, so this refuses nothing unless the two drift apart.
   const { errors } = configFromQuery(q);
   if (errors.length > 0) throw new CliError(`the lab does not accept these settings: ${errors[0] ?? ''}`, 2);
   if (options.backend) q.set('backend', options.backend);
