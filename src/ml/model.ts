@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation, Chromosome } from '../ga/chromosome';
 import { IMAGE_SIDE, NUM_CLASSES } from '../data/dataset';
 import { DEFAULT_RUN_CONFIG, type NetworkSettings } from '../settings';
+import { deriveSeed, SeededDropout } from './dropout';
 
 export type { NetworkSettings };
 
@@ -24,10 +25,24 @@ const TFJS_ACTIVATION: Record<Activation, 'relu' | 'elu' | 'tanh' | 'sigmoid' | 
   linear: 'linear',
 };
 
-/** A new, uncompiled LayersModel for the chromosome: input [n,48,48,1] in 0..1, output 7 softmax probabilities. */
+/**
+ * A new, uncompiled LayersModel for the chromosome: input [n,48,48,1] in 0..1, output 7 softmax probabilities. `seed`
+ * fixes the initial weights and the sequence of dropout masks (src/ml/dropout.ts); without it both are random.
+ */
 export function buildModel(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK, seed?: number): tf.LayersModel {
-  const layerSeed = (i: number): number | undefined => (seed === undefined ? undefined : seed * 31 + i);
+  const layerSeed = (i: number): number | undefined => (seed === undefined ? undefined : deriveSeed(seed, i));
   const model = tf.sequential({ name: 'evolab_cnn' });
+  try {
+    addLayers(model, c, net, layerSeed);
+  } catch (e) {
+    // Layers built before the failure already hold weight variables.
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+function addLayers(model: tf.Sequential, c: Chromosome, net: NetworkSettings, layerSeed: (i: number) => number | undefined): void {
   c.conv.forEach((g, i) => {
     model.add(
       tf.layers.conv2d({
@@ -43,7 +58,7 @@ export function buildModel(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK
     model.add(tf.layers.batchNormalization({ name: `bn${i + 1}` }));
     if (POOL_AFTER.has(i)) {
       model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${(i + 1) / 2}` }));
-      model.add(tf.layers.dropout({ rate: net.dropoutConv, seed: layerSeed(100 + i), name: `drop${(i + 1) / 2}` }));
+      model.add(new SeededDropout({ rate: net.dropoutConv, seed: layerSeed(100 + i), name: `drop${(i + 1) / 2}` }));
     }
   });
   model.add(tf.layers.flatten({ name: 'flatten' }));
@@ -55,7 +70,7 @@ export function buildModel(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK
       name: 'dense',
     }),
   );
-  model.add(tf.layers.dropout({ rate: net.dropoutDense, seed: layerSeed(201), name: 'drop_dense' }));
+  model.add(new SeededDropout({ rate: net.dropoutDense, seed: layerSeed(201), name: 'drop_dense' }));
   model.add(
     tf.layers.dense({
       units: NUM_CLASSES,
@@ -64,7 +79,6 @@ export function buildModel(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK
       name: 'output',
     }),
   );
-  return model;
 }
 
 /** Cost of one network. */
