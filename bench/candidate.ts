@@ -11,6 +11,7 @@ import { parseFer2013 } from '../src/data/fer2013';
 import { makeSplits } from '../src/data/splits';
 import type { Dataset } from '../src/data/dataset';
 import { configureWasm } from '../src/ml/backend';
+import { RunController } from '../src/experiment/control';
 import { runEvolution } from '../src/experiment/run';
 import { trainingSettings } from '../src/settings';
 import { PAPER_BEST } from '../src/ga/chromosome';
@@ -91,7 +92,7 @@ async function runCase(name: string, settings: string, data: Dataset, config: Ru
     data,
     splits,
     backend: { name: 'wasm', reason: 'bench', software: false },
-    control: { command: 'go' },
+    control: new RunController(),
     emit,
   });
   return { name, settings, trainImages: splits.train.length, valImages: splits.val.length, candidates, peakRssMB: mb(peak), heapUsedMB: mb(process.memoryUsage().heapUsed) };

@@ -18,7 +18,8 @@ import { configureWasm } from '../src/ml/backend';
 import { exportModel } from '../src/ml/export';
 import { buildModel } from '../src/ml/model';
 import { restoreWeights } from '../src/ml/train';
-import { runEvolution, type RunControl, type RunResult } from '../src/experiment/run';
+import { RunController } from '../src/experiment/control';
+import { runEvolution, type RunResult } from '../src/experiment/run';
 import { RunLogBuilder, type RunLog } from '../src/experiment/runlog';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
@@ -158,14 +159,14 @@ async function main(argv: readonly string[]): Promise<number> {
   await mkdir(options.out, { recursive: true });
   if (resume) progress.message(`evolve: resuming the run in ${options.out}`);
 
-  const control: RunControl = { command: 'go' };
+  const control = new RunController();
   let firstSignal = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     // One Ctrl-C can arrive twice (the terminal's and npm's forwarded copy): only a later one means "quit now".
     if (firstSignal === 0 || performance.now() - firstSignal < 1000) {
       if (firstSignal !== 0) return;
       firstSignal = performance.now();
-      control.command = 'stop';
+      control.request({ type: 'stop' });
       progress.message(`evolve: ${sig}: stopping; the checkpoint in ${checkpointDir(options.out)} is kept (press Ctrl-C again to quit at once)`);
     } else {
       // The last checkpoint on disk is complete (atomic writes), so quitting now loses only the current candidate.

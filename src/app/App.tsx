@@ -31,7 +31,6 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 
 export function App() {
   const bridge = useRef<WorkerBridge | null>(null);
-  const abort = useRef<AbortController | null>(null);
 
   // Settings come from the address on startup and go back into it on every change, so a link reproduces a run.
   useEffect(() => {
@@ -51,14 +50,14 @@ export function App() {
     const { backendReady, backendFailed } = useLab.getState();
     b.api.init(forced).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
     return () => {
-      abort.current?.abort();
+      // Ends any run with the worker that owns it.
       b.terminate();
       bridge.current = null;
     };
   }, []);
 
   // Saved runs: after the worker effect above, which creates the bridge this hook talks to.
-  const persist = usePersistence(bridge, abort);
+  const persist = usePersistence(bridge);
 
   const onUseSample = useCallback(() => {
     const b = bridge.current;
@@ -107,29 +106,29 @@ export function App() {
     const b = bridge.current;
     if (!b) return;
     const { runRequested, runEvent, runFailed, config } = useLab.getState();
-    const controller = new AbortController();
-    abort.current = controller;
     runRequested();
-    b.run(config, { signal: controller.signal, onEvent: runEvent }).catch((e: unknown) => runFailed(errorText(e)));
+    b.run(config, { onEvent: runEvent }).catch((e: unknown) => runFailed(errorText(e)));
   }, []);
 
   const onStop = useCallback(() => {
     useLab.getState().stopRequested();
-    abort.current?.abort();
+    void bridge.current?.api.controlRun({ type: 'stop' });
   }, []);
 
   const onSkip = useCallback(() => {
-    void bridge.current?.api.control('skip');
+    // The skip names the candidate shown in training: if that one has just finished, nothing else is skipped.
+    const current = useLab.getState().current;
+    if (current) void bridge.current?.api.controlRun({ type: 'skip', candidate: { phase: current.phase, index: current.index } });
   }, []);
 
   const onPause = useCallback(() => {
     useLab.getState().pauseRequested();
-    void bridge.current?.api.control('pause');
+    void bridge.current?.api.controlRun({ type: 'pause' });
   }, []);
 
   const onResume = useCallback(() => {
     useLab.getState().resumeRequested();
-    void bridge.current?.api.control('resume');
+    void bridge.current?.api.controlRun({ type: 'resume' });
   }, []);
 
   const runLog = useCallback(() => {

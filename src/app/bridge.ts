@@ -1,13 +1,13 @@
-/** The page's side of the worker: one comlink proxy, events into the store, cancel by signal. */
+/** The page's side of the worker: one comlink proxy and events into the store; runs are controlled with `api.controlRun`. */
 import * as Comlink from 'comlink';
 import type { EvolabWorkerApi, RunConfig, RunEvent } from '../worker/api';
 
 export interface WorkerBridge {
   readonly api: Comlink.Remote<EvolabWorkerApi>;
-  /** Runs the GA; aborting the signal stops it within one training batch. */
-  run(config: RunConfig, opts: { signal: AbortSignal; onEvent: (e: RunEvent) => void }): Promise<'done' | 'stopped'>;
-  /** Continues a saved run (its saved results are replayed through onEvent first); aborting the signal stops it. */
-  resume(id: string, opts: { signal: AbortSignal; onEvent: (e: RunEvent) => void }): Promise<'done' | 'stopped'>;
+  /** Runs the GA; Stop, Pause, Resume and Skip go to the worker's run controller through `api.controlRun`. */
+  run(config: RunConfig, opts: { onEvent: (e: RunEvent) => void }): Promise<'done' | 'stopped'>;
+  /** Continues a saved run (its saved results are replayed through onEvent first); controlled like `run`. */
+  resume(id: string, opts: { onEvent: (e: RunEvent) => void }): Promise<'done' | 'stopped'>;
   terminate(): void;
 }
 
@@ -17,24 +17,8 @@ export function startWorker(): WorkerBridge {
   const api = Comlink.wrap<EvolabWorkerApi>(worker);
   return {
     api,
-    async run(config, { signal, onEvent }) {
-      const stop = (): void => void api.control('stop');
-      signal.addEventListener('abort', stop, { once: true });
-      try {
-        return await api.run(config, Comlink.proxy(onEvent));
-      } finally {
-        signal.removeEventListener('abort', stop);
-      }
-    },
-    async resume(id, { signal, onEvent }) {
-      const stop = (): void => void api.control('stop');
-      signal.addEventListener('abort', stop, { once: true });
-      try {
-        return await api.resumeRun(id, Comlink.proxy(onEvent));
-      } finally {
-        signal.removeEventListener('abort', stop);
-      }
-    },
+    run: (config, { onEvent }) => api.run(config, Comlink.proxy(onEvent)),
+    resume: (id, { onEvent }) => api.resumeRun(id, Comlink.proxy(onEvent)),
     terminate() {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -23,8 +23,8 @@ export interface PersistenceActions {
   loadRunLog: (id: string) => Promise<RunLog>;
 }
 
-/** Call after the effect that starts the worker: `bridge` and `abort` are App's refs (Stop aborts a resumed run too). */
-export function usePersistence(bridge: RefObject<WorkerBridge | null>, abort: RefObject<AbortController | null>): PersistenceActions {
+/** Call after the effect that starts the worker: `bridge` is App's ref (Stop reaches a resumed run through the worker's controller too). */
+export function usePersistence(bridge: RefObject<WorkerBridge | null>): PersistenceActions {
   const refresh = useCallback(async (): Promise<void> => {
     const b = bridge.current;
     if (!b) return;
@@ -84,11 +84,9 @@ export function usePersistence(bridge: RefObject<WorkerBridge | null>, abort: Re
         }
         // The settings panel shows the run's own settings (and the address follows them).
         if (summary) lab.loadConfig(summary.config, []);
-        const controller = new AbortController();
-        abort.current = controller;
         lab.runRequested();
         try {
-          await b.resume(id, { signal: controller.signal, onEvent: lab.runEvent });
+          await b.resume(id, { onEvent: lab.runEvent });
         } catch (e) {
           useLab.getState().runFailed(errorText(e));
           useLab.getState().historyFailed(errorText(e));
@@ -96,7 +94,7 @@ export function usePersistence(bridge: RefObject<WorkerBridge | null>, abort: Re
         void refresh();
       })();
     },
-    [bridge, abort, refresh],
+    [bridge, refresh],
   );
 
   const loadRunLog = useCallback(async (id: string): Promise<RunLog> => {

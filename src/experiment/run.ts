@@ -7,14 +7,8 @@ import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
 import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type WeightSnapshot } from '../ml/train';
 import { gaConfig, trainingSettings } from '../settings';
+import type { RunController } from './control';
 import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './types';
-
-/** Written by `control()` while a run is in progress; read after every batch. */
-export interface RunControl {
-  command: 'go' | 'stop' | 'skip';
-  /** While true the trainer waits between batches; stop and skip still take effect. */
-  paused?: boolean;
-}
 
 /** The trained network with the best validation accuracy so far, as plain data (survives backends, can be saved). */
 export interface BestModel {
@@ -34,7 +28,8 @@ export interface RunInput {
   readonly data: Dataset;
   readonly splits: Splits;
   readonly backend: BackendChoice;
-  readonly control: RunControl;
+  /** Stop, pause, resume and skip of this run; the trainer reads it after every batch. */
+  readonly control: RunController;
   readonly emit: (event: RunEvent) => void;
   /** Continue a run from this checkpoint instead of starting afresh. */
   readonly resume?: RunCheckpoint;
@@ -61,7 +56,7 @@ function candidateSeed(runSeed: number, c: Chromosome): number {
 }
 
 function toRecord(ind: Individual): IndividualRecord {
-  const status: CandidateStatus = ind.status === 'pending' ? 'failed' : ind.reason === 'skipped by user' ? 'skipped' : ind.status;
+  const status: CandidateStatus = ind.status === 'pending' ? 'failed' : ind.status;
   return {
     phase: ind.phase,
     index: ind.index,
@@ -87,6 +82,8 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
 
   const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }): Promise<FitnessResult> => {
     const cost = networkCost(chromosome, config.network);
+    // In training from here on: a Skip that arrives now is for this candidate.
+    control.beginCandidate(ctx);
     emit({ type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params, memory: memoryStats() });
     let lastSent = 0;
     const onProgress = (progress: TrainProgress): void => {
@@ -96,24 +93,25 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
         emit({ type: 'progress', phase: ctx.phase, index: ctx.index, progress });
       }
     };
-    const { result, model } = await train(
-      { chromosome, data, train: splits.train, val: splits.val, settings, seed: candidateSeed(config.seed, chromosome) },
-      {
-        onProgress,
-        control: () => {
-          if (control.command === 'skip') {
-            control.command = 'go';
-            return 'skip';
-          }
-          return control.command === 'go' && control.paused ? 'pause' : control.command;
-        },
-      },
-    );
+    let trained: Awaited<ReturnType<typeof trainCandidate>>;
+    try {
+      trained = await train(
+        { chromosome, data, train: splits.train, val: splits.val, settings, seed: candidateSeed(config.seed, chromosome) },
+        { onProgress, control },
+      );
+    } finally {
+      // Its training is over: a Skip from now on has nothing to act on (and must not reach the next candidate).
+      control.endCandidate();
+    }
+    const { result, model } = trained;
     if (model) {
-      if (result.status === 'trained' && (best === null || result.valAccuracy > best.fitness)) {
-        best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
+      try {
+        if (result.status === 'trained' && (best === null || result.valAccuracy > best.fitness)) {
+          best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
+        }
+      } finally {
+        model.dispose();
       }
-      model.dispose();
     }
     if (result.status === 'failed') {
       // Out-of-memory or a lost device can leave the backend unusable: start the next candidate on a fresh one.
@@ -126,7 +124,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
         // The engine drops an evaluation that fails after a stop request; a resumed run retrains it.
         throw new Error('stopped by user');
       case 'skipped':
-        return { status: 'skipped' as const };
+        return { status: 'skipped' };
       case 'diverged':
         return { status: 'failed' as const, reason: `diverged: ${result.reason ?? ''}` };
       case 'failed':
@@ -161,7 +159,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     cost: (c) => networkCost(c, config.network),
     onEvent: onEngineEvent,
     ...(onCheckpoint ? { onCheckpoint: (engineState: EngineState) => onCheckpoint({ engine: engineState, best }) } : {}),
-    shouldStop: () => control.command === 'stop',
+    shouldStop: () => control.stopRequested,
   });
   const winner = engine.best();
   const bestModel = best as BestModel | null;

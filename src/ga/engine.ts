@@ -24,8 +24,8 @@ import {
 import type { RandomSource, RngState } from './rng';
 import { Rng } from './rng';
 
-/** How an individual's fitness was obtained. */
-export type EvalStatus = 'trained' | 'cached' | 'failed' | 'over-budget';
+/** How an individual's fitness was obtained; 'skipped' means the person skipped its training (no fitness). */
+export type EvalStatus = 'trained' | 'cached' | 'failed' | 'skipped' | 'over-budget';
 /** An individual's status; 'pending' means its genes changed and it still awaits evaluation. */
 export type IndividualStatus = EvalStatus | 'pending';
 
@@ -63,7 +63,7 @@ export interface PhaseSummary {
   readonly best: number | null;
   readonly mean: number | null;
   readonly min: number | null;
-  /** Every individual's fitness in index order; null for failed and over-budget ones. */
+  /** Every individual's fitness in index order; null for failed, skipped and over-budget ones. */
   readonly fitnesses: (number | null)[];
   readonly bestIndividual: Individual | null;
   /** Seconds spent in this phase's evaluations. */
@@ -84,7 +84,7 @@ export interface FitnessSuccess {
   readonly fitness: number;
   readonly [extra: string]: unknown;
 }
-/** What a fitness function may return: a fitness, a failure with its reason, or "skipped by the user". */
+/** What a fitness function may return: a fitness, a failure with its reason, or "skipped by the person running it". */
 export type FitnessResult = FitnessSuccess | { readonly status: 'failed'; readonly reason?: string } | { readonly status: 'skipped' };
 
 /** Anything with an `aborted` flag, e.g. an AbortSignal. */
@@ -222,7 +222,7 @@ export class GaEngine {
       state.cursor >= 0 &&
       state.cursor <= state.population.length;
     if (!ok) throw new Error('GA engine state is incomplete or inconsistent');
-    return new GaEngine(state);
+    return new GaEngine(withSkippedStatus(state));
   }
 
   /** A JSON-safe deep copy of the whole state; taking it during an evaluation gives the state before that evaluation. */
@@ -404,15 +404,18 @@ export class GaEngine {
     const seconds = (now() - t0) / 1000;
     const status = (result as { status?: unknown }).status;
     const fitness = (result as { fitness?: unknown }).fitness;
-    if (status === 'failed' || status === 'skipped' || typeof fitness !== 'number' || !Number.isFinite(fitness)) {
+    if (status === 'skipped') {
+      if (stopRequested()) return 'aborted';
+      this.fitnessCalls += 1;
+      return { ...base, status: 'skipped', fitness: null, seconds, params, flops };
+    }
+    if (status === 'failed' || typeof fitness !== 'number' || !Number.isFinite(fitness)) {
       if (stopRequested()) return 'aborted';
       this.fitnessCalls += 1;
       const reason =
-        status === 'skipped'
-          ? 'skipped by user'
-          : status === 'failed'
-            ? String((result as { reason?: unknown }).reason ?? 'failed')
-            : `fitness function returned no finite fitness (${JSON.stringify(fitness)})`;
+        status === 'failed'
+          ? String((result as { reason?: unknown }).reason ?? 'failed')
+          : `fitness function returned no finite fitness (${JSON.stringify(fitness)})`;
       return { ...base, status: 'failed', fitness: null, reason, seconds, params, flops };
     }
     this.fitnessCalls += 1;
@@ -430,7 +433,7 @@ export class GaEngine {
     const ok = pop.filter(isSuccess);
     const values = ok.map((i) => i.fitness as number);
     const best = selBest(ok, 1)[0] ?? null;
-    const counts: Record<EvalStatus, number> = { trained: 0, cached: 0, failed: 0, 'over-budget': 0 };
+    const counts: Record<EvalStatus, number> = { trained: 0, cached: 0, failed: 0, skipped: 0, 'over-budget': 0 };
     for (const ind of pop) if (ind.status !== 'pending') counts[ind.status] += 1;
     return {
       phase: this.phase,
@@ -491,7 +494,7 @@ function pending(phase: number, index: number, chromosome: Chromosome): Individu
   return { phase, index, chromosome, status: 'pending', fitness: null, seconds: 0, params: null, flops: null };
 }
 
-/** An unchanged individual in a new phase: a success shows as 'cached'; a failure keeps its status and reason (it is not retried). */
+/** An unchanged individual in a new phase: a success shows as 'cached'; a failed or skipped one keeps its status and reason (it is not retried). */
 function carry(ind: Individual, phase: number, index: number): Individual {
   return { ...ind, phase, index, status: isSuccess(ind) ? 'cached' : ind.status, seconds: 0 };
 }
@@ -499,4 +502,17 @@ function carry(ind: Individual, phase: number, index: number): Individual {
 /** The value with `details` set only when there are some, so JSON round trips keep the same keys. */
 function withDetails<T extends Individual | CacheEntry>(value: T, details: Details | undefined): T {
   return details === undefined ? value : { ...value, details };
+}
+
+/** The reason states saved before 'skipped' was a status gave a skipped individual (then recorded as failed). */
+const LEGACY_SKIP_REASON = 'skipped by user';
+
+/** A saved state with its legacy skips (failed + LEGACY_SKIP_REASON) turned into the 'skipped' status; other states unchanged. */
+function withSkippedStatus(state: EngineState): EngineState {
+  const fix = (ind: Individual): Individual => {
+    if (ind.status !== 'failed' || ind.reason !== LEGACY_SKIP_REASON) return ind;
+    const { reason: _r, ...rest } = ind;
+    return { ...rest, status: 'skipped' };
+  };
+  return { ...state, population: state.population.map(fix) };
 }

@@ -13,7 +13,7 @@
  * });                                                      // 'done' | 'stopped'; run() again (or restore) to resume
  * ```
  * A fitness function may return `{ fitness, ...jsonExtras }`, `{ status: 'failed', reason }` or
- * `{ status: 'skipped' }` (recorded as failed, reason 'skipped by user', not cached), or throw (failed, reason = message).
+ * `{ status: 'skipped' }` (status 'skipped', no fitness, not cached), or throw (failed, reason = message).
  *
  * Modules: `chromosome` (JSON type, bounds, key, validator), `genes` (flat gene list and domains), `operators`
  * (init*, sel*, cx*, mut*, varAnd, hofUpdate), `config` (GaConfig, PAPER_GA_DEFAULTS), `engine` (GaEngine), `rng`.

@@ -28,7 +28,9 @@ export function makeBatch(
     }
     labels[i] = data.labels[row] as number;
   }
-  const xs = tf.tensor4d(pixels, [n, IMAGE_SIDE, IMAGE_SIDE, 1]);
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D);
-  return { xs, ys };
+  // One tidy for both, so a failure making the labels does not strand the images.
+  return tf.tidy(() => ({
+    xs: tf.tensor4d(pixels, [n, IMAGE_SIDE, IMAGE_SIDE, 1]),
+    ys: tf.oneHot(tf.tensor1d(labels, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D,
+  }));
 }

@@ -15,21 +15,29 @@ export interface Evaluation {
 
 const EVAL_BATCH = 128;
 
-/** Evaluates in inference mode (no dropout, batch-norm moving statistics); every tensor is disposed. */
+/** Evaluates in inference mode (no dropout, batch-norm moving statistics); every tensor is disposed, also on errors. */
 export async function evaluate(model: tf.LayersModel, data: Dataset, rows: ArrayLike<number>): Promise<Evaluation> {
   const confusion = Array.from({ length: NUM_CLASSES }, () => new Array<number>(NUM_CLASSES).fill(0));
   let lossSum = 0;
   for (let start = 0; start < rows.length; start += EVAL_BATCH) {
     const end = Math.min(rows.length, start + EVAL_BATCH);
-    const { xs, ys } = makeBatch(data, rows, start, end);
-    const [lossT, predT] = tf.tidy(() => {
-      const probs = model.predict(xs) as tf.Tensor2D;
-      const loss = tf.sum(tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1)), undefined, 0, tf.Reduction.NONE));
-      return [loss, tf.argMax(probs, 1)];
-    });
-    const [lossV, preds] = await Promise.all([lossT.data(), predT.data()]);
+    const made: tf.Tensor[] = [];
+    let lossV: Float32Array | Int32Array | Uint8Array;
+    let preds: Float32Array | Int32Array | Uint8Array;
+    try {
+      const { xs, ys } = makeBatch(data, rows, start, end);
+      made.push(xs, ys);
+      const [lossT, predT] = tf.tidy(() => {
+        const probs = model.predict(xs) as tf.Tensor2D;
+        const loss = tf.sum(tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1)), undefined, 0, tf.Reduction.NONE));
+        return [loss, tf.argMax(probs, 1)];
+      });
+      made.push(lossT, predT);
+      [lossV, preds] = await Promise.all([lossT.data(), predT.data()]);
+    } finally {
+      tf.dispose(made);
+    }
     lossSum += lossV[0] ?? NaN;
-    tf.dispose([xs, ys, lossT, predT]);
     for (let i = start; i < end; i++) {
       const truth = data.labels[rows[i] as number] as number;
       const row = confusion[truth] as number[];

@@ -13,7 +13,12 @@ import { DEFAULT_RUN_CONFIG, trainingSettings } from '../settings';
 export interface TrainSettings {
   readonly epochs: number;
   readonly batchSize: number;
-  /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. */
+  /**
+   * Early stopping, and the one rule for which weights are kept. 0: no early stopping; the last epoch's weights are
+   * kept and that epoch's validation accuracy is the fitness. N > 0: training stops after N epochs without a lower
+   * validation loss, the lowest-validation-loss epoch's weights are restored and that epoch's validation accuracy is
+   * the fitness. Either way the fitness is the validation accuracy of exactly the weights returned, tested and exported.
+   */
   readonly patience: number;
   readonly augmentFlip: boolean;
   readonly network: NetworkSettings;
@@ -41,8 +46,9 @@ export type TrainStatus = 'trained' | 'diverged' | 'failed' | 'cancelled' | 'ski
 export interface TrainResult {
   readonly status: TrainStatus;
   readonly reason?: string;
-  /** Validation accuracy of the restored best weights: the GA's fitness. */
+  /** Validation accuracy of the returned weights (the rule is under TrainSettings.patience): the GA's fitness. */
   readonly valAccuracy: number;
+  /** Validation loss of the same weights. */
   readonly valLoss: number;
   readonly epochsRun: number;
   readonly seconds: number;
@@ -66,10 +72,21 @@ export interface TrainInput {
   readonly seed: number;
 }
 
+/** What to do after a batch: go on, wait and ask again, end the candidate as cancelled, or end it as skipped. */
+export type ControlDecision = 'go' | 'pause' | 'stop' | 'skip';
+
+/** What the trainer reads: the run's RunController (src/experiment/control.ts) is one. */
+export interface TrainControl {
+  check(): ControlDecision;
+}
+
 export interface TrainOptions {
   readonly onProgress?: (p: TrainProgress) => void;
-  /** Checked after every batch: 'stop' cancels, 'skip' ends this candidate as skipped, 'pause' waits and asks again. */
-  readonly control?: () => 'go' | 'stop' | 'skip' | 'pause';
+  /**
+   * Read after every batch ('stop' cancels, 'skip' ends this candidate as skipped, 'pause' waits and reads again) and
+   * after every validation pass (a 'skip' then is for this candidate too; 'stop' and 'pause' act at the next batch).
+   */
+  readonly control?: TrainControl;
   /** Wall clock in ms; injected for tests. */
   readonly now?: () => number;
 }
@@ -88,13 +105,63 @@ export async function snapshotWeights(model: tf.LayersModel): Promise<WeightSnap
 /** Loads a snapshot into a model built from the same chromosome. */
 export function restoreWeights(model: tf.LayersModel, snap: WeightSnapshot): void {
   const tensors = snap.values.map((v, i) => tf.tensor(v, snap.shapes[i]));
-  model.setWeights(tensors);
-  tf.dispose(tensors);
+  try {
+    model.setWeights(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+/** The control's decision once any pause is over. */
+async function decide(control: TrainControl | undefined): Promise<'go' | 'stop' | 'skip'> {
+  let decision = control?.check() ?? 'go';
+  while (decision === 'pause') {
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
+    decision = control?.check() ?? 'go';
+  }
+  return decision;
+}
+
+/** One step's figures: loss (NaN once the network is), correct predictions. */
+interface StepResult {
+  readonly loss: number;
+  readonly correct: number;
+}
+
+/** One optimiser step on rows order[start..end); every tensor it makes is disposed, also when a call in it throws. */
+async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, order: Int32Array, start: number, end: number, flip: Rng | undefined): Promise<StepResult> {
+  const made: tf.Tensor[] = [];
+  try {
+    const { xs, ys } = makeBatch(data, order, start, end, flip);
+    made.push(xs, ys);
+    // [correct predictions, sum of all probabilities]: the sum is NaN once the network is, even where the loss is not.
+    let statsT: tf.Tensor | undefined;
+    const lossT = optimizer.minimize(() => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+      const correctT = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(ys, 1)), 'float32'));
+      statsT = tf.keep(tf.stack([correctT, tf.sum(probs)]));
+      made.push(statsT);
+      return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
+    }, true);
+    if (lossT) made.push(lossT);
+    // Sum of every weight after the update: NaN or infinite once the step blew the network up.
+    // Pairwise adds, not addN: WebGPU's AddN binds every input at once and fails beyond 8 storage buffers.
+    const weightSumT = tf.tidy(() => model.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0)));
+    made.push(weightSumT);
+    const [lossV, statsV, weightSumV] = await Promise.all([lossT?.data(), (statsT as tf.Tensor | undefined)?.data(), weightSumT.data()]);
+    // wasm's ClipByValue and Relu map NaN to a bound, so a network of NaN weights can show a finite loss (-log(1e-7)):
+    // the probabilities and weights are checked too, and any non-finite one counts as a NaN loss (as in Keras).
+    const finite = Number.isFinite(statsV?.[1] ?? NaN) && Number.isFinite(weightSumV[0] ?? NaN);
+    return { loss: finite ? (lossV?.[0] ?? NaN) : NaN, correct: statsV?.[0] ?? 0 };
+  } finally {
+    tf.dispose(made);
+  }
 }
 
 /**
- * Trains a fresh network for the chromosome. Returns the result and the model with its best weights; the caller owns
- * (and must dispose) the model. On failure the model is disposed here and `model` is undefined.
+ * Trains a fresh network for the chromosome. Returns the result and the model with the kept weights (the rule is
+ * under TrainSettings.patience); the caller owns (and must dispose) the model. On failure, cancel or skip the model is
+ * disposed here and `model` is undefined. Every tensor made here is disposed on every path, errors included.
  */
 export async function trainCandidate(
   input: TrainInput,
@@ -102,13 +169,15 @@ export async function trainCandidate(
 ): Promise<{ result: TrainResult; model?: tf.LayersModel }> {
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
-  const { settings, data } = input;
+  const { settings, data, chromosome } = input;
+  const control = opts.control;
   const rng = Rng.fromSeed(input.seed);
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
-  let best: WeightSnapshot | undefined;
-  let bestValLoss = Infinity;
-  let bestVal: Evaluation | undefined;
+  /** Validation figures of the weights that will be returned. */
+  let kept: Evaluation | undefined;
+  /** With early stopping: a copy of the kept epoch's weights, while later epochs change the model. */
+  let keptWeights: WeightSnapshot | undefined;
   let epochsRun = 0;
   let images = 0;
   let trainSeconds = 0;
@@ -116,8 +185,8 @@ export async function trainCandidate(
   const finish = (status: TrainStatus, reason?: string): TrainResult => ({
     status,
     ...(reason === undefined ? {} : { reason }),
-    valAccuracy: bestVal?.accuracy ?? 0,
-    valLoss: bestVal?.loss ?? NaN,
+    valAccuracy: kept?.accuracy ?? 0,
+    valLoss: kept?.loss ?? NaN,
     epochsRun,
     seconds: (now() - t0) / 1000,
     imagesPerSecond: trainSeconds > 0 ? images / trainSeconds : 0,
@@ -129,9 +198,9 @@ export async function trainCandidate(
     return { result: finish(status, reason) };
   };
   try {
-    model = buildModel(input.chromosome, settings.network, input.seed);
+    model = buildModel(chromosome, settings.network, input.seed);
     params = model.countParams();
-    optimizer = makeOptimizer(input.chromosome.optimizer, input.chromosome.learningRate);
+    optimizer = makeOptimizer(chromosome.optimizer, chromosome.learningRate);
     const order = Int32Array.from(input.train);
     const batches = Math.ceil(order.length / settings.batchSize);
     let stale = 0;
@@ -144,48 +213,25 @@ export async function trainCandidate(
         const start = b * settings.batchSize;
         const end = Math.min(order.length, start + settings.batchSize);
         const tb = now();
-        const { xs, ys } = makeBatch(data, order, start, end, settings.augmentFlip ? rng : undefined);
-        const m = model;
-        // [correct predictions, sum of all probabilities]: the sum is NaN once the network is, even where the loss is not.
-        let statsT: tf.Tensor1D | undefined;
-        const lossT = optimizer.minimize(() => {
-          const probs = m.apply(xs, { training: true }) as tf.Tensor2D;
-          const correctT = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(ys, 1)), 'float32'));
-          statsT = tf.keep(tf.stack([correctT, tf.sum(probs)])) as tf.Tensor1D;
-          return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
-        }, true);
-        // Sum of every weight after the update: NaN or infinite once the step blew the network up.
-        // Pairwise adds, not addN: WebGPU's AddN binds every input at once and fails beyond 8 storage buffers.
-        const weightSumT = tf.tidy(() => m.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0)));
-        const [lossV, statsV, weightSumV] = await Promise.all([lossT?.data(), statsT?.data(), weightSumT.data()]);
-        tf.dispose([xs, ys, lossT as tf.Tensor, statsT as tf.Tensor, weightSumT]);
-        const correctV = statsV?.subarray(0, 1);
-        // wasm's ClipByValue and Relu map NaN to a bound, so a network of NaN weights can show a finite loss (-log(1e-7)):
-        // the probabilities and weights are checked too, and any non-finite one counts as a NaN loss (as in Keras).
-        const finite = Number.isFinite(statsV?.[1] ?? NaN) && Number.isFinite(weightSumV[0] ?? NaN);
-        const loss = finite ? (lossV?.[0] ?? NaN) : NaN;
+        const step = await trainStep(model, optimizer, data, order, start, end, settings.augmentFlip ? rng : undefined);
         const n = end - start;
         trainSeconds += (now() - tb) / 1000;
         images += n;
         // A lost device or GPU out-of-memory is reported asynchronously; its reason beats the NaN it may cause.
         const fault = takeBackendFault();
         if (fault !== null) return fail('failed', fault);
-        if (!Number.isFinite(loss)) return fail('diverged', `loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}`);
-        lossSum += loss * n;
-        correct += correctV?.[0] ?? 0;
+        if (!Number.isFinite(step.loss)) return fail('diverged', `loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}`);
+        lossSum += step.loss * n;
+        correct += step.correct;
         seen += n;
         opts.onProgress?.({
           kind: 'batch', epoch: epoch + 1, epochs: settings.epochs, batch: b + 1, batches,
           loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
         });
         await yieldToEvents();
-        let control = opts.control?.() ?? 'go';
-        while (control === 'pause') {
-          await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
-          control = opts.control?.() ?? 'go';
-        }
-        if (control === 'stop') return fail('cancelled', 'stopped by user');
-        if (control === 'skip') return fail('skipped', 'skipped by user');
+        const decision = await decide(control);
+        if (decision === 'stop') return fail('cancelled', 'stopped by user');
+        if (decision === 'skip') return fail('skipped', 'skipped by user');
       }
       epochsRun = epoch + 1;
       const val = await evaluate(model, data, input.val);
@@ -194,16 +240,22 @@ export async function trainCandidate(
         loss: lossSum / Math.max(seen, 1), accuracy: correct / Math.max(seen, 1),
         valLoss: val.loss, valAccuracy: val.accuracy, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
       });
-      if (val.loss < bestValLoss || bestVal === undefined) {
-        bestValLoss = val.loss;
-        bestVal = val;
-        best = settings.patience > 0 && epoch < settings.epochs - 1 ? await snapshotWeights(model) : undefined;
+      let stopEarly = false;
+      if (settings.patience === 0) {
+        kept = val;
+      } else if (kept === undefined || val.loss < kept.loss) {
+        kept = val;
         stale = 0;
-      } else if (settings.patience > 0 && ++stale >= settings.patience) {
-        break;
+        // After the last epoch the model holds these weights itself.
+        keptWeights = epoch < settings.epochs - 1 ? await snapshotWeights(model) : undefined;
+      } else {
+        stopEarly = ++stale >= settings.patience;
       }
+      // A Skip pressed during the validation pass was meant for this candidate, not for the next one.
+      if (control?.check() === 'skip') return fail('skipped', 'skipped by user');
+      if (stopEarly) break;
     }
-    if (best && bestVal) restoreWeights(model, best);
+    if (keptWeights) restoreWeights(model, keptWeights);
     return { result: finish('trained'), model };
   } catch (e) {
     return fail('failed', takeBackendFault() ?? (e instanceof Error ? e.message : String(e)));

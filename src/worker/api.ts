@@ -75,7 +75,10 @@ export type LoadOutcome =
 /** 'pause' makes the trainer wait between batches until 'resume'; 'stop' and 'skip' act even while paused. */
 export type ControlCommand = 'stop' | 'skip' | 'pause' | 'resume';
 
-/** The worker's API. Long calls take a progress callback (a comlink proxy) and are cancelled with `control('stop')`. */
+export type { CandidateRef, ControlRequest } from '../experiment/control';
+import type { ControlRequest } from '../experiment/control';
+
+/** The worker's API. Long calls take a progress callback (a comlink proxy); a run is stopped with `controlRun({ type: 'stop' })`. */
 export interface EvolabWorkerApi {
   /** Chooses and initialises the backend; `forced` comes from `?backend=NAME`. */
   init(forced: string | null): Promise<BackendChoice>;
@@ -98,7 +101,13 @@ export interface EvolabWorkerApi {
   predict(pixels: Uint8Array): Promise<number[]>;
   /** Live tensors and the GPU bytes the backend holds (pooled buffers included); flat across candidates when isolation works. */
   memoryStats(): Promise<MemoryStats>;
-  /** Stops the run or skips the candidate in training; takes effect within one batch. */
+  /**
+   * Stop, Pause, Resume or Skip for the run in progress, whose controller the worker owns; acts within one batch. A skip
+   * naming a candidate acts only while that candidate is in training. False when there was nothing to act on (no run,
+   * or a skip whose candidate is not in training).
+   */
+  controlRun(request: ControlRequest): boolean;
+  /** `controlRun({ type: command })`, for callers that send a bare command (a skip is then for whichever candidate is training). */
   control(command: ControlCommand): void;
   /**
    * Opens the saved-runs database (IndexedDB). `simulate` is the `?simulate=` test hook: `quota` (every write fails with

@@ -10,7 +10,8 @@ import { CLASS_NAMES, IMAGE_SIZE, type Dataset, type Splits } from '../data/data
 import { makeSplits, type SplitMode } from '../data/splits';
 import { parseFer2013, type LoadReport } from '../data/fer2013';
 import { streamChunks } from '../data/streams';
-import { runEvolution, type BestModel, type RunControl, type RunInput } from '../experiment/run';
+import { RunController, type ControlRequest } from '../experiment/control';
+import { runEvolution, type BestModel, type RunInput } from '../experiment/run';
 import type { RunLog } from '../experiment/runlog';
 import type { RunRecorder } from '../persist/recorder';
 import { runLogToEvents } from '../persist/replay';
@@ -37,7 +38,8 @@ function summaryOf(data: Dataset, mode: SplitMode, seed: number, perClassCap?: n
   const summary = summarize(data, split, seed, datasetReport ?? undefined);
   return Comlink.transfer(summary, summary.samples.flat().map((s) => s.buffer as ArrayBuffer));
 }
-let activeRun: RunControl | null = null;
+/** The controller of the run in progress: the worker owns it, the page sends it requests through controlRun. */
+let activeRun: RunController | null = null;
 let lastBest: { best: BestModel; config: RunConfig } | null = null;
 
 /** Saved runs (IndexedDB) of this worker. */
@@ -132,7 +134,7 @@ const api: EvolabWorkerApi = {
     if (activeRun) throw new Error('a run is already in progress');
     const data = dataset;
     const splits: Splits = makeSplits(data, { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
-    const control: RunControl = { command: 'go' };
+    const control = new RunController();
     activeRun = control;
     let recorder: RunRecorder | null = null;
     try {
@@ -187,7 +189,7 @@ const api: EvolabWorkerApi = {
   async resumeRun(id: string, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'> {
     if (!backend) throw new Error('the training backend is not initialised yet');
     if (activeRun) throw new Error('a run is already in progress');
-    const control: RunControl = { command: 'go' };
+    const control = new RunController();
     activeRun = control;
     let recorder: RunRecorder | null = null;
     try {
@@ -231,9 +233,11 @@ const api: EvolabWorkerApi = {
       restoreWeights(model, best.weights);
       // The same input scaling as training (src/ml/batches.ts): [1,48,48,1] float32, pixel / 255.
       const probs = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels, (v) => v / 255), [1, 48, 48, 1])) as tf.Tensor);
-      const values = Array.from(await probs.data());
-      probs.dispose();
-      return values;
+      try {
+        return Array.from(await probs.data());
+      } finally {
+        probs.dispose();
+      }
     } finally {
       model.dispose();
     }
@@ -243,10 +247,12 @@ const api: EvolabWorkerApi = {
     return memoryStats();
   },
 
+  controlRun(request: ControlRequest): boolean {
+    return activeRun?.request(request) ?? false;
+  },
+
   control(command: ControlCommand): void {
-    if (!activeRun) return;
-    if (command === 'pause' || command === 'resume') activeRun.paused = command === 'pause';
-    else activeRun.command = command;
+    activeRun?.request({ type: command });
   },
 };
 

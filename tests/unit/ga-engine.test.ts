@@ -238,6 +238,19 @@ describe('determinism and resume', () => {
 });
 
 describe('failures, skips, cache and budget', () => {
+  it('restores a state saved before "skipped" was a status: a legacy skip (failed, "skipped by user") becomes skipped', async () => {
+    const engine = GaEngine.create(config({ seed: 3, populationSize: 4, generations: 1 }));
+    let n = 0;
+    await engine.run({ fitness: async (c) => (n++ === 1 ? { status: 'failed', reason: 'out of memory' } : { fitness: oneMax(c) }), shouldStop: () => n >= 3 });
+    const saved = engine.snapshot();
+    expect(saved.population.map((i) => i.status)).toEqual(['trained', 'failed', 'trained', 'pending']);
+    const legacy: EngineState = { ...saved, population: saved.population.map((i, k) => (k === 2 ? { ...i, status: 'failed', fitness: null, reason: 'skipped by user' } : i)) };
+    const restored = GaEngine.restore(JSON.parse(JSON.stringify(legacy)) as EngineState).snapshot();
+    expect(restored.population.map((i) => i.status)).toEqual(['trained', 'failed', 'skipped', 'pending']);
+    expect(restored.population[2]).not.toHaveProperty('reason');
+    expect(restored.population[1]?.reason).toBe('out of memory');
+  });
+
   it('an evaluation that throws or reports failure is recorded as failed and never best; the run finishes', async () => {
     const bad = (c: Chromosome): boolean => (c.conv[0]?.kernel ?? 0) <= 4;
     const events: EngineEvent[] = [];
@@ -281,7 +294,7 @@ describe('failures, skips, cache and budget', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run-done', best: null, hallOfFame: [] });
   });
 
-  it('"skipped" is a failure with reason "skipped by user" and is not cached', async () => {
+  it('"skipped" is its own status (no fitness, no reason) and is not cached', async () => {
     const skipped = new Set<string>();
     const seen = new Map<string, number>();
     const engine = GaEngine.create(config({ seed: 5, populationSize: 6, generations: 6, crossoverRate: 0.8, mutationRate: 0.8, maxFilters: 2 }));
@@ -298,9 +311,15 @@ describe('failures, skips, cache and budget', () => {
       },
       onEvent: (e) => events.push(e),
     });
-    const skips = events.flatMap((e) => (e.type === 'evaluated' && e.reason === 'skipped by user' ? [e] : []));
+    const skips = events.flatMap((e) => (e.type === 'evaluated' && e.status === 'skipped' ? [e] : []));
     expect(skips.length).toBeGreaterThan(0);
-    for (const s of skips) expect(s.status).toBe('failed');
+    for (const s of skips) {
+      expect(s.fitness).toBeNull();
+      expect(s).not.toHaveProperty('reason');
+    }
+    expect(events.some((e) => e.type === 'evaluated' && e.status === 'failed')).toBe(false);
+    const counted = events.flatMap((e) => (e.type === 'phase-done' ? [e.counts.skipped] : [])).reduce((a, b) => a + b, 0);
+    expect(counted).toBe(skips.length);
     const state = engine.snapshot();
     for (const key of skipped) {
       const entry = state.cache.find(([k]) => k === `toy|${key}`);

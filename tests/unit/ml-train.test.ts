@@ -10,7 +10,8 @@ import { makeSplits } from '../../src/data/splits';
 import { buildModel } from '../../src/ml/model';
 import { exportModel, importModel } from '../../src/ml/export';
 import { trainCandidate, type TrainSettings } from '../../src/ml/train';
-import { runEvolution, type RunControl } from '../../src/experiment/run';
+import { RunController } from '../../src/experiment/control';
+import { runEvolution } from '../../src/experiment/run';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
 import { useWasm } from './wasm-setup';
 
@@ -124,7 +125,7 @@ describe('training, faults, memory and export on wasm', () => {
       data,
       splits,
       backend: { name: 'wasm', reason: 'test', software: false },
-      control: { command: 'go' } satisfies RunControl,
+      control: new RunController(),
       emit: (e) => events.push(e),
       // Candidates 1 and 3 hit a backend fault inside their first training step, after the model and optimizer exist.
       train: (input, opts) => {
@@ -133,8 +134,10 @@ describe('training, faults, memory and export on wasm', () => {
         if (fault === undefined) return trainCandidate(input, opts);
         return trainCandidate(input, {
           ...opts,
-          control: () => {
-            throw new Error(fault);
+          control: {
+            check: () => {
+              throw new Error(fault);
+            },
           },
         });
       },
@@ -160,7 +163,7 @@ describe('training, faults, memory and export on wasm', () => {
       data,
       splits,
       backend: { name: 'wasm', reason: 'test', software: false },
-      control: { command: 'go' },
+      control: new RunController(),
       emit: (e) => {
         if (e.type === 'evaluated' && e.memory) counts.push(e.memory.numTensors);
       },

@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../src/data/synthetic';
 import { makeSplits } from '../../src/data/splits';
-import { runEvolution, type RunCheckpoint, type RunControl } from '../../src/experiment/run';
+import { RunController } from '../../src/experiment/control';
+import { runEvolution, type RunCheckpoint } from '../../src/experiment/run';
 import { runLogFromEvents, withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
 import type { EngineState } from '../../src/ga/engine';
@@ -130,7 +131,7 @@ describe('run log replay', () => {
     await useWasm();
     const data = syntheticDataset(6, 4);
     const splits = makeSplits(data, { mode: 'canonical', seed: CONFIG.seed, perClassCap: CONFIG.perClass }).splits;
-    await runEvolution({ config: CONFIG, data, splits, backend: BACKEND, control: { command: 'go' }, emit: (e) => events.push(e) });
+    await runEvolution({ config: CONFIG, data, splits, backend: BACKEND, control: new RunController(), emit: (e) => events.push(e) });
     full = runLogFromEvents(events, { dataset: logDataset(CONFIG, data, splits) });
   }, 120_000);
 
@@ -160,7 +161,7 @@ describe('RunRecorder', () => {
     const notify = (n: StorageNotice): void => void notices.push(n);
     const taken = resumeFrom ? await RunRecorder.resume(resumeFrom.store.asStore(), resumeFrom.id, notify) : null;
     const recorder = taken?.recorder ?? (await RunRecorder.start(store.asStore(), { kind: 'sample', name: data.name, count: data.count, perClass: 6, seed: 4 }, logDataset(CONFIG, data, splits), notify));
-    const control: RunControl = { command: 'go' };
+    const control = new RunController();
     let crashed: MemoryStore | undefined;
     let checkpoints = 0;
     try {
