@@ -25,7 +25,7 @@ export interface Dataset {
   readonly usage: Uint8Array;
 }
 
-/** Row indices of each role: the GA's fitness uses `val`, the final report uses `test`, which the GA never sees. */
+/** Row indices of each role: the GA's fitness uses `val`, the final report uses `test` (unseen by the GA, except in the leaky paper split where it equals `val`). */
 export interface Splits {
   readonly train: Int32Array;
   readonly val: Int32Array;

@@ -16,6 +16,9 @@ export type SplitMode = 'canonical' | 'paper' | 'paper-clean';
 /** Every split mode, for pickers. */
 export const SPLIT_MODES: readonly SplitMode[] = ['canonical', 'paper', 'paper-clean'];
 
+/** True for a mode whose fitness is measured on the test rows (paper): its test accuracy is not independent of the search. */
+export const isLeakySplit = (mode: string): boolean => mode === 'paper';
+
 /** Options of makeSplits. */
 export interface SplitOptions {
   mode?: SplitMode;
@@ -107,7 +110,7 @@ export function makeSplits(dataset: Dataset, opts: SplitOptions = {}): SplitResu
   return {
     splits,
     mode,
-    leaky: mode === 'paper',
+    leaky: isLeakySplit(mode),
     counts: splitCounts(dataset, splits),
     duplicatesRemoved,
     crossSplitRemoved,

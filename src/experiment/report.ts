@@ -3,6 +3,7 @@
  * chart as a standalone SVG. Pure string building from a RunLog: no tfjs, no DOM.
  */
 import { CLASS_NAMES } from '../data/dataset';
+import { isLeakySplit } from '../data/splits';
 import type { RunLog } from './runlog';
 
 const pct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`);
@@ -46,7 +47,7 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
     `| backend | ${log.backend.name} (${log.backend.reason}) |`,
     '',
   );
-  if (d.split === 'paper') lines.push('Split "paper": the GA\'s fitness is measured on the test split, as in the paper, so the test accuracy below is not independent of the search.', '');
+  if (isLeakySplit(d.split)) lines.push('Split "paper": the GA\'s fitness is measured on the test split, as in the paper, so the test accuracy below is not independent of the search.', '');
 
   const best = log.best;
   lines.push('## Best chromosome (Table 2 form)', '');
