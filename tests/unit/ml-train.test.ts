@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Chromosome } from '../../src/ga/chromosome';
-import { Rng } from '../../src/ga/rng';
-import { IMAGE_SIDE, IMAGE_SIZE, USAGE_PUBLIC, USAGE_TRAINING, type Dataset } from '../../src/data/dataset';
+import { USAGE_PUBLIC, USAGE_TRAINING } from '../../src/data/dataset';
 import { syntheticDataset } from '../../src/data/synthetic';
 import { makeSplits } from '../../src/data/splits';
 import { buildModel } from '../../src/ml/model';
@@ -13,46 +12,10 @@ import { trainCandidate, type TrainSettings } from '../../src/ml/train';
 import { RunController } from '../../src/experiment/control';
 import { runEvolution } from '../../src/experiment/run';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
+import { halvesDataset, micro, rowsOf } from './ml-helpers';
 import { useWasm } from './wasm-setup';
 
 const net = { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 };
-
-const micro = (optimizer: Chromosome['optimizer'], learningRate: number): Chromosome => ({
-  conv: [
-    { filters: 4, kernel: 3, activation: 'relu' },
-    { filters: 4, kernel: 3, activation: 'relu' },
-    { filters: 4, kernel: 3, activation: 'relu' },
-    { filters: 4, kernel: 3, activation: 'relu' },
-    { filters: 4, kernel: 3, activation: 'relu' },
-    { filters: 4, kernel: 3, activation: 'relu' },
-  ],
-  optimizer,
-  learningRate,
-});
-
-/** Two classes that differ clearly: a bright left half (label 0) or a bright right half (label 3), plus noise. */
-function halvesDataset(perClass: number, seed: number): Dataset {
-  const rng = Rng.fromSeed(seed);
-  const count = perClass * 2 * 2;
-  const images = new Uint8Array(count * IMAGE_SIZE);
-  const labels = new Uint8Array(count);
-  const usage = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const right = i % 2 === 1;
-    labels[i] = right ? 3 : 0;
-    usage[i] = i < count / 2 ? USAGE_TRAINING : USAGE_PUBLIC;
-    for (let y = 0; y < IMAGE_SIDE; y++) {
-      for (let x = 0; x < IMAGE_SIDE; x++) {
-        const bright = x < IMAGE_SIDE / 2 !== right;
-        images[i * IMAGE_SIZE + y * IMAGE_SIDE + x] = Math.round((bright ? 150 : 40) + rng.next() * 60);
-      }
-    }
-  }
-  return { name: 'halves', synthetic: true, count, images, labels, usage };
-}
-
-const rowsOf = (usage: Uint8Array, code: number): Int32Array =>
-  Int32Array.from(Array.from(usage.keys()).filter((i) => usage[i] === code));
 
 const microConfig = (over: Partial<RunConfig> = {}): RunConfig => ({
   seed: 11,
