@@ -26,7 +26,7 @@ export function gaConfig(config: RunConfig, trainingKey: string): GaConfig {
 export interface TrainingSettings {
   readonly epochs: number;
   readonly batchSize: number;
-  /** Epochs without validation-loss improvement before stopping; 0 disables early stopping. */
+  /** Early stopping and which epoch's weights are kept: the rule is on src/ml's TrainSettings.patience. */
   readonly patience: number;
   readonly augmentFlip: boolean;
   readonly network: NetworkSettings;

@@ -129,7 +129,7 @@ const ROWS = [
   int({ key: 'batchSize', label: 'Batch size', flag: 'batch-size', url: 'batch', group: 'training', min: 1, max: 1024, default: 32, help: 'Images per training step.' }),
   int({
     key: 'patience', label: 'Patience', flag: 'patience', url: 'pat', group: 'training', min: 0, max: 100, default: 3,
-    help: 'Epochs without a better validation loss before stopping; 0 never stops early.',
+    help: 'Epochs without a better validation loss before stopping, keeping the best epoch; 0 never stops early and keeps the last epoch.',
   }),
   // The paper gives no dense width or dropout rates: these defaults are ours, shown as settings.
   int({
