@@ -4,7 +4,8 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { CLASS_NAMES, USAGE_NAMES } from '../src/data/dataset';
-import { parseFer2013, type LoadReport, type ParseResult } from '../src/data/fer2013';
+import { parseFer2013, type ParseResult } from '../src/data/fer2013';
+import type { LoadReport } from '../src/data/loadReport';
 
 const USAGE_TEXT = 'usage: inspect FILE [--json]   (FILE is a FER2013 .csv or .csv.gz)';
 

@@ -1,6 +1,6 @@
 /** Dataset counts and sample faces for the page. */
 import { classCounts, IMAGE_SIZE, NUM_CLASSES, type Dataset, type Splits } from '../data/dataset';
-import type { LoadReport } from '../data/fer2013';
+import type { LoadReport } from '../data/loadReport';
 import type { SplitResult } from '../data/splits';
 import type { DatasetSummary } from './api';
 

@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/ga/rng';
-import { parseFer2013, MAX_BAD_LINES, type ParseOptions, type ParseResult } from '../../src/data/fer2013';
+import { parseFer2013, type ParseOptions, type ParseResult } from '../../src/data/fer2013';
+import { MAX_BAD_LINES } from '../../src/data/loadReport';
 import { byteChunks, streamChunks } from '../../src/data/streams';
 import { encode, pixelText, randomChunks } from './data-helpers';
 
