@@ -1,6 +1,7 @@
 /** What the lab hands out: the model zip, the run log, the population CSV and the chart image. Page side; tfjs stays in the worker. */
 import { strToU8, zipSync } from 'fflate';
-import { runLogFromEvents, type RunLog, type RunLogDataset } from '../experiment/runlog';
+import type { RunLog, RunLogDataset } from '../experiment/runlog';
+import { runLogFromEvents } from '../experiment/runlogBuilder';
 import type { DatasetSummary, ExportedModel, IndividualRecord, RunConfig, RunEvent } from '../worker/api';
 
 /** The data a run used, for the run log: counts as the worker's split makes them (capped per class when asked). */

@@ -3,7 +3,8 @@
  * candidate. A failed save never stops the run: the fault is reported once and the run goes on in memory.
  */
 import type { BestModel, RunCheckpoint } from '../experiment/run';
-import { RunLogBuilder, type RunLog, type RunLogDataset } from '../experiment/runlog';
+import type { RunLog, RunLogDataset } from '../experiment/runlog';
+import { RunLogBuilder } from '../experiment/runlogBuilder';
 import type { RunEvent } from '../experiment/types';
 import { classifyStorageError, encodeBest, faultMessage, logStats, runLockName, type RunRecord } from './codec';
 import type { RunStore } from './db';

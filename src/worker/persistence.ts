@@ -1,6 +1,7 @@
 /** The worker's side of saved runs: opening the store, the history calls, and a recorder for each run it drives. */
 import type { Dataset, Splits } from '../data/dataset';
-import { parseRunLog, type RunLog, type RunLogDataset } from '../experiment/runlog';
+import type { RunLog, RunLogDataset } from '../experiment/runlog';
+import { parseRunLog } from '../experiment/runlogParser';
 import type { RunConfig } from '../experiment/types';
 import { parseSimulate, runLockName, summarise, faultMessage, classifyStorageError, type RunRecord } from '../persist/codec';
 import { RunStore } from '../persist/db';

@@ -1,7 +1,8 @@
 /** Issue 9: runs survive a reload, stay in a history (open, compare, export, import), and survive storage faults and a second tab. */
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { parseRunLog } from '../../src/experiment/runlogParser';
 import { fer2013Fixture } from '../helpers/fer2013';
 import { Lab, type MicroSettings } from './lab';
 

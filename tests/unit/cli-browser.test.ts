@@ -6,7 +6,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveLine } from '../../cli/browser';
-import { parseRunLog, type RunLog } from '../../src/experiment/runlog';
+import type { RunLog } from '../../src/experiment/runlog';
+import { parseRunLog } from '../../src/experiment/runlogParser';
 import { useWasm } from './wasm-setup';
 import { writeFer2013Fixture } from '../helpers/fer2013';
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFer2013 } from '../../src/data/fer2013';
 import { makeSplits } from '../../src/data/splits';
 import { evaluate } from '../../src/ml/evaluate';
-import { parseRunLog, withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
+import { parseRunLog } from '../../src/experiment/runlogParser';
 import { useWasm } from './wasm-setup';
 import { writeFer2013Fixture } from '../helpers/fer2013';
 

@@ -8,7 +8,7 @@ import { buildModel } from '../../src/ml/model';
 import { restoreWeights, trainCandidate, type TrainProgress } from '../../src/ml/train';
 import { RunController } from '../../src/experiment/control';
 import { runEvolution } from '../../src/experiment/run';
-import { runLogFromEvents } from '../../src/experiment/runlog';
+import { runLogFromEvents } from '../../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
 import { micro } from './ml-helpers';
 import { useWasm } from './wasm-setup';

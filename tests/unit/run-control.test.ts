@@ -6,7 +6,7 @@ import { makeSplits } from '../../src/data/splits';
 import { USAGE_PUBLIC, USAGE_TRAINING } from '../../src/data/dataset';
 import { RunController } from '../../src/experiment/control';
 import { runEvolution } from '../../src/experiment/run';
-import { runLogFromEvents } from '../../src/experiment/runlog';
+import { runLogFromEvents } from '../../src/experiment/runlogBuilder';
 import type { CandidateStatus, RunConfig, RunEvent } from '../../src/experiment/types';
 import { trainCandidate, type TrainControl, type TrainResult } from '../../src/ml/train';
 import { halvesDataset, micro, rowsOf } from './ml-helpers';

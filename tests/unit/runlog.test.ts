@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PAPER_BEST, type Chromosome } from '../../src/ga/chromosome';
-import { parseRunLog, RunLogBuilder, RunLogError, runLogFromEvents, withoutTimings, type RunLogMeta } from '../../src/experiment/runlog';
+import { withoutTimings } from '../../src/experiment/runlog';
+import { RunLogBuilder, runLogFromEvents, type RunLogMeta } from '../../src/experiment/runlogBuilder';
+import { parseRunLog, RunLogError } from '../../src/experiment/runlogParser';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
 
 const config: RunConfig = {
