@@ -16,7 +16,8 @@
  * `{ status: 'skipped' }` (status 'skipped', no fitness, not cached), or throw (failed, reason = message).
  *
  * Modules: `chromosome` (JSON type, bounds, key, validator), `genes` (flat gene list and domains), `operators`
- * (init*, sel*, cx*, mut*, varAnd, hofUpdate), `config` (GaConfig, PAPER_GA_DEFAULTS), `engine` (GaEngine), `rng`.
+ * (init*, sel*, cx*, mut*, varAnd, hofUpdate), `config` (GaConfig, PAPER_GA_DEFAULTS), `engine` (GaEngine), `types`
+ * (individuals, events, fitness and cost functions, engine state), `rng`.
  */
 export * from './chromosome';
 export * from './config';
@@ -24,3 +25,4 @@ export * from './engine';
 export * from './genes';
 export * from './operators';
 export * from './rng';
+export * from './types';

@@ -5,7 +5,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { RunCheckpoint } from '../experiment/run';
-import type { EngineState } from '../ga/engine';
+import type { EngineState } from '../ga/types';
 import { decodeBest, type RunRecord, type SimulatedFaults, type StoredBest } from './codec';
 
 const DB_NAME = 'evolab';

@@ -7,7 +7,7 @@ import { runEvolution, type RunCheckpoint } from '../../src/experiment/run';
 import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { runLogFromEvents } from '../../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
-import type { EngineState } from '../../src/ga/engine';
+import type { EngineState } from '../../src/ga/types';
 import { Rng } from '../../src/ga/rng';
 import {
   classifyStorageError, decodeBest, encodeBest, packWeights, parseSimulate, summarise, unpackWeights, type RunRecord, type StoredBest,
