@@ -9,6 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { CLASS_NAMES } from '../src/data/dataset';
 import { parseFer2013 } from '../src/data/fer2013';
 import { makeSplits } from '../src/data/splits';
 import { validateGaConfig } from '../src/ga';
@@ -16,8 +17,7 @@ import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting 
 import type { BackendChoice } from '../src/ml/backend';
 import { configureWasm } from '../src/ml/backend';
 import { exportModel } from '../src/ml/export';
-import { buildModel } from '../src/ml/model';
-import { restoreWeights } from '../src/ml/train';
+import { MODEL_INPUT, withTrainedModel } from '../src/ml/trained';
 import { RunController } from '../src/experiment/control';
 import { runEvolution, type RunResult } from '../src/experiment/run';
 import type { RunLog } from '../src/experiment/runlog';
@@ -100,24 +100,20 @@ async function writeOutputs(out: string, log: RunLog, result: RunResult, config:
   const finished = result.outcome === 'done' && result.best !== null;
   if (finished && result.best) {
     const best = result.best;
-    const model = buildModel(best.chromosome, config.network);
-    try {
-      restoreWeights(model, best.weights);
-      const exported = await exportModel(model, {
+    const exported = await withTrainedModel(best, config.network, (model) =>
+      exportModel(model, {
         chromosome: best.chromosome,
         valAccuracy: best.fitness,
         testAccuracy: log.best?.testAccuracy ?? null,
         network: config.network,
         seed: log.seed,
-        input: 'float32 [n, 48, 48, 1], pixels / 255',
-        classes: ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'],
-      });
-      await mkdir(path.join(out, 'model'), { recursive: true });
-      await writeAtomic(path.join(out, 'model', exported.weightsFileName), new Uint8Array(exported.weights));
-      await writeAtomic(path.join(out, 'model', 'model.json'), exported.modelJson);
-    } finally {
-      model.dispose();
-    }
+        input: MODEL_INPUT,
+        classes: CLASS_NAMES,
+      }),
+    );
+    await mkdir(path.join(out, 'model'), { recursive: true });
+    await writeAtomic(path.join(out, 'model', exported.weightsFileName), new Uint8Array(exported.weights));
+    await writeAtomic(path.join(out, 'model', 'model.json'), exported.modelJson);
   }
   await writeRunFiles(out, log, finished);
 }

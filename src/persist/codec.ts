@@ -105,7 +105,7 @@ export function logStats(log: RunLog): { evaluated: number; planned: number; bes
 }
 
 /** The history row of a record; `lock` says whether some tab holds the run's lock and whether that tab is this one. */
-export function summarise(record: RunRecord, lock: { held: boolean; mine: boolean }): StoredRunSummary {
+export function storedRunSummary(record: RunRecord, lock: { held: boolean; mine: boolean }): StoredRunSummary {
   const running = record.status === 'running';
   const status: StoredRunStatus = running && !lock.held ? 'interrupted' : record.status;
   return {

@@ -24,6 +24,7 @@ export class RunLockedError extends Error {
   }
 }
 
+/** The recorder of one run: owns its run log and saves it with each checkpoint. */
 export class RunRecorder {
   private readonly sessionStart = performance.now();
   private faulted = false;
@@ -78,6 +79,11 @@ export class RunRecorder {
 
   get id(): string {
     return this.record.id;
+  }
+
+  /** The run log so far, kept in memory whether or not saving works: the run's one log. */
+  log(): RunLog {
+    return this.builder.toJSON();
   }
 
   /** Adds a run event to the saved log (progress and candidate starts are not results and are not kept). */

@@ -118,8 +118,11 @@ export interface EvolabWorkerApi {
   watchStorage(onNotice: (notice: StorageNotice) => void): void;
   /** The saved runs, newest first; a run left running with no tab holding its lock is `interrupted`. */
   listRuns(): Promise<StoredRunSummary[]>;
-  /** The saved run log of a run: the run-log download's format (src/experiment/runlog.ts). */
-  getRunLog(id: string): Promise<RunLog>;
+  /**
+   * A run log (`run.json`, src/experiment/runlog.ts): without `id`, the log of the run in progress or the last run this
+   * worker drove, kept in memory even when saving fails; with `id`, the log saved for that run.
+   */
+  getRunLog(id?: string): Promise<RunLog>;
   /** Deletes a saved run (refused while a tab is running it). */
   deleteRun(id: string): Promise<void>;
   /** Saves a run log file's text into the history; throws parseRunLog's one-line error for a bad file. */

@@ -10,7 +10,7 @@ const SAMPLES_PER_CLASS = 8;
  * Counts per class and split plus the first few training faces of each class (copied, so they can be transferred).
  * `report` is the loader's account of a file; without one (the synthetic sample) there were no duplicates or bad rows.
  */
-export function summarize(data: Dataset, split: SplitResult, seed: number, report?: LoadReport): DatasetSummary {
+export function datasetSummary(data: Dataset, split: SplitResult, seed: number, report?: LoadReport): DatasetSummary {
   const splits: Splits = split.splits;
   const samples: Uint8Array[][] = Array.from({ length: NUM_CLASSES }, () => []);
   for (const row of splits.train) {

@@ -10,13 +10,13 @@ import type { RunConfig, RunEvent } from '../../src/experiment/types';
 import type { EngineState } from '../../src/ga/types';
 import { Rng } from '../../src/ga/rng';
 import {
-  classifyStorageError, decodeBest, encodeBest, packWeights, parseSimulate, summarise, unpackWeights, type RunRecord, type StoredBest,
+  classifyStorageError, decodeBest, encodeBest, packWeights, parseSimulate, storedRunSummary, unpackWeights, type RunRecord, type StoredBest,
 } from '../../src/persist/codec';
 import type { RunStore } from '../../src/persist/db';
 import { RunRecorder } from '../../src/persist/recorder';
 import { runLogToEvents } from '../../src/persist/replay';
 import type { StorageNotice } from '../../src/persist/types';
-import { logDataset } from '../../src/worker/persistence';
+import { logDataset } from '../../src/worker/storage';
 import { useWasm } from './wasm-setup';
 
 const bytesOf = (a: Float32Array): number[] => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -200,8 +200,8 @@ describe('RunRecorder', () => {
     expect(crashed).toBeDefined();
     const saved = (crashed as MemoryStore).runs.get(id) as RunRecord;
     expect(saved.status).toBe('running');
-    expect(summarise(saved, { held: false, mine: false })).toMatchObject({ status: 'interrupted', resumable: true, evaluated: 2, planned: 4 });
-    expect(summarise(saved, { held: true, mine: false })).toMatchObject({ status: 'running', elsewhere: true, resumable: false });
+    expect(storedRunSummary(saved, { held: false, mine: false })).toMatchObject({ status: 'interrupted', resumable: true, evaluated: 2, planned: 4 });
+    expect(storedRunSummary(saved, { held: true, mine: false })).toMatchObject({ status: 'running', elsewhere: true, resumable: false });
     expect((crashed as MemoryStore).weights.has(id)).toBe(true);
 
     const resumedNotices: StorageNotice[] = [];
@@ -223,7 +223,7 @@ describe('RunRecorder', () => {
     expect(notices.at(-1)).toEqual({ kind: 'finished', runId: id, saved: false });
     const kept = store.runs.get(id) as RunRecord;
     expect(kept.status).toBe('running');
-    expect(summarise(kept, { held: false, mine: false })).toMatchObject({ status: 'interrupted', evaluated: 1, resumable: true });
+    expect(storedRunSummary(kept, { held: false, mine: false })).toMatchObject({ status: 'interrupted', evaluated: 1, resumable: true });
     await expect(store.loadCheckpoint(id)).resolves.toMatchObject({ best: { fitness: expect.any(Number) } });
   }, 240_000);
 });

@@ -3,7 +3,7 @@ import type { Dataset, Splits } from '../data/dataset';
 import type { RunLog, RunLogDataset } from '../experiment/runlog';
 import { parseRunLog } from '../experiment/runlogParser';
 import type { RunConfig } from '../experiment/types';
-import { parseSimulate, runLockName, summarise, faultMessage, classifyStorageError, type RunRecord } from '../persist/codec';
+import { parseSimulate, runLockName, storedRunSummary, faultMessage, classifyStorageError, type RunRecord } from '../persist/codec';
 import { RunStore } from '../persist/db';
 import { datasetSha256 } from '../persist/hash';
 import { heldLocks } from '../persist/locks';
@@ -17,7 +17,7 @@ export interface SampleRecipe {
 }
 
 /** Saved runs for one worker; every call works (as a no-op or a clear error) when storage is unavailable. */
-export class Persistence {
+export class RunStorage {
   private store: Promise<RunStore | null> = Promise.resolve(null);
   private unavailable: string | null = 'storage was not opened';
   private sink: NoticeSink = () => undefined;
@@ -55,7 +55,7 @@ export class Persistence {
     if (!store) return [];
     const [records, held] = await Promise.all([store.list(), heldLocks()]);
     return records
-      .map((r) => summarise(r, { held: held.has(runLockName(r.id)), mine: r.id === this.activeId }))
+      .map((r) => storedRunSummary(r, { held: held.has(runLockName(r.id)), mine: r.id === this.activeId }))
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
@@ -92,7 +92,7 @@ export class Persistence {
     await store.putRecord(record).catch((e: unknown) => {
       throw new Error(faultMessage(classifyStorageError(e), e instanceof Error ? e.message : String(e)));
     });
-    return summarise(record, { held: false, mine: false });
+    return storedRunSummary(record, { held: false, mine: false });
   }
 
   /** Describes the data of a new run: the sample's recipe, or the file's name, size and SHA-256. */

@@ -1,0 +1,136 @@
+/** The dataset in the worker's memory: the synthetic sample or a FER2013 file streamed in, its loader report, its splits. */
+import * as Comlink from 'comlink';
+import type { Dataset, Splits } from '../data/dataset';
+import { parseFer2013 } from '../data/fer2013';
+import type { LoadReport } from '../data/loadReport';
+import { makeSplits, type SplitMode } from '../data/splits';
+import { streamChunks } from '../data/streams';
+import { syntheticDataset } from '../data/synthetic';
+import type { RunConfig } from '../experiment/types';
+import type { DatasetDescriptor } from '../persist/types';
+import type { DatasetSummary, LoadOutcome, LoadProgress } from './api';
+import type { RunStorage, SampleRecipe } from './storage';
+import { datasetSummary } from './summary';
+
+/** Progress reports per second during a file load: enough for a smooth bar without flooding the page. */
+const PROGRESS_PER_SEC = 10;
+
+/** One dataset at a time; a load that fails or is cancelled leaves the loaded one in place. */
+export class Datasets {
+  private data: Dataset | null = null;
+  /** The loader's report of the dataset in memory (null for the synthetic sample). */
+  private report: LoadReport | null = null;
+  /** How the synthetic sample in memory was made (null for a file): a saved run regenerates it on resume. */
+  private recipe: SampleRecipe | null = null;
+  /** The file load in progress; cancelLoad sets `aborted`, which the parser checks at every chunk. */
+  private activeLoad: { aborted: boolean } | null = null;
+
+  constructor(private readonly storage: RunStorage) {}
+
+  /** The dataset in memory, or null. */
+  loaded(): Dataset | null {
+    return this.data;
+  }
+
+  /** The dataset in memory; throws when there is none. */
+  current(): Dataset {
+    if (!this.data) throw new Error('load a dataset first');
+    return this.data;
+  }
+
+  /** The splits a run with these settings trains, selects and tests on. */
+  splitsFor(config: RunConfig): Splits {
+    return makeSplits(this.current(), { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
+  }
+
+  /** How a new run names its data in the history: the sample's recipe, or the file's name, size and SHA-256. */
+  describe(): Promise<DatasetDescriptor> {
+    const data = this.current();
+    return this.storage.describe(data, data.synthetic ? this.recipe : null, this.report?.bytesRead ?? null);
+  }
+
+  /** Null when the data in memory is the data a saved run used; otherwise what the person must do. */
+  mismatch(expected: DatasetDescriptor): Promise<string | null> {
+    return this.storage.mismatch(expected, this.data);
+  }
+
+  /** Generates the built-in synthetic sample. */
+  loadSample(perClass: number, seed: number): DatasetSummary {
+    this.useSample({ perClass, seed });
+    return this.summary('canonical', seed);
+  }
+
+  /** Streams a FER2013 CSV from `file`; a second load supersedes the first, which ends as cancelled. */
+  async loadFile(file: File, onProgress: (p: LoadProgress) => void, split?: { mode: SplitMode; seed: number }): Promise<LoadOutcome> {
+    if (this.activeLoad) this.activeLoad.aborted = true;
+    const signal = { aborted: false };
+    this.activeLoad = signal;
+    const started = performance.now();
+    let lastSent = -Infinity;
+    const report = (p: { bytes: number; rows: number; badRows: number }, force: boolean): void => {
+      const now = performance.now();
+      if (!force && now - lastSent < 1000 / PROGRESS_PER_SEC) return;
+      lastSent = now;
+      const seconds = Math.max((now - started) / 1000, 1e-3);
+      onProgress({ bytes: p.bytes, totalBytes: file.size, rows: p.rows, badRows: p.badRows, mbPerSec: p.bytes / 1e6 / seconds });
+    };
+    report({ bytes: 0, rows: 0, badRows: 0 }, true);
+    try {
+      const result = await parseFer2013(streamChunks(file.stream()), {
+        totalBytes: file.size,
+        onProgress: (p) => report(p, false),
+        signal,
+        name: file.name,
+        seed: split?.seed ?? 0,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      if (!result.ok) {
+        const badLines = (result.report?.badLines ?? []).map(({ line, reason }) => ({ line, reason }));
+        return { ok: false, cancelled: result.cancelled === true, error: result.error, badCount: result.report?.badCount ?? 0, badLines };
+      }
+      report({ bytes: file.size, rows: result.report.rows, badRows: result.report.badCount }, true);
+      this.data = result.dataset;
+      this.report = result.report;
+      this.recipe = null;
+      return { ok: true, summary: this.summary(split?.mode ?? 'canonical', split?.seed ?? 0), seconds };
+    } finally {
+      if (this.activeLoad === signal) this.activeLoad = null;
+    }
+  }
+
+  /** Cancels the file load in progress (at its next chunk). */
+  cancelLoad(): void {
+    if (this.activeLoad) this.activeLoad.aborted = true;
+  }
+
+  /** The summary of the dataset in memory split by `mode`. */
+  setSplit(mode: SplitMode, seed: number, perClassCap?: number): DatasetSummary {
+    this.current();
+    return this.summary(mode, seed, perClassCap);
+  }
+
+  /** Brings back the data of a saved run: regenerates its sample, or checks that the loaded file is the run's. */
+  async restore(descriptor: DatasetDescriptor, config: RunConfig): Promise<DatasetSummary> {
+    if (descriptor.kind === 'sample') {
+      this.useSample(descriptor);
+      return this.summary(config.split ?? 'canonical', descriptor.seed);
+    }
+    const problem = await this.mismatch(descriptor);
+    if (problem || !this.data) throw new Error(problem ?? 'load the run\'s data first');
+    return this.summary(config.split ?? 'canonical', config.seed);
+  }
+
+  private useSample(recipe: SampleRecipe): void {
+    this.data = syntheticDataset(recipe.perClass, recipe.seed);
+    this.report = null;
+    this.recipe = { perClass: recipe.perClass, seed: recipe.seed };
+  }
+
+  /** A summary of the dataset in memory split by `mode`, with its sample faces marked for transfer. */
+  private summary(mode: SplitMode, seed: number, perClassCap?: number): DatasetSummary {
+    const data = this.current();
+    const split = makeSplits(data, { mode, seed, perClassCap: perClassCap || undefined });
+    const summary = datasetSummary(data, split, seed, this.report ?? undefined);
+    return Comlink.transfer(summary, summary.samples.flat().map((s) => s.buffer as ArrayBuffer));
+  }
+}
