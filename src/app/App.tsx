@@ -16,11 +16,12 @@ import { TimeChart } from '../components/TimeChart';
 import { TrainingCurves } from '../components/TrainingCurves';
 import { TryModel } from '../components/TryModel';
 import { configFromQuery, mergeQuery } from '../store/settings';
-import { buildRunLog, chartSvg, modelZip, populationCsv, saveFile } from './exports';
+import { fitnessChartSvg } from '../experiment/report';
+import { modelFiles, modelZip, populationCsv, runLogInView, runLogText, saveFile } from './exports';
 import { useLab } from '../store';
 import { ResumeOffer } from '../components/ResumeOffer';
 import { RunHistory } from '../components/RunHistory';
-import { usePersistence } from './persistence';
+import { useSavedRuns } from './savedRuns';
 import { startWorker, type WorkerBridge } from './bridge';
 import * as Comlink from 'comlink';
 import type { SplitMode } from '../worker/api';
@@ -57,7 +58,7 @@ export function App() {
   }, []);
 
   // Saved runs: after the worker effect above, which creates the bridge this hook talks to.
-  const persist = usePersistence(bridge);
+  const persist = useSavedRuns(bridge);
 
   const onUseSample = useCallback(() => {
     const b = bridge.current;
@@ -131,26 +132,23 @@ export function App() {
     void bridge.current?.api.controlRun({ type: 'resume' });
   }, []);
 
-  const runLog = useCallback(() => {
-    const { log, dataset, runConfig } = useLab.getState();
-    if (!dataset) throw new Error('no dataset loaded');
-    return buildRunLog(log, dataset, runConfig);
+  // Every download is made from the worker's run log: the page never rebuilds it.
+  const runLog = useCallback(async () => {
+    const b = bridge.current;
+    if (!b) throw new Error('the worker is not running');
+    return runLogInView(b, useLab.getState().viewing);
   }, []);
 
   const downloads = {
     onModel: useCallback(async () => {
       const b = bridge.current;
       if (!b) throw new Error('the worker is not running');
-      const model = await b.api.exportBestModel();
-      saveFile('evolab-model.zip', modelZip(model, runLog()) as Uint8Array<ArrayBuffer>, 'application/zip');
-    }, [runLog]),
-    onRunLog: useCallback(async () => saveFile('run.json', JSON.stringify(runLog(), null, 2), 'application/json'), [runLog]),
-    onCsv: useCallback(async () => saveFile('population.csv', populationCsv(useLab.getState().individuals), 'text/csv'), []),
-    onChart: useCallback(async () => {
-      const svg = document.querySelector<SVGSVGElement>('[data-testid="fitness-chart"] .recharts-wrapper > svg.recharts-surface');
-      if (!svg) throw new Error('the chart is not drawn yet');
-      saveFile('fitness.svg', chartSvg(svg), 'image/svg+xml');
+      const [model, log] = await Promise.all([b.api.exportBestModel(), b.api.getRunLog()]);
+      saveFile('evolab-model.zip', modelZip(modelFiles(model, log)), 'application/zip');
     }, []),
+    onRunLog: useCallback(async () => saveFile('run.json', runLogText(await runLog()), 'application/json'), [runLog]),
+    onCsv: useCallback(async () => saveFile('population.csv', populationCsv(await runLog()), 'text/csv'), [runLog]),
+    onChart: useCallback(async () => saveFile('fitness.svg', fitnessChartSvg(await runLog()), 'image/svg+xml'), [runLog]),
   };
 
   const onPredict = useCallback(async (pixels: Uint8Array) => {

@@ -13,6 +13,8 @@ export function Downloads(actions: DownloadActions) {
   const status = useLab((s) => s.status);
   const hasBest = useLab((s) => s.best !== null);
   const evaluated = useLab((s) => s.individuals.length > 0);
+  // A saved run on view keeps its log, not its weights: the worker's model is the one this tab trained.
+  const viewing = useLab((s) => s.viewing !== null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const ended = status === 'done' || status === 'stopped';
@@ -28,7 +30,12 @@ export function Downloads(actions: DownloadActions) {
     );
   };
   const items: { name: string; action: () => Promise<void>; enabled: boolean; help: string }[] = [
-    { name: 'Download model', action: actions.onModel, enabled: ended && hasBest, help: 'model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip' },
+    {
+      name: 'Download model',
+      action: actions.onModel,
+      enabled: ended && hasBest && !viewing,
+      help: viewing ? 'a saved run keeps no model: available for a run trained in this tab' : 'model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip',
+    },
     { name: 'Download run log', action: actions.onRunLog, enabled: evaluated, help: 'run.json: settings, every individual, phases, best and test scores' },
     { name: 'Download population CSV', action: actions.onCsv, enabled: evaluated, help: 'one row per evaluated individual with all genes' },
     { name: 'Download fitness chart', action: actions.onChart, enabled: evaluated, help: 'the fitness-per-phase figure as SVG' },

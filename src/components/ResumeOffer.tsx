@@ -19,12 +19,11 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
   const status = useLab((s) => s.status);
   const backend = useLab((s) => s.backend);
   const viewing = useLab((s) => s.viewing);
-  const log = useLab((s) => s.log);
   const active = status === 'running' || status === 'starting' || status === 'stopping';
   const offer = useMemo(() => runs.find((r) => r.status === 'interrupted' && r.resumable && r.id !== dismissed) ?? null, [runs, dismissed]);
   const elsewhere = useMemo(() => runs.filter((r) => r.elsewhere), [runs]);
   const showSaved = saved !== null && (active || status === 'done' || status === 'stopped') && fault === null;
-  const showViewing = viewing !== null && viewing.log === log;
+  const showViewing = viewing !== null;
   const unavailable = storage !== null && !storage.available ? storage.message : null;
   if (!unavailable && !fault && !showSaved && !(offer && !active) && elsewhere.length === 0 && !error && !showViewing) return null;
   return (

@@ -28,11 +28,13 @@ function toGray(canvas: HTMLCanvasElement, image: CanvasImageSource, width: numb
 export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Promise<number[]> }) {
   const status = useLab((s) => s.status);
   const hasBest = useLab((s) => s.best !== null);
+  // A saved run on view keeps its log, not its weights: the worker's model is the one this tab trained.
+  const viewing = useLab((s) => s.viewing !== null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [probs, setProbs] = useState<number[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ready = (status === 'done' || status === 'stopped') && hasBest;
+  const ready = (status === 'done' || status === 'stopped') && hasBest && !viewing;
 
   const onFile = async (file: File | undefined): Promise<void> => {
     if (!file || !canvas.current) return;
@@ -59,7 +61,11 @@ export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Pro
         <label htmlFor="try-image">Face image</label>
         <input id="try-image" type="file" accept="image/*" disabled={!ready || busy} aria-describedby="try-help" onChange={(e) => void onFile(e.target.files?.[0])} />
         <small id="try-help" className="help">
-          {ready ? 'The centre square is scaled to 48x48 grayscale, as in FER2013; nothing leaves your machine.' : 'Available when a run has trained a model.'}
+          {ready
+            ? 'The centre square is scaled to 48x48 grayscale, as in FER2013; nothing leaves your machine.'
+            : viewing
+              ? 'A saved run keeps no model: available for a run trained in this tab.'
+              : 'Available when a run has trained a model.'}
         </small>
       </div>
       <div className="try">

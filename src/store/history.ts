@@ -1,12 +1,11 @@
 /** History slice: saved runs (IndexedDB, in the worker), storage health, the interrupted run on offer, a past run on view. */
 import type { StateCreator } from 'zustand';
-import type { RunEvent, StorageNotice, StorageState, StoredRunSummary } from '../worker/api';
+import type { StorageNotice, StorageState, StoredRunSummary } from '../worker/api';
 
-/** A saved run replayed into the lab's views; the views show it while the run slice's log is this very array. */
+/** A saved run replayed into the lab's views; a new run (runRequested) ends the view. */
 export interface ViewingRun {
   readonly id: string;
   readonly label: string;
-  readonly log: readonly RunEvent[];
 }
 
 export interface HistorySlice {

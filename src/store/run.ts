@@ -1,5 +1,6 @@
 /** Run slice: the live state of the GA run, fed by worker events. */
 import type { StateCreator } from 'zustand';
+import type { HistorySlice } from './history';
 import { chromosomeKey } from '../ga/chromosome';
 import type { BackendChoice, Chromosome, Evaluation, IndividualRecord, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
 
@@ -42,8 +43,6 @@ export interface RunSlice {
   runConfig: RunConfig | null;
   /** Training curves of the candidate in training (or the last one trained). */
   curve: CurvePoint[];
-  /** Every event of the run except progress, in order: the input of the run log. */
-  log: RunEvent[];
   pauseRequested: () => void;
   resumeRequested: () => void;
   backendReady: (choice: BackendChoice) => void;
@@ -58,7 +57,8 @@ function better(a: IndividualRecord, b: IndividualRecord | null): boolean {
   return a.fitness !== null && (b === null || b.fitness === null || a.fitness > b.fitness);
 }
 
-export const createRunSlice: StateCreator<RunSlice, [], [], RunSlice> = (set) => ({
+// Typed over the history's `viewing` too: a new run (or a replay) replaces the saved run on view.
+export const createRunSlice: StateCreator<RunSlice & Pick<HistorySlice, 'viewing'>, [], [], RunSlice> = (set) => ({
   status: 'idle',
   backend: null,
   backendError: null,
@@ -74,20 +74,15 @@ export const createRunSlice: StateCreator<RunSlice, [], [], RunSlice> = (set) =>
   paused: false,
   runConfig: null,
   curve: [],
-  log: [],
   pauseRequested: () => set((s) => (s.status === 'running' ? { paused: true } : {})),
   resumeRequested: () => set({ paused: false }),
   backendReady: (choice) => set({ backend: choice, backendError: null }),
   backendFailed: (message) => set({ backendError: message }),
   runRequested: () =>
-    set({ status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false, runConfig: null, curve: [], log: [] }),
+    set({ status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false, runConfig: null, curve: [], viewing: null }),
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
   runFailed: (message) => set({ status: 'error', runError: message, current: null, paused: false }),
-  runEvent: (event) =>
-    set((s) => {
-      const log = event.type === 'progress' ? {} : { log: [...s.log, event] };
-      return { ...log, ...applyEvent(s, event) };
-    }),
+  runEvent: (event) => set((s) => applyEvent(s, event)),
 });
 
 /** The highest-fitness record of this chromosome (the earliest on ties), as the run log picks it. */

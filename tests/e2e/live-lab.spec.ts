@@ -162,11 +162,11 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   const lines = csv.toString('utf8').trim().split('\n');
   expect(lines[0]).toMatch(/^phase,index,status,reason,fitness,seconds,params,optimizer,learning_rate,conv1_filters/);
   expect(lines).toHaveLength(records.length + 1);
-  // The fitness chart as SVG with one symbol per measured individual.
+  // The fitness chart as SVG (the CLI's fitness.svg figure) with one titled dot per measured individual.
   const { bytes: svg } = await download(page, 'Download fitness chart');
   const svgText = svg.toString('utf8');
-  expect(svgText).toContain('<svg');
-  expect(svgText.match(/recharts-scatter-symbol/g)?.length ?? 0).toBe(measured);
+  expect(svgText).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svgText.match(/<circle [^>]*><title>#/g)?.length ?? 0).toBe(measured);
 
   // Try the model: a PNG made in the page (a light face-like blob on a wider canvas) gives 7 probabilities summing to 1.
   const png = await page.evaluate(async () => {

@@ -110,6 +110,10 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   await expect(page.getByTestId('phase-table').locator('tbody tr')).toHaveCount(2);
   await expect.poll(() => lab.chartPoints()).toBe(savedResumed.phases.flatMap((p) => p.individuals).filter((i) => i.fitness !== null).length);
   await expect(lab.status()).toHaveText('Run complete.');
+  // The downloads are the opened run's (its saved log, from the worker), and its model is not on offer: the worker holds this tab's.
+  expect(await runLogDownload(page)).toBe(await exportOf(oldest));
+  await expect(lab.button('Download model')).toBeDisabled();
+  await expect(page.getByLabel('Face image')).toBeDisabled();
 
   // Export, import, export again: byte for byte the same file.
   const text = await exportOf(newest);

@@ -5,7 +5,7 @@ import { runLogToEvents } from '../persist/replay';
 import { useLab } from '../store';
 import type { RunLog, StorageNotice, StoredRunSummary } from '../worker/api';
 import type { WorkerBridge } from './bridge';
-import { saveFile } from './exports';
+import { runLogText, saveFile } from './exports';
 import { runLabel } from '../components/runFormat';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -14,7 +14,7 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 const ELSEWHERE_POLL_MS = 2_000;
 
 /** Actions of the resume offer and the run history. */
-export interface PersistenceActions {
+export interface SavedRunActions {
   onResumeRun: (id: string) => void;
   onOpenRun: (id: string) => Promise<void>;
   onExportRun: (id: string) => Promise<void>;
@@ -24,7 +24,7 @@ export interface PersistenceActions {
 }
 
 /** Call after the effect that starts the worker: `bridge` is App's ref (Stop reaches a resumed run through the worker's controller too). */
-export function usePersistence(bridge: RefObject<WorkerBridge | null>): PersistenceActions {
+export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunActions {
   const refresh = useCallback(async (): Promise<void> => {
     const b = bridge.current;
     if (!b) return;
@@ -114,7 +114,7 @@ export function usePersistence(bridge: RefObject<WorkerBridge | null>): Persiste
       // The badge keeps naming this tab's backend; the saved run's own backend stays in its events.
       if (backend) lab.backendReady(backend);
       if (log.outcome === 'running') lab.runFailed('this saved run was interrupted here (Resume in Run history continues it)');
-      lab.viewRun({ id, label: runLabel(log.createdAt), log: useLab.getState().log });
+      lab.viewRun({ id, label: runLabel(log.createdAt) });
     },
     [loadRunLog],
   );
@@ -122,7 +122,7 @@ export function usePersistence(bridge: RefObject<WorkerBridge | null>): Persiste
   const onExportRun = useCallback(
     async (id: string) => {
       const log = await loadRunLog(id);
-      saveFile(`evolab-run-${runLabel(log.createdAt).replace(/[ :]/g, '-')}.json`, JSON.stringify(log, null, 2), 'application/json');
+      saveFile(`evolab-run-${runLabel(log.createdAt).replace(/[ :]/g, '-')}.json`, runLogText(log), 'application/json');
     },
     [loadRunLog],
   );
