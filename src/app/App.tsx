@@ -22,6 +22,7 @@ import { useLab } from '../store';
 import { ResumeOffer } from '../components/ResumeOffer';
 import { RunHistory } from '../components/RunHistory';
 import { useSavedRuns } from './savedRuns';
+import { installLabHook } from './hookInstall';
 import { startWorker, type WorkerBridge } from './bridge';
 import * as Comlink from 'comlink';
 import type { SplitMode } from '../worker/api';
@@ -47,10 +48,12 @@ export function App() {
   useEffect(() => {
     const b = startWorker();
     bridge.current = b;
+    const uninstallHook = installLabHook(b);
     const forced = new URLSearchParams(window.location.search).get('backend');
     const { backendReady, backendFailed } = useLab.getState();
     b.api.init(forced).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
     return () => {
+      uninstallHook();
       // Ends any run with the worker that owns it.
       b.terminate();
       bridge.current = null;

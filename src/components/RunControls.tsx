@@ -1,6 +1,6 @@
 /** Start, Pause, Resume, Stop and Skip candidate. */
 import { useLab } from '../store';
-import { useSettingsValid } from './SettingsPanel';
+import { runActive, startBlocker } from '../store/selectors';
 
 export interface RunActions {
   onStart: () => void;
@@ -13,15 +13,12 @@ export interface RunActions {
 export function RunControls({ onStart, onPause, onResume, onStop, onSkip }: RunActions) {
   const status = useLab((s) => s.status);
   const paused = useLab((s) => s.paused);
-  const hasData = useLab((s) => s.dataset !== null);
-  const hasBackend = useLab((s) => s.backend !== null);
   const training = useLab((s) => s.current !== null);
-  const valid = useSettingsValid();
-  const active = status === 'running' || status === 'starting' || status === 'stopping';
-  const why = !hasData ? 'Load a dataset first.' : !valid ? 'Fix the settings marked in red.' : !hasBackend ? 'Waiting for the training backend.' : null;
+  const active = useLab(runActive);
+  const why = useLab(startBlocker);
   return (
     <section className="panel controls" aria-label="Run controls">
-      <button type="button" className="primary" onClick={onStart} disabled={active || why !== null} aria-describedby="start-why">
+      <button type="button" className="primary" onClick={onStart} disabled={why !== null} aria-describedby="start-why">
         Start
       </button>
       {/* Both buttons always exist (one disabled), so keyboard focus and layout stay put when one is pressed. */}

@@ -168,6 +168,12 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   expect(svgText).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   expect(svgText.match(/<circle [^>]*><title>#/g)?.length ?? 0).toBe(measured);
 
+  // The automation hook gives tools the same run log as the download, and the lab's state as data.
+  const viaHook = await page.evaluate(() => window.__evolab?.runLog());
+  expect(JSON.stringify(viaHook, null, 2)).toBe(logBytes.toString('utf8'));
+  const state = await page.evaluate(() => window.__evolab?.state());
+  expect(state).toMatchObject({ status: 'done', runError: null, backend: { name: 'wasm' }, startBlocked: null, datasetError: null });
+
   // Try the model: a PNG made in the page (a light face-like blob on a wider canvas) gives 7 probabilities summing to 1.
   const png = await page.evaluate(async () => {
     const c = document.createElement('canvas');

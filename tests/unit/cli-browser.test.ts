@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveLine } from '../../cli/browser';
 import type { RunLog } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
 import { useWasm } from './wasm-setup';
@@ -91,16 +90,5 @@ describe('evolve --browser', () => {
     const missing = run('--browser', '--csv', out('nope.csv'), '--out', out('x'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe(`evolve: ${out('nope.csv')}: file not found\n`);
-  });
-
-  it('turns the lab progress text into the Node-mode progress line', () => {
-    expect(liveLine('Phase 2 of 4, candidate 3 of 10 · 1,234 parameters', 'Epoch 2/10, batch 5/898 · loss 1.946 · accuracy 20.0% · validation 25.0% · 31.6 img/s · about 3 min left')).toEqual({
-      where: 'phase 2/4 candidate 3/10',
-      params: '1,234',
-      training: true,
-      line: 'phase 2/4 candidate 3/10 epoch 2/10 batch 5/898 32 img/s loss 1.946 ETA 3 min',
-    });
-    expect(liveLine('Phase 1 of 1, candidate 1 of 2 · 99 parameters', null)?.line).toBe('phase 1/1 candidate 1/2: building network');
-    expect(liveLine('No candidate in training.', null)).toBeNull();
   });
 });

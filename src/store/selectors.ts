@@ -1,0 +1,15 @@
+/** Selectors that several readers share (views and the automation hook), so a rule is written once. */
+import { settingsErrors } from './config';
+import type { LabState } from './index';
+
+/** True while a run starts, runs or stops. */
+export const runActive = (s: LabState): boolean => s.status === 'running' || s.status === 'starting' || s.status === 'stopping';
+
+/** Why Start cannot be pressed now (a run is on, or what to do first), or null when it can. */
+export function startBlocker(s: LabState): string | null {
+  if (runActive(s)) return 'a run is in progress';
+  if (s.dataset === null) return 'Load a dataset first.';
+  if (Object.keys(settingsErrors(s.config, s.drafts)).length > 0) return 'Fix the settings marked in red.';
+  if (s.backend === null) return 'Waiting for the training backend.';
+  return null;
+}
