@@ -79,11 +79,6 @@ function SettingField({ setting, disabled, error }: { setting: SettingRow; disab
   );
 }
 
-/** True when every setting is valid. */
-export function useSettingsValid(): boolean {
-  return Object.keys(useErrors()).length === 0;
-}
-
 function PresetPicker({ disabled }: { disabled: boolean }) {
   const config = useLab((s) => s.config);
   const applyPreset = useLab((s) => s.applyPreset);

@@ -7,7 +7,6 @@ export const CLASS_NAMES = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surpris
 
 /** FER2013's Usage column as a code. */
 export const USAGE_NAMES = ['Training', 'PublicTest', 'PrivateTest'] as const;
-export type UsageName = (typeof USAGE_NAMES)[number];
 export const USAGE_TRAINING = 0;
 export const USAGE_PUBLIC = 1;
 export const USAGE_PRIVATE = 2;

@@ -26,7 +26,7 @@ export function hashImage(images: Uint8Array, offset: number): number {
 }
 
 /** True when images `a` and `b` (row indices) hold identical pixels. */
-export function sameImage(images: Uint8Array, a: number, b: number): boolean {
+function sameImage(images: Uint8Array, a: number, b: number): boolean {
   const pa = a * IMAGE_SIZE;
   const pb = b * IMAGE_SIZE;
   for (let i = 0; i < IMAGE_SIZE; i++) if (images[pa + i] !== images[pb + i]) return false;

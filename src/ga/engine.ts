@@ -42,11 +42,6 @@ export function cacheKey(trainingKey: string, chromosome: Chromosome): string {
   return `${trainingKey}|${chromosomeKey(chromosome)}`;
 }
 
-/** The fitness selection sees: null (failed, over budget, pending) counts as 0, the penalty. */
-export function selectionFitness(ind: Individual): number {
-  return ind.fitness ?? 0;
-}
-
 const isSuccess = (ind: Individual): boolean => ind.status === 'trained' || ind.status === 'cached';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

@@ -24,7 +24,7 @@ export type GeneSpec =
   | { readonly kind: 'log-uniform'; readonly name: string; readonly min: number; readonly max: number };
 
 /** Genes per conv layer: filters, kernel, activation (in that order in the gene list). */
-export const GENES_PER_LAYER = 3;
+const GENES_PER_LAYER = 3;
 /** Length of the gene list: 6 layers x 3, then optimizer, then learning rate. */
 export const GENE_COUNT = CONV_LAYERS * GENES_PER_LAYER + 2;
 /** Significant digits kept in a learning rate, so the value shown is the value trained and cached. */

@@ -266,8 +266,3 @@ export function hofUpdate<T extends Scored & { readonly chromosome: Chromosome }
   }
   return out;
 }
-
-/** Two chromosomes have the same canonical key: the test of "did this individual's genes change". */
-export function sameChromosome(a: Chromosome, b: Chromosome): boolean {
-  return chromosomeKey(a) === chromosomeKey(b);
-}

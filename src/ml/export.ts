@@ -9,7 +9,7 @@ export interface ExportedModel {
   readonly weights: ArrayBuffer;
 }
 
-export const WEIGHTS_FILE = 'weights.bin';
+const WEIGHTS_FILE = 'weights.bin';
 
 /** Serialises the model; `metadata` (chromosome, metrics...) travels inside model.json. Does not change the model. */
 export async function exportModel(model: tf.LayersModel, metadata: Record<string, unknown>): Promise<ExportedModel> {

@@ -28,7 +28,7 @@ type Store = StoreNames<EvolabDb>;
 type WriteTx<S extends Store[]> = IDBPTransaction<EvolabDb, S, 'readwrite'>;
 
 /** Thrown when the database cannot be opened at all (private mode, storage blocked, or the test hook). */
-export class StorageUnavailableError extends Error {
+class StorageUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidStateError';

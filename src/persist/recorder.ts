@@ -17,7 +17,7 @@ export type NoticeSink = (notice: StorageNotice) => void;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Thrown by `resume` when another tab holds the run's lock. */
-export class RunLockedError extends Error {
+class RunLockedError extends Error {
   constructor() {
     super('Another tab of this lab is running this run; it can only be driven from that tab.');
     this.name = 'RunLockedError';

@@ -15,7 +15,6 @@ import type { RunLog } from '../experiment/runlog';
 import type { StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
 
 export type { RunLog, StorageNotice, StorageState, StoredRunSummary };
-export type { DatasetDescriptor, StorageFault, StoredRunStatus } from '../persist/types';
 
 /** Counts the dataset view shows. */
 export interface DatasetSummary {
