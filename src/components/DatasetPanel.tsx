@@ -4,7 +4,8 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { useLab } from '../store';
 import type { BadLineInfo, FileLoad } from '../store/dataset';
 import type { DatasetSummary, SplitMode } from '../worker/api';
-import { CLASS_LABELS, FaceGrid } from './FaceGrid';
+import { CLASS_NAMES } from '../data/dataset';
+import { FaceGrid } from './FaceGrid';
 import { settingByKey, settingOptions } from '../settings';
 
 /** The split setting of the settings schema: its name, modes and what each means. */
@@ -215,7 +216,7 @@ function DatasetSummaryView({ dataset }: { dataset: DatasetSummary }) {
         <thead>
           <tr>
             <th scope="col">Split</th>
-            {CLASS_LABELS.map((l) => (
+            {CLASS_NAMES.map((l) => (
               <th scope="col" key={l}>
                 {l}
               </th>
@@ -244,7 +245,7 @@ function DatasetSummaryView({ dataset }: { dataset: DatasetSummary }) {
 /** Images per class, one bar per split. */
 function ClassHistogram({ splits }: { splits: DatasetSummary['splits'] }) {
   const data = useMemo(
-    () => CLASS_LABELS.map((name, i) => ({ name, train: splits.train[i] ?? 0, validation: splits.val[i] ?? 0, test: splits.test[i] ?? 0 })),
+    () => CLASS_NAMES.map((name, i) => ({ name, train: splits.train[i] ?? 0, validation: splits.val[i] ?? 0, test: splits.test[i] ?? 0 })),
     [splits],
   );
   return (

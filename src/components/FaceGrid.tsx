@@ -1,9 +1,9 @@
 /** A grid of sample faces per class, drawn on a canvas. */
 import { useEffect, useRef } from 'react';
+import { CLASS_NAMES } from '../data/dataset';
 import type { DatasetSummary } from '../worker/api';
 
 const SIDE = 48;
-export const CLASS_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 
 export function FaceGrid({ samples }: { samples: DatasetSummary['samples'] }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -31,7 +31,7 @@ export function FaceGrid({ samples }: { samples: DatasetSummary['samples'] }) {
       {/* Focusable, so a keyboard can scroll the faces when they are wider than the panel. */}
       <div className="face-grid" tabIndex={0} role="region" aria-label="Sample faces per class">
         <ol className="face-labels" aria-hidden="true">
-          {CLASS_LABELS.map((l) => (
+          {CLASS_NAMES.map((l) => (
             <li key={l}>{l}</li>
           ))}
         </ol>

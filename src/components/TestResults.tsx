@@ -5,7 +5,7 @@
  */
 import { isLeakySplit } from '../data/splits';
 import { useLab } from '../store';
-import { CLASS_LABELS } from './FaceGrid';
+import { CLASS_NAMES } from '../data/dataset';
 import { duration, pct } from './format';
 
 /** Sam'an, Safuan and Munsarif (2024), Table 3 and the text (docs/PAPER.md). */
@@ -39,7 +39,7 @@ export function TestResults() {
           <thead>
             <tr>
               <th scope="col">true \ predicted</th>
-              {CLASS_LABELS.map((l) => (
+              {CLASS_NAMES.map((l) => (
                 <th scope="col" key={l}>
                   {l}
                 </th>
@@ -50,7 +50,7 @@ export function TestResults() {
           <tbody>
             {e.confusion.map((row, i) => (
               <tr key={i}>
-                <th scope="row">{CLASS_LABELS[i]}</th>
+                <th scope="row">{CLASS_NAMES[i]}</th>
                 {row.map((n, j) => (
                   <td key={j} className={i === j ? 'diag' : undefined}>
                     {n}

@@ -1,7 +1,7 @@
 /** Try the best model: a face image is centre-cropped to a 48x48 grayscale square, shown, and classified in the worker. */
 import { useRef, useState } from 'react';
 import { useLab } from '../store';
-import { CLASS_LABELS } from './FaceGrid';
+import { CLASS_NAMES } from '../data/dataset';
 
 const SIDE = 48;
 
@@ -73,7 +73,7 @@ export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Pro
         <table className="probabilities" data-testid="probabilities">
           <caption>Emotion probabilities of the best model</caption>
           <tbody>
-            {CLASS_LABELS.map((label, i) => {
+            {CLASS_NAMES.map((label, i) => {
               const p = probs?.[i];
               return (
                 <tr key={label} className={i === top ? 'top' : undefined} data-p={p === undefined ? undefined : String(p)}>
