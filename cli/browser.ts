@@ -12,6 +12,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 import type { RunLog } from '../src/experiment/runlog';
+import { duration } from '../src/experiment/format';
 import { parseRunLog } from '../src/experiment/runlogParser';
 import type { LabHookState } from '../src/app/labHook';
 import type { BackendChoice } from '../src/ml/backend';
@@ -78,7 +79,7 @@ async function ensureBuild(dist: string, say: (m: string) => void): Promise<void
   }
   await rm(dist, { recursive: true, force: true });
   await rename(tmp, dist);
-  say(`evolve: built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  say(`evolve: built in ${duration((performance.now() - t0) / 1000)}`);
 }
 
 /** `vite preview` of the build on a free loopback port (its COOP/COEP headers come from vite.config.ts). */
@@ -152,7 +153,7 @@ async function loadCsv(page: Page, csv: string, say: (m: string) => void): Promi
   const name = path.basename(csv);
   const s = await waitForState(page, Infinity, (st) => (st.datasetError !== null || (!st.datasetBusy && st.dataset?.name === name) ? st : null));
   if (!s?.dataset || s.datasetError !== null) throw new CliError(`${csv} rejected by the lab: ${s?.datasetError ?? 'unknown error'}`, 1);
-  say(`evolve: ${s.dataset.name} · ${s.dataset.count.toLocaleString('en-US')} images loaded in the lab in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  say(`evolve: ${s.dataset.name} · ${s.dataset.count.toLocaleString('en-US')} images loaded in the lab in ${duration((performance.now() - t0) / 1000)}`);
 }
 
 /** Writes the model files the lab hands out (base64) into DIR/model: model.json, weights.bin, evolab.json. */

@@ -20,6 +20,7 @@ import { exportModel } from '../src/ml/export';
 import { MODEL_INPUT, withTrainedModel } from '../src/ml/trained';
 import { RunController } from '../src/experiment/control';
 import { runEvolution, type RunResult } from '../src/experiment/run';
+import { duration } from '../src/experiment/format';
 import type { RunLog } from '../src/experiment/runlog';
 import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
@@ -144,7 +145,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new CliError(`${settings.csv}: the ${settings.split} split leaves ${splits.train.length} training and ${splits.val.length} validation images; nothing to train on`, 1);
   }
   progress.message(
-    `evolve: ${dataset.name}: ${dataset.count} images loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s; ` +
+    `evolve: ${dataset.name}: ${dataset.count} images loaded in ${duration((performance.now() - loadStart) / 1000)}; ` +
       `${settings.split} split ${splits.train.length} train / ${splits.val.length} val / ${splits.test.length} test${split.leaky ? ' (paper split: fitness is measured on the test images)' : ''}`,
   );
   if (splits.test.length === 0) progress.message(`evolve: warning: the ${settings.split} split of this file has no test images, so the best network gets no test score`);

@@ -4,6 +4,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { CLASS_NAMES, USAGE_NAMES } from '../src/data/dataset';
+import { duration } from '../src/experiment/format';
 import { parseFer2013, type ParseResult } from '../src/data/fer2013';
 import type { LoadReport } from '../src/data/loadReport';
 
@@ -83,7 +84,7 @@ function summary(file: string, size: number, seconds: number, r: LoadReport): st
   const mb = size / 1e6;
   const csvMb = r.csvBytes / 1e6;
   const lines = [
-    `${file}: ${mb.toFixed(1)} MB${r.gzip ? ` gzip (${csvMb.toFixed(1)} MB CSV)` : ' CSV'}, read in ${seconds.toFixed(2)} s (${(csvMb / seconds).toFixed(0)} MB/s of CSV)`,
+    `${file}: ${mb.toFixed(1)} MB${r.gzip ? ` gzip (${csvMb.toFixed(1)} MB CSV)` : ' CSV'}, read in ${duration(seconds)} (${(csvMb / seconds).toFixed(0)} MB/s of CSV)`,
     `columns:    ${r.columns.join(', ')}${r.extraColumns.length ? `  (ignored: ${r.extraColumns.join(', ')})` : ''}`,
     `rows:       ${n(r.rows)} valid, ${n(r.badCount)} skipped`,
     `duplicates: ${n(r.duplicates.rows)} rows repeat an earlier image${r.deduplicated ? ' (removed)' : ''}; ${n(r.duplicates.groups)} images repeat, ${n(r.duplicates.labelConflicts)} with disagreeing labels, ${n(r.duplicates.crossUsage)} across Usage values`,

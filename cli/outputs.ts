@@ -1,6 +1,7 @@
 /** What both modes of `evolve` share: the one-line failure type and the report files written beside run.json. */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { pct } from '../src/experiment/format';
 import { fitnessChartSvg, renderReport } from '../src/experiment/report';
 import type { RunLog } from '../src/experiment/runlog';
 import { writeAtomic } from './checkpoint';
@@ -28,7 +29,6 @@ export async function writeRunFiles(out: string, log: RunLog, hasModel: boolean)
 
 /** The closing line of a finished run. */
 export function doneMessage(out: string, log: RunLog, hasModel: boolean): string {
-  const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
   return (
     `evolve: done. best validation accuracy ${pct(log.best?.valAccuracy)}, test accuracy ${pct(log.best?.testAccuracy)}; ` +
     `wrote ${path.join(out, 'run.json')}, report.md, fitness.svg${hasModel ? ', model/' : ''}`

@@ -3,15 +3,13 @@
  * plain lines (one per epoch, candidate and phase) when stderr is a file or a pipe.
  */
 import type { RunEvent } from '../src/experiment/types';
-import { formatDuration } from '../src/experiment/report';
+import { duration, pct } from '../src/experiment/format';
 
 export interface ProgressSink {
   readonly isTTY: boolean;
   readonly columns?: number;
   write(text: string): void;
 }
-
-const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
 
 /** Turns RunEvents into progress output; `now` in ms is injectable for tests. */
 export class ProgressReporter {
@@ -81,11 +79,11 @@ export class ProgressReporter {
         }
         this.current = null;
         const why = e.reason ? ` (${e.reason})` : '';
-        this.message(`${this.where(e.phase, e.index)} ${e.status}${why}: fitness ${pct(e.fitness)} in ${formatDuration(e.seconds)}`);
+        this.message(`${this.where(e.phase, e.index)} ${e.status}${why}: fitness ${pct(e.fitness)} in ${duration(e.seconds)}`);
         break;
       }
       case 'phase-done':
-        this.message(`phase ${e.phase + 1}/${this.phases} done: best ${pct(e.best)}, mean ${pct(e.mean)}, ${formatDuration(e.seconds)}`);
+        this.message(`phase ${e.phase + 1}/${this.phases} done: best ${pct(e.best)}, mean ${pct(e.mean)}, ${duration(e.seconds)}`);
         break;
       case 'test-result':
         this.message(`test accuracy of the best network: ${pct(e.evaluation.accuracy)} on ${e.evaluation.count} images`);
@@ -107,7 +105,7 @@ export class ProgressReporter {
     const remainingHere = doneFraction > 0.02 ? (elapsed / doneFraction) * (1 - doneFraction) : perCandidate;
     const after = Math.max(0, this.phases * this.population - this.evaluated - (this.current ? 1 : 0));
     const total = remainingHere + after * perCandidate;
-    return Number.isFinite(total) ? formatDuration(total) : '?';
+    return Number.isFinite(total) ? duration(total) : '?';
   }
 
   private status(text: string): void {

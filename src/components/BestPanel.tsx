@@ -1,8 +1,7 @@
 /** The best individual so far, live. */
 import { useLab } from '../store';
+import { pct } from '../experiment/format';
 import { ChromosomeTable } from './ChromosomeTable';
-
-const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
 export function BestPanel() {
   const best = useLab((s) => s.best);

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunLog, StoredRunSummary } from '../worker/api';
+import { pct } from '../experiment/format';
 import { runLabel } from './runFormat';
 
 export interface CompareChartProps {
@@ -62,7 +63,7 @@ export function CompareChart({ runs, loadRunLog }: CompareChartProps) {
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="phase" allowDecimals={false} label={{ value: 'phase', position: 'insideBottom', offset: -10 }} />
             <YAxis domain={[0, 100]} unit="%" width={50} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(2)}%` : String(v))} />
+            <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v / 100) : String(v))} />
             <Legend verticalAlign="top" height={24} />
             <Line name={names[0]} dataKey="a" stroke={COLORS[0]} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />
             <Line name={names[1]} dataKey="b" stroke={COLORS[1]} strokeWidth={2} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />

@@ -2,6 +2,7 @@
 import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { useMemo } from 'react';
 import { useLab } from '../store';
+import { pct } from '../experiment/format';
 
 /** Spreads a phase's individuals side by side around the phase's tick, so that equal fitnesses stay visible. */
 const spread = (index: number, pop: number): number => (pop > 1 ? (index / (pop - 1) - 0.5) * 0.4 : 0);
@@ -36,7 +37,7 @@ export function FitnessChart() {
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis type="number" dataKey="phase" domain={[0.5, phases + 0.5]} ticks={Array.from({ length: phases }, (_, i) => i + 1)} allowDecimals={false} label={{ value: 'phase', position: 'insideBottom', offset: -10 }} />
             <YAxis type="number" domain={[0, 100]} unit="%" width={50} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(2)}%` : String(v))} />
+            <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v / 100) : String(v))} />
             <Legend verticalAlign="top" height={24} />
             <Scatter name="individual" data={points} dataKey="fitness" fill="#6b7280" isAnimationActive={false} />
             <Line name="best" data={lines} dataKey="best" stroke="#16a34a" strokeWidth={2} dot={{ r: 2 }} isAnimationActive={false} connectNulls />

@@ -1,6 +1,6 @@
 /** One row per phase in the paper's Table 3 form: best accuracy and time, plus mean and how many were trained. */
 import { useLab } from '../store';
-import { duration, pct, phaseName } from './format';
+import { duration, pct, phaseName } from '../experiment/format';
 
 export function PhaseTable() {
   const summaries = useLab((s) => s.phaseSummaries);

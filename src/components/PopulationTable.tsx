@@ -2,7 +2,8 @@
 import { useMemo, useState } from 'react';
 import { useLab } from '../store';
 import type { IndividualRecord } from '../worker/api';
-import { chromosomeSummary, duration, pct, phaseName } from './format';
+import { duration, pct, phaseName } from '../experiment/format';
+import { chromosomeSummary } from './format';
 
 type Column = 'index' | 'params' | 'fitness' | 'seconds' | 'status';
 type Direction = 'ascending' | 'descending';

@@ -1,7 +1,7 @@
 /** Where the run is: phase i of N, candidate j of M, epoch, batch, speed, time left from measured speed, backend. */
 import { useMemo } from 'react';
 import { useLab } from '../store';
-import { duration } from './format';
+import { duration, pct } from '../experiment/format';
 
 export function ProgressPanel() {
   const current = useLab((s) => s.current);
@@ -52,8 +52,8 @@ export function ProgressPanel() {
             <progress id="candidate-progress" max={1} value={batchFrac} />
             {p ? (
               <p data-testid="batch-progress">
-                Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches} · loss {p.loss.toFixed(3)} · accuracy {(p.accuracy * 100).toFixed(1)}%
-                {p.valAccuracy !== undefined ? ` · validation ${(p.valAccuracy * 100).toFixed(1)}%` : ''} · <span data-testid="img-per-sec">{p.imagesPerSecond.toFixed(1)}</span> img/s
+                Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches} · loss {p.loss.toFixed(3)} · accuracy {pct(p.accuracy, 1)}
+                {p.valAccuracy !== undefined ? ` · validation ${pct(p.valAccuracy, 1)}` : ''} · <span data-testid="img-per-sec">{p.imagesPerSecond.toFixed(1)}</span> img/s
                 {eta !== null ? ` · about ${duration(eta)} left` : ''}
               </p>
             ) : (

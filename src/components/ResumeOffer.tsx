@@ -1,7 +1,7 @@
 /** Saved-run status at the top of the lab: storage faults, "saved after N candidates", the interrupted run on offer, runs other tabs drive. */
 import { useMemo } from 'react';
 import { useLab } from '../store';
-import { pct } from './format';
+import { pct } from '../experiment/format';
 import { runLabel } from './runFormat';
 
 export interface ResumeOfferProps {

@@ -3,7 +3,7 @@ import { useMemo, useState, type ChangeEvent } from 'react';
 import { useLab } from '../store';
 import type { RunLog, StoredRunSummary } from '../worker/api';
 import { CompareChart } from './CompareChart';
-import { duration, pct } from './format';
+import { duration, pct } from '../experiment/format';
 import { runLabel, settingsSummary, statusText } from './runFormat';
 
 export interface RunHistoryActions {

@@ -6,7 +6,7 @@
 import { isLeakySplit } from '../data/splits';
 import { useLab } from '../store';
 import { CLASS_NAMES } from '../data/dataset';
-import { duration, pct } from './format';
+import { duration, pct } from '../experiment/format';
 
 /** Sam'an, Safuan and Munsarif (2024), Table 3 and the text (docs/PAPER.md). */
 const PAPER = { best: 0.7611, phases: [0.5872, 0.7169, 0.7277, 0.7611], seconds: 37 * 3600 + 57 * 60 + 55 };
@@ -28,10 +28,10 @@ export function TestResults() {
           : 'images the GA never saw.'}
       </p>
       <p className="comparison" data-testid="paper-comparison">
-        Paper: {pct(PAPER.best)} best; per phase {PAPER.phases.map((x) => (x * 100).toFixed(2)).join(' / ')} %; {duration(PAPER.seconds)} of
+        Paper: {pct(PAPER.best)} best; per phase {PAPER.phases.map((x) => pct(x)).join(' / ')}; {duration(PAPER.seconds)} of
         compute. Theirs was measured on the same split the GA selected on. Ours: {pct(e.accuracy)} test accuracy{' '}
         {leaky ? 'measured on the split the GA selected on, as theirs' : 'on data the GA never saw'};
-        per phase (validation) {summaries.map((p) => (p.best === null ? '–' : (p.best * 100).toFixed(2))).join(' / ')} %; {duration(seconds)}.
+        per phase (validation) {summaries.map((p) => pct(p.best)).join(' / ')}; {duration(seconds)}.
       </p>
       <div className="scroll-x" tabIndex={0} role="region" aria-label="Confusion matrix table">
         <table className="confusion" aria-label="Confusion matrix and per-class accuracy">

@@ -2,6 +2,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useMemo } from 'react';
 import { useLab } from '../store';
+import { duration } from '../experiment/format';
 import type { CandidateStatus } from '../worker/api';
 
 const COLORS: Record<CandidateStatus, string> = {
@@ -23,7 +24,7 @@ export function TimeChart() {
   return (
     <section className="panel chart-panel" aria-labelledby="time-title">
       <h2 id="time-title">Time per candidate</h2>
-      <div className="chart small" data-testid="time-chart" role="img" aria-label={`Training time of ${data.length} candidates, ${total.toFixed(1)} seconds in all`}>
+      <div className="chart small" data-testid="time-chart" role="img" aria-label={`Training time of ${data.length} candidates, ${duration(total)} in all`}>
         <ResponsiveContainer width="100%" height={180}>
           <BarChart data={data} margin={{ top: 4, right: 12, bottom: 16, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />

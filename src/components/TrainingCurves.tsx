@@ -2,6 +2,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useMemo } from 'react';
 import { useLab } from '../store';
+import { pct } from '../experiment/format';
 
 export function TrainingCurves() {
   const curve = useLab((s) => s.curve);
@@ -42,7 +43,7 @@ export function TrainingCurves() {
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis type="number" dataKey="x" domain={[0, epochs]} allowDecimals={false} label={{ value: 'epoch', position: 'insideBottom', offset: -8 }} />
               <YAxis width={44} domain={[0, 100]} unit="%" />
-              <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} labelFormatter={(x) => `epoch ${Number(x).toFixed(2)}`} />
+              <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v / 100, 1) : String(v))} labelFormatter={(x) => `epoch ${Number(x).toFixed(2)}`} />
               <Legend verticalAlign="top" height={20} />
               <Line name="train accuracy" dataKey="accuracy" stroke="#0f766e" dot={false} isAnimationActive={false} />
               <Line name="validation accuracy" dataKey="valAccuracy" stroke="#1d4ed8" strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />

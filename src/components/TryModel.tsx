@@ -2,6 +2,7 @@
 import { useRef, useState } from 'react';
 import { useLab } from '../store';
 import { CLASS_NAMES } from '../data/dataset';
+import { pct } from '../experiment/format';
 
 const SIDE = 48;
 
@@ -78,7 +79,7 @@ export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Pro
               return (
                 <tr key={label} className={i === top ? 'top' : undefined} data-p={p === undefined ? undefined : String(p)}>
                   <th scope="row">{label}</th>
-                  <td>{p === undefined ? '–' : `${(p * 100).toFixed(1)}%`}</td>
+                  <td>{pct(p, 1)}</td>
                   <td className="bar-cell">
                     <span className="bar" style={{ width: `${((p ?? 0) * 100).toFixed(1)}%` }} />
                   </td>

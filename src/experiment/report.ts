@@ -4,22 +4,9 @@
  */
 import { CLASS_NAMES } from '../data/dataset';
 import { isLeakySplit } from '../data/splits';
+import { duration, pct, phaseName } from './format';
 import type { RunLog } from './runlog';
 
-const pct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`);
-
-/** Seconds as the paper writes durations: "1 h 02 min 03 s", "4 min 05 s", "12.3 s". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return h > 0 ? `${h} h ${two(m)} min ${two(s % 60)} s` : `${m} min ${two(s % 60)} s`;
-}
-
-const phaseName = (p: number): string => (p === 0 ? 'Initial population' : `Generation ${p}`);
 
 const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -32,7 +19,7 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
   lines.push(
     `# Evolab run, seed ${log.seed}`,
     '',
-    `Run ${outcome}. Started ${log.createdAt}${log.finishedAt ? `, ended ${log.finishedAt}` : ''}; ${formatDuration(log.seconds)} of evaluation.`,
+    `Run ${outcome}. Started ${log.createdAt}${log.finishedAt ? `, ended ${log.finishedAt}` : ''}; ${duration(log.seconds)} of evaluation.`,
     '',
     '| setting | value |',
     '|---|---|',
@@ -66,9 +53,9 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
   for (const p of log.phases) {
     const trained = p.individuals.filter((i) => i.status === 'trained').length;
     const note = p.done ? '' : ' (incomplete)';
-    lines.push(`| ${phaseName(p.phase)}${note} | ${pct(p.best)} | ${pct(p.mean)} | ${trained} of ${p.individuals.length} | ${formatDuration(p.seconds)} |`);
+    lines.push(`| ${phaseName(p.phase)}${note} | ${pct(p.best)} | ${pct(p.mean)} | ${trained} of ${p.individuals.length} | ${duration(p.seconds)} |`);
   }
-  lines.push(`| total | ${pct(Math.max(...log.phases.map((p) => p.best ?? -Infinity)))} | | | ${formatDuration(log.seconds)} |`, '');
+  lines.push(`| total | ${pct(Math.max(...log.phases.map((p) => p.best ?? -Infinity)))} | | | ${duration(log.seconds)} |`, '');
   lines.push('Accuracy here is the GA\'s fitness: validation accuracy of each candidate (cached repeats are not retrained).', '');
   if (opts.chartFile) lines.push(`![Fitness of every individual per phase, with the best and mean](${opts.chartFile})`, '');
 
@@ -95,7 +82,7 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
       const ch = i.chromosome;
       lines.push(
         `| ${p.phase} | ${i.index + 1} | ${ch.conv.map((g) => g.filters).join(' ')} | ${ch.conv.map((g) => g.kernel).join(' ')} | ${ch.conv.map((g) => g.activation).join(' ')} | ` +
-          `${ch.optimizer} | ${Number(ch.learningRate.toPrecision(4))} | ${i.params.toLocaleString('en-US')} | ${i.status}${i.reason ? `: ${i.reason.replace(/\|/g, '/')}` : ''} | ${pct(i.fitness)} | ${formatDuration(i.seconds)} |`,
+          `${ch.optimizer} | ${Number(ch.learningRate.toPrecision(4))} | ${i.params.toLocaleString('en-US')} | ${i.status}${i.reason ? `: ${i.reason.replace(/\|/g, '/')}` : ''} | ${pct(i.fitness)} | ${duration(i.seconds)} |`,
       );
     }
   }
@@ -128,7 +115,7 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
     const v = (top * k) / 5;
     out.push(
       `<line x1="${m.left}" x2="${m.left + pw}" y1="${f2(y(v))}" y2="${f2(y(v))}" stroke="#e0e0e0"/>`,
-      `<text x="${m.left - 6}" y="${f2(y(v) + 4)}" text-anchor="end">${(v * 100).toFixed(0)}%</text>`,
+      `<text x="${m.left - 6}" y="${f2(y(v) + 4)}" text-anchor="end">${pct(v, 0)}</text>`,
     );
   }
   for (let p = 0; p < phases; p++) {
@@ -157,7 +144,7 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
       if (i.fitness === null) {
         out.push(`<text x="${cx}" y="${f2(y(0) - 4)}" text-anchor="middle" fill="#c62828">×<title>${escapeXml(`#${i.index + 1} ${i.status}${i.reason ? `: ${i.reason}` : ''}`)}</title></text>`);
       } else {
-        out.push(`<circle cx="${cx}" cy="${f2(y(i.fitness))}" r="3" fill="#90a4ae"><title>${escapeXml(`#${i.index + 1} ${(i.fitness * 100).toFixed(2)}% (${i.status})`)}</title></circle>`);
+        out.push(`<circle cx="${cx}" cy="${f2(y(i.fitness))}" r="3" fill="#90a4ae"><title>${escapeXml(`#${i.index + 1} ${pct(i.fitness)} (${i.status})`)}</title></circle>`);
       }
     });
   }
