@@ -7,7 +7,7 @@ const port = Number(process.env.EVOLAB_PORT ?? 4173);
 const dist = process.env.EVOLAB_DIST ?? 'dist';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-// BROWSER.md: new headless mode; quiet networking so the closed network does not slow Chromium down.
+// The new headless mode; quiet networking so the closed network does not slow Chromium down.
 const baseArgs = [
   '--headless=new',
   '--disable-background-networking',

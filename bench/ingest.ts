@@ -16,7 +16,7 @@ import type { IngestMode, IngestResult } from './pages/ingest-worker';
 import { runStandalone } from './serve';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
-/** Size of the uncompressed fer2013.csv (../shared/data/README.md). */
+/** Size of Kaggle's uncompressed fer2013.csv, which the .gz holds. */
 const CSV_BYTES = 301_072_766;
 const MB = 1e6;
 const MIB = 2 ** 20;

@@ -1,5 +1,5 @@
 /**
- * Training throughput of the paper's best chromosome (PAPER.md Table 2; batch 32, 48x48x1, its optimizer Adagrad 0.007):
+ * Training throughput of the paper's best chromosome (PAPER_BEST, the paper's Table 2; batch 32, 48x48x1, its optimizer Adagrad 0.007):
  * wasm in Node (with src/ml/kernels), wasm / webgl / webgpu in headless Chromium (bench/pages/train.html; GPU APIs on
  * SwiftShader), and PyTorch CPU (bench/torch_reference.py) as the reference measured in the same run. Also the kernel
  * that dominates a wasm step, and seconds per candidate. Standalone: `npx tsx bench/training.ts`.
@@ -23,7 +23,7 @@ import type { BenchContext, BenchModule, BenchSection } from './types';
 
 const BATCH = 32;
 const PYTHON = '/usr/bin/python3';
-/** Flags from playwright.config.ts / BROWSER.md. */
+/** Flags as in playwright.config.ts. */
 const BASE_ARGS = ['--headless=new', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const GPU_ARGS: Record<string, string[]> = {
   wasm: [],

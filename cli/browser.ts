@@ -91,7 +91,7 @@ async function startPreview(dist: string): Promise<{ url: string; server: ChildP
   }
 }
 
-/** Chromium flags (docs BROWSER.md). WebGPU is enabled always so that the lab can pick a hardware adapter where there is one. */
+/** Chromium flags (as playwright.config.ts's). WebGPU is enabled always so that the lab can pick a hardware adapter where there is one. */
 function chromiumArgs(): string[] {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   return [

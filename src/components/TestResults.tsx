@@ -8,7 +8,7 @@ import { useLab } from '../store';
 import { CLASS_NAMES } from '../data/dataset';
 import { duration, pct } from '../experiment/format';
 
-/** Sam'an, Safuan and Munsarif (2024), Table 3 and the text (docs/PAPER.md). */
+/** Sam'an, Safuan and Munsarif (2024): best accuracy per phase (their Table 3) and total compute (37 h 57 min 55 s, from their text). */
 const PAPER = { best: 0.7611, phases: [0.5872, 0.7169, 0.7277, 0.7611], seconds: 37 * 3600 + 57 * 60 + 55 };
 
 export function TestResults() {

@@ -1,4 +1,4 @@
-/** The paper's chromosome (PAPER.md, Table 1): six conv layers of filters, kernel and activation, then optimizer and learning rate. */
+/** The paper's chromosome (Sam'an et al. 2024, Table 1): six conv layers of filters, kernel and activation, then optimizer and learning rate. */
 
 export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'hard_sigmoid', 'softplus', 'linear'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adadelta', 'adagrad', 'adamax', 'nadam'] as const;

@@ -68,7 +68,7 @@ export function configureWasm(paths: WasmPaths | undefined): void {
   if (paths !== undefined && !wasmConfigured) {
     setWasmPaths(paths as never);
     // The threaded build starts its pthread workers from a script URL that a bundled module worker does not have
-    // (they die with "e is not defined"), so threads stay off; on 2 cores one thread was faster anyway (BROWSER.md).
+    // (they die with "e is not defined"), so threads stay off; on 2 cores one thread was faster anyway (2 threads: 20 to 25% slower).
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
   wasmConfigured = true;

@@ -1,4 +1,4 @@
-/** The paper's CNN (PAPER.md, Figure 2) built from a chromosome, and its cost computed without building it. */
+/** The paper's CNN (Sam'an et al. 2024, Figure 2) built from a chromosome, and its cost computed without building it. */
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, Chromosome } from '../ga/chromosome';
 import { IMAGE_SIDE, NUM_CLASSES } from '../data/dataset';

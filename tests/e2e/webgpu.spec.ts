@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { Lab } from './lab';
 
-// This project launches Chromium with SwiftShader WebGPU (BROWSER.md): correct and very slow, so the network is tiny.
+// This project launches Chromium with SwiftShader WebGPU (playwright.config.ts's webgpuArgs): correct and very slow, so the network is tiny.
 test.describe('WebGPU (software adapter)', () => {
   test('a software WebGPU adapter ranks below wasm when nothing is forced', async ({ page }) => {
     const lab = new Lab(page);

@@ -23,7 +23,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Te
     const out = viaForwardConv(info, x, dy, backend);
     if (out !== null) return out;
   }
-  // Stride > 1 must never take the wasm Conv3DBackpropFilterV2 route: it is wrong there (BROWSER.md).
+  // Stride > 1 must never take the wasm Conv3DBackpropFilterV2 route: tfjs-backend-wasm 4.22 computes it wrongly there (error ~1.9 against cpu).
   return viaLoops(info, x, dy, backend);
 }
 

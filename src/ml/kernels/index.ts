@@ -1,4 +1,4 @@
-/** Extra wasm kernels so the wasm backend can train CNNs, and fast (see docs/BROWSER.md). */
+/** Extra wasm kernels so the wasm backend can train CNNs (tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter), and fast (README, Backends). */
 import '@tensorflow/tfjs-backend-wasm';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
