@@ -28,6 +28,30 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for bugs that types can see: a promise nobody awaits or catches (`void` says it is meant), a promise
+    // where a plain value or a void callback is expected, an await of a non-promise, a promise returned from a try block
+    // (its rejection would skip the catch and finally), a throw or reject of a non-Error, "[object Object]" in a string.
+    // Each file is checked with the tsconfig of its layer. no-unnecessary-condition stays off: it takes variables set in
+    // callbacks for constants and flags the checks of parsed files, whose types promise more than the bytes do.
+    files: ['**/*.{ts,tsx,mts}'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.app.json', './tsconfig.worker.json', './tsconfig.pure.json', './tsconfig.node.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/prefer-promise-reject-errors': 'error',
+      '@typescript-eslint/no-base-to-string': 'error',
+      '@typescript-eslint/restrict-plus-operands': 'error',
+    },
+  },
+  {
     files: ['src/**/*.{ts,tsx}'],
     rules: { 'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded RNG (src/ga/rng.ts).' }] },
   },

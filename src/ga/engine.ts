@@ -48,6 +48,9 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** A failed fitness call's reason as text; the fitness function is outside the engine, so its reason may be anything. */
+const reasonText = (reason: unknown): string => (reason === undefined || reason === null ? 'failed' : typeof reason === 'string' ? reason : JSON.stringify(reason));
+
 /** The genetic algorithm as a resumable state machine; all randomness comes from its own seeded Rng. */
 export class GaEngine {
   private readonly config: GaConfig;
@@ -305,7 +308,7 @@ export class GaEngine {
       this.fitnessCalls += 1;
       const reason =
         status === 'failed'
-          ? String((result as { reason?: unknown }).reason ?? 'failed')
+          ? reasonText((result as { reason?: unknown }).reason)
           : `fitness function returned no finite fitness (${JSON.stringify(fitness)})`;
       return { ...base, status: 'failed', fitness: null, reason, seconds, params, flops };
     }
