@@ -58,6 +58,7 @@ export interface RunLogBest {
   readonly confusion: number[][] | null;
 }
 
+/** How the run ended, or `running` while it goes on (or when it was interrupted). */
 export type RunLogOutcome = 'running' | 'done' | 'stopped';
 
 /** The whole run.json. */
