@@ -16,6 +16,7 @@ import { validateGaConfig } from '../src/ga';
 import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
 import type { BackendChoice } from '../src/ml/backend';
 import { configureWasm } from '../src/ml/backend';
+import { wasmThreadCount } from '../src/ml/wasm-threads';
 import { exportModel } from '../src/ml/export';
 import { MODEL_INPUT, withTrainedModel } from '../src/ml/trained';
 import { RunController } from '../src/experiment/control';
@@ -26,6 +27,7 @@ import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
 import { runInBrowser } from './browser';
+import { nodeThreadedWasm } from './wasm';
 import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAtomic, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
@@ -69,15 +71,19 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
 }
 
 async function initBackend(name: 'wasm' | 'cpu'): Promise<BackendChoice> {
-  if (name === 'wasm') configureWasm(undefined);
+  if (name === 'wasm') configureWasm(undefined, { host: nodeThreadedWasm(), threads: 'auto' });
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) throw new CliError(`the ${name} backend failed to initialise`, 1);
   const reason =
     name === 'wasm'
-      ? `Node CLI: TensorFlow.js WebAssembly backend with Evolab's training kernels (${process.platform}, Node ${process.versions.node})`
+      ? `Node CLI: TensorFlow.js WebAssembly backend with Evolab's training kernels (${process.platform}, Node ${process.versions.node}); ${threadsText(wasmThreadCount())}`
       : `Node CLI: plain JavaScript backend (--backend cpu)`;
-  return { name, reason, software: false };
+  return { name, reason, software: false, ...(name === 'wasm' ? { threads: wasmThreadCount() } : {}) };
+}
+
+function threadsText(n: number): string {
+  return n === 1 ? '1 thread' : `${n} threads`;
 }
 
 async function loadData(file: string, seed: number): Promise<Awaited<ReturnType<typeof parseFer2013>> & { ok: true }> {

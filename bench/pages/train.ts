@@ -1,11 +1,12 @@
 /// <reference types="vite/client" />
-/// <reference types="@webgpu/types" />
-/** Training-throughput page: `?backend=wasm|webgl|webgpu|cpu`; bench/training.ts calls `window.trainBench(options)`. */
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { chooseBackend, configureWasm, isBackendName, type BackendChoice } from '../../src/ml/backend';
-import { benchTraining, type TrainBenchOptions, type TrainBenchResult } from './train-core';
+/**
+ * Training-throughput page: `?backend=wasm|webgl|webgpu|cpu&threads=N`; trains in a module worker as the app does.
+ * bench/training.ts calls `window.trainBench(options)`.
+ */
+import * as Comlink from 'comlink';
+import type { BackendChoice } from '../../src/ml/backend';
+import type { TrainBenchOptions, TrainBenchResult } from './train-core';
+import type { TrainBenchWorker } from './train-worker';
 
 declare global {
   interface Window {
@@ -15,17 +16,14 @@ declare global {
 }
 
 const out = document.getElementById('out') as HTMLElement;
-const requested = new URLSearchParams(location.search).get('backend') ?? 'wasm';
-configureWasm({
-  'tfjs-backend-wasm.wasm': wasmPlainUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-});
-window.trainBenchReady = chooseBackend(isBackendName(requested) ? requested : 'wasm');
+const params = new URLSearchParams(location.search);
+const worker = Comlink.wrap<TrainBenchWorker>(new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'train-bench' }));
+const threads = Number(params.get('threads')) || null;
+window.trainBenchReady = worker.init(params.get('backend') ?? 'wasm', threads);
 window.trainBench = async (o) => {
   const choice = await window.trainBenchReady;
   out.textContent = `training on ${choice.name}...`;
-  const r = await benchTraining(o);
+  const r = await worker.run(o);
   out.textContent = JSON.stringify(r, null, 1);
   return { ...r, choice };
 };

@@ -49,9 +49,12 @@ export function App() {
     const b = startWorker();
     bridge.current = b;
     const uninstallHook = installLabHook(b);
-    const forced = new URLSearchParams(window.location.search).get('backend');
+    const params = new URLSearchParams(window.location.search);
+    const forced = params.get('backend');
+    // ?threads=N sets the wasm thread count (tests, comparisons); without it the worker picks this machine's default.
+    const threads = Number(params.get('threads')) || null;
     const { backendReady, backendFailed } = useLab.getState();
-    b.api.init(forced).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
+    b.api.init(forced, threads).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
     return () => {
       uninstallHook();
       // Ends any run with the worker that owns it.

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels';
+import { registerThreadedWasm, wasmThreadCount, type ThreadedWasmHost } from './wasm-threads';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -13,6 +14,8 @@ export interface BackendChoice {
   readonly reason: string;
   /** True when the GPU API is emulated on the CPU (SwiftShader, llvmpipe). */
   readonly software: boolean;
+  /** wasm only: XNNPACK threads the backend runs (1 = single-threaded build). */
+  readonly threads?: number;
 }
 
 /** What a probe of one GPU API found. */
@@ -61,18 +64,46 @@ function probeWebGl(): Probe {
 /** Where the wasm binaries are served from: the app's own assets, never a CDN. */
 export type WasmPaths = Record<string, string> | string;
 
+/** How many threads the wasm backend trains with, and where the threaded build's files are. */
+export interface WasmThreading {
+  readonly host: ThreadedWasmHost;
+  /** A count (1 = the single-threaded SIMD build), or 'auto' for this machine's default (defaultWasmThreads). */
+  readonly threads: number | 'auto';
+}
+
 let wasmConfigured = false;
 
-/** Points the wasm backend at our own binaries and adds the training kernels it lacks. Call once before choosing. */
-export function configureWasm(paths: WasmPaths | undefined): void {
-  if (paths !== undefined && !wasmConfigured) {
-    setWasmPaths(paths as never);
-    // The threaded build starts its pthread workers from a script URL that a bundled module worker does not have
-    // (they die with "e is not defined"), so threads stay off; on 2 cores one thread was faster anyway (2 threads: 20 to 25% slower).
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+/**
+ * Points the wasm backend at our own binaries, picks its thread count and adds the training kernels it lacks. Call once
+ * before choosing. Without `threading` (or with 1 thread) the single-threaded SIMD build runs.
+ */
+export function configureWasm(paths: WasmPaths | undefined, threading?: WasmThreading): void {
+  if (!wasmConfigured) {
+    if (paths !== undefined) setWasmPaths(paths as never);
+    const threads = threading === undefined ? 1 : threading.threads === 'auto' ? defaultWasmThreads(threading.host.cores) : threading.threads;
+    if (threading !== undefined && threads > 1 && threadsPossible()) registerThreadedWasm(threading.host, threads);
+    // tfjs's own threaded loader dies in a bundled worker and is off in Node (see wasm-threads.ts): never let it run.
+    else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
   wasmConfigured = true;
   registerWasmTrainingKernels();
+}
+
+/** Shared memory for wasm threads: a cross-origin isolated page or worker, or Node. */
+function threadsPossible(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return isolated !== false;
+}
+
+/**
+ * The thread count 'auto' picks for a machine with `cores` logical cores. On 2 cores one thread trains faster than two
+ * (BENCHMARKS.md, training section): XNNPACK splits only the convolutions and element-wise ops, while the second
+ * thread's spinning competes with the page, the garbage collector and our single-threaded kernels. With more cores, all
+ * but one (kept for the page and the system), at most the 8 pthread workers the build starts.
+ */
+export function defaultWasmThreads(cores: number): number {
+  return cores <= 2 ? 1 : Math.min(8, cores - 1);
 }
 
 async function trySet(name: BackendName): Promise<string | null> {
@@ -102,7 +133,7 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
     const err = probes[forced].available ? await trySet(forced) : `${forced}: ${probes[forced].detail}`;
     if (err === null) {
       watchBackend();
-      return { name: forced, software: probes[forced].software, reason: `forced by ?backend=${forced} (${probes[forced].detail})` };
+      return withThreads({ name: forced, software: probes[forced].software, reason: `forced by ?backend=${forced} (${probes[forced].detail})` });
     }
     notes.push(`?backend=${forced} unavailable (${err})`);
   }
@@ -121,11 +152,18 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
     if (err === null) {
       watchBackend();
       const why = name === 'webgpu' || name === 'webgl' ? `hardware ${name === 'webgpu' ? 'WebGPU adapter' : 'WebGL'}: ${probes[name].detail}` : notes.join('; ');
-      return { name, software: probes[name].software, reason: `${name}: ${why || probes[name].detail}` };
+      return withThreads({ name, software: probes[name].software, reason: `${name}: ${why || probes[name].detail}` });
     }
     notes.push(err);
   }
   throw new Error(`no TensorFlow.js backend could be initialised: ${notes.join('; ')}`);
+}
+
+/** Adds the wasm backend's thread count to a choice, in its fields and in its reason. */
+function withThreads(choice: BackendChoice): BackendChoice {
+  if (choice.name !== 'wasm') return choice;
+  const threads = wasmThreadCount();
+  return { ...choice, threads, reason: `${choice.reason}; ${threads === 1 ? '1 thread' : `${threads} threads`}` };
 }
 
 /** Tensor and GPU memory of the current backend, for memory checks across candidates. */

@@ -79,8 +79,11 @@ import type { ControlRequest } from '../experiment/control';
 
 /** The worker's API. Long calls take a progress callback (a comlink proxy); a run is stopped with `controlRun({ type: 'stop' })`. */
 export interface EvolabWorkerApi {
-  /** Chooses and initialises the backend; `forced` comes from `?backend=NAME`. */
-  init(forced: string | null): Promise<BackendChoice>;
+  /**
+   * Chooses and initialises the backend; `forced` comes from `?backend=NAME`, `threads` (wasm threads; omitted or null:
+   * this machine's default) from `?threads=N`.
+   */
+  init(forced: string | null, threads?: number | null): Promise<BackendChoice>;
   /** Generates the built-in synthetic sample in the worker. */
   loadSample(perClass: number, seed: number): Promise<DatasetSummary>;
   /**

@@ -1,9 +1,7 @@
 /** The worker entry: owns the backend, the dataset (datasets.ts), the runs and their logs (runs.ts) and the saved runs (storage.ts); exposes ONE API through comlink. */
 import * as Comlink from 'comlink';
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { chooseBackend, configureWasm, isBackendName, memoryStats } from '../ml/backend';
+import { browserThreadedWasm, WASM_PATHS } from '../ml/wasm-assets';
 import type { EvolabWorkerApi } from './api';
 import { Datasets } from './datasets';
 import { exportBest, predictBest } from './models';
@@ -15,13 +13,8 @@ const datasets = new Datasets(storage);
 const runs = new Runs(storage, datasets);
 
 const api: EvolabWorkerApi = {
-  async init(forced) {
-    configureWasm({
-      // The threaded binary is never loaded (threads are off, see configureWasm) but setWasmPaths wants every name.
-      'tfjs-backend-wasm.wasm': wasmPlainUrl,
-      'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-    });
+  async init(forced, threads) {
+    configureWasm(WASM_PATHS, { host: browserThreadedWasm(), threads: threads ?? 'auto' });
     runs.backend = await chooseBackend(isBackendName(forced) ? forced : null);
     return runs.backend;
   },
