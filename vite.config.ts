@@ -1,6 +1,7 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { compileSimdKernels } from './scripts/wat.ts';
 import react from '@vitejs/plugin-react';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 // Cross-origin isolation lets the wasm backend use threads where the machine has cores for them.
@@ -16,11 +17,25 @@ const benchPages = Object.fromEntries(
     .map((f) => [`bench-${f.replace(/\.html$/, '')}`, resolve(import.meta.dirname, 'bench/pages', f)]),
 );
 
+/** `import kernels from './simd.wat'`: compiled with wabt at build time, the binaries inlined in the importing chunk. */
+function wat(): Plugin {
+  return {
+    name: 'evolab-wat',
+    async load(id) {
+      if (!id.endsWith('.wat')) return null;
+      this.addWatchFile(id);
+      const { plain, shared } = await compileSimdKernels(readFileSync(id, 'utf8'));
+      const bytes = (b: Uint8Array): string => `Uint8Array.from(atob(${JSON.stringify(Buffer.from(b).toString('base64'))}), (c) => c.charCodeAt(0))`;
+      return `export default { plain: ${bytes(plain)}, shared: ${bytes(shared)} };`;
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), wat()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [wat()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

@@ -14,6 +14,7 @@ import { configureWasm } from '../src/ml/backend';
 import { RunController } from '../src/experiment/control';
 import { runEvolution } from '../src/experiment/run';
 import { trainingSettings } from '../src/settings';
+import { nodeWasmOptions } from '../cli/wasm';
 import { PAPER_BEST } from '../src/ga/chromosome';
 import { trainCandidate } from '../src/ml/train';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
@@ -100,7 +101,7 @@ async function runCase(name: string, settings: string, data: Dataset, config: Ru
 
 /** The bench module's entry (see bench/types.ts). */
 export async function run(ctx: BenchContext): Promise<BenchSection> {
-  configureWasm(undefined);
+  configureWasm(undefined, await nodeWasmOptions());
   await tf.setBackend('wasm');
   await tf.ready();
   const file = path.join(ctx.sharedData, 'fer2013-small.csv');

@@ -27,7 +27,7 @@ import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
 import { runInBrowser } from './browser';
-import { nodeThreadedWasm } from './wasm';
+import { nodeWasmOptions } from './wasm';
 import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAtomic, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
@@ -71,7 +71,7 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
 }
 
 async function initBackend(name: 'wasm' | 'cpu'): Promise<BackendChoice> {
-  if (name === 'wasm') configureWasm(undefined, { host: nodeThreadedWasm(), threads: 'auto' });
+  if (name === 'wasm') configureWasm(undefined, await nodeWasmOptions());
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) throw new CliError(`the ${name} backend failed to initialise`, 1);

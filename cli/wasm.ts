@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { WasmOptions } from '../src/ml/backend';
 import type { ThreadedWasmHost } from '../src/ml/wasm-threads';
+import { compileSimdKernels } from '../scripts/wat';
 
 const require = createRequire(import.meta.url);
 
@@ -16,4 +18,9 @@ export function nodeThreadedWasm(): ThreadedWasmHost {
     binary: async () => new Uint8Array(await readFile(binary)),
     cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
   };
+}
+
+/** configureWasm's options in Node: threads (`threads`, or this machine's default) and the SIMD kernels. */
+export async function nodeWasmOptions(threads: number | 'auto' = 'auto'): Promise<WasmOptions> {
+  return { threaded: nodeThreadedWasm(), threads, kernels: await compileSimdKernels() };
 }

@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { chooseBackend, configureWasm, isBackendName, type BackendChoice } from '../../src/ml/backend';
-import { browserThreadedWasm, WASM_PATHS } from '../../src/ml/wasm-assets';
+import { browserWasmOptions, WASM_PATHS } from '../../src/ml/wasm-assets';
 import { benchTraining, type TrainBenchOptions, type TrainBenchResult } from './train-core';
 
 /** What the page calls in this worker. */
@@ -17,7 +17,7 @@ export interface TrainBenchWorker {
 
 const api: TrainBenchWorker = {
   async init(backend, threads) {
-    configureWasm(WASM_PATHS, { host: browserThreadedWasm(), threads: threads ?? 'auto' });
+    configureWasm(WASM_PATHS, browserWasmOptions(threads));
     return chooseBackend(isBackendName(backend) ? backend : 'wasm');
   },
   run: (options) => benchTraining(options),

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './kernels';
+import { setSimdKernelBinaries, type SimdKernelBinaries } from './kernels/simd';
 import { registerThreadedWasm, wasmThreadCount, type ThreadedWasmHost } from './wasm-threads';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -64,24 +65,30 @@ function probeWebGl(): Probe {
 /** Where the wasm binaries are served from: the app's own assets, never a CDN. */
 export type WasmPaths = Record<string, string> | string;
 
-/** How many threads the wasm backend trains with, and where the threaded build's files are. */
-export interface WasmThreading {
-  readonly host: ThreadedWasmHost;
-  /** A count (1 = the single-threaded SIMD build), or 'auto' for this machine's default (defaultWasmThreads). */
-  readonly threads: number | 'auto';
+/** What a host (the app's worker, Node) gives the wasm backend besides the binaries' paths. */
+export interface WasmOptions {
+  /** The threaded build's files; without them the single-threaded SIMD build runs. */
+  readonly threaded?: ThreadedWasmHost;
+  /** A thread count (1 = the single-threaded SIMD build), or 'auto' (the default) for defaultWasmThreads. */
+  readonly threads?: number | 'auto';
+  /** Evolab's compiled SIMD kernels (src/ml/kernels/simd.wat); without them their callers take slower paths. */
+  readonly kernels?: SimdKernelBinaries;
 }
 
 let wasmConfigured = false;
 
 /**
  * Points the wasm backend at our own binaries, picks its thread count and adds the training kernels it lacks. Call once
- * before choosing. Without `threading` (or with 1 thread) the single-threaded SIMD build runs.
+ * before choosing.
  */
-export function configureWasm(paths: WasmPaths | undefined, threading?: WasmThreading): void {
+export function configureWasm(paths: WasmPaths | undefined, options: WasmOptions = {}): void {
   if (!wasmConfigured) {
     if (paths !== undefined) setWasmPaths(paths as never);
-    const threads = threading === undefined ? 1 : threading.threads === 'auto' ? defaultWasmThreads(threading.host.cores) : threading.threads;
-    if (threading !== undefined && threads > 1 && threadsPossible()) registerThreadedWasm(threading.host, threads);
+    if (options.kernels) setSimdKernelBinaries(options.kernels);
+    const host = options.threaded;
+    const wanted = options.threads ?? 'auto';
+    const threads = host === undefined ? 1 : wanted === 'auto' ? defaultWasmThreads(host.cores) : wanted;
+    if (host !== undefined && threads > 1 && threadsPossible()) registerThreadedWasm(host, threads);
     // tfjs's own threaded loader dies in a bundled worker and is off in Node (see wasm-threads.ts): never let it run.
     else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }

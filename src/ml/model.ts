@@ -4,6 +4,7 @@ import type { Activation, Chromosome } from '../ga/chromosome';
 import { IMAGE_SIDE, NUM_CLASSES } from '../data/dataset';
 import { DEFAULT_RUN_CONFIG, type NetworkSettings } from '../settings';
 import { deriveSeed, SeededDropout } from './dropout';
+import { batchNormalization } from './batch-norm';
 
 export type { NetworkSettings };
 
@@ -55,7 +56,7 @@ function addLayers(model: tf.Sequential, c: Chromosome, net: NetworkSettings, la
         name: `conv${i + 1}`,
       }),
     );
-    model.add(tf.layers.batchNormalization({ name: `bn${i + 1}` }));
+    model.add(batchNormalization({ name: `bn${i + 1}` }));
     if (POOL_AFTER.has(i)) {
       model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${(i + 1) / 2}` }));
       model.add(new SeededDropout({ rate: net.dropoutConv, seed: layerSeed(100 + i), name: `drop${(i + 1) / 2}` }));

@@ -5,7 +5,8 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import threadedScriptUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
 import { wasmWorkerContents } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js';
-import type { WasmPaths } from './backend';
+import kernels from './kernels/simd.wat';
+import type { WasmOptions, WasmPaths } from './backend';
 import type { ThreadedWasmHost } from './wasm-threads';
 
 /** The three binaries by the names setWasmPaths expects. */
@@ -14,6 +15,11 @@ export const WASM_PATHS: WasmPaths = {
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
 };
+
+/** configureWasm's options in a page or worker: threads (`threads`, or this machine's default) and the SIMD kernels. */
+export function browserWasmOptions(threads: number | null | undefined): WasmOptions {
+  return { threaded: browserThreadedWasm(), threads: threads ?? 'auto', kernels };
+}
 
 /** The threaded build for this page or worker: the unminified Emscripten script as an asset, so pthreads can load it. */
 export function browserThreadedWasm(): ThreadedWasmHost {

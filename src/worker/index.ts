@@ -1,7 +1,7 @@
 /** The worker entry: owns the backend, the dataset (datasets.ts), the runs and their logs (runs.ts) and the saved runs (storage.ts); exposes ONE API through comlink. */
 import * as Comlink from 'comlink';
 import { chooseBackend, configureWasm, isBackendName, memoryStats } from '../ml/backend';
-import { browserThreadedWasm, WASM_PATHS } from '../ml/wasm-assets';
+import { browserWasmOptions, WASM_PATHS } from '../ml/wasm-assets';
 import type { EvolabWorkerApi } from './api';
 import { Datasets } from './datasets';
 import { exportBest, predictBest } from './models';
@@ -14,7 +14,7 @@ const runs = new Runs(storage, datasets);
 
 const api: EvolabWorkerApi = {
   async init(forced, threads) {
-    configureWasm(WASM_PATHS, { host: browserThreadedWasm(), threads: threads ?? 'auto' });
+    configureWasm(WASM_PATHS, browserWasmOptions(threads));
     runs.backend = await chooseBackend(isBackendName(forced) ? forced : null);
     return runs.backend;
   },

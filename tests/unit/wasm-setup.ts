@@ -1,11 +1,12 @@
 /** Initialises the wasm backend in Node with the training kernels, for unit tests. */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../src/ml/kernels';
+import { configureWasm } from '../../src/ml/backend';
+import { nodeWasmOptions } from '../../cli/wasm';
 
-/** Switches tfjs to wasm (SIMD build from node_modules) with our added kernels. */
+/** Switches tfjs to wasm (single-threaded SIMD build from node_modules) with our added kernels. */
 export async function useWasm(): Promise<void> {
-  registerWasmTrainingKernels();
+  configureWasm(undefined, await nodeWasmOptions(1));
   await tf.setBackend('wasm');
   await tf.ready();
 }

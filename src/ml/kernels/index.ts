@@ -5,10 +5,17 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input';
 import { makeTile } from './tile';
+import { maxPoolGrad } from './max-pool-grad';
+import { makeMean, makeSum } from './reduce';
+import { makeBatchMatMul } from './batch-mat-mul';
+import { BATCH_NORM_KERNELS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './batch-norm';
 import { WASM } from './wasm-ops';
 
 /** Kernel names this module registers or replaces on the wasm backend. */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile'] as const;
+export const WASM_TRAINING_KERNELS = [
+  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Sum', 'Mean', 'BatchMatMul',
+  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
+] as const;
 
 // The registry is global across module copies (HMR, duplicate bundles), so ours are tagged there.
 type TaggedConfig = KernelConfig & { evolabTraining?: true };
@@ -34,11 +41,20 @@ function install(name: string, build: (original: KernelConfig | undefined) => Ke
   registerKernel(config);
 }
 
-/** Registers Conv2DBackpropFilter and faster Conv2DBackpropInput and Tile on 'wasm'; idempotent, call before or after setBackend. */
+/**
+ * Registers Conv2DBackpropFilter, faster (for MaxPoolGrad also cpu-exact) Conv2DBackpropInput, Tile, MaxPoolGrad,
+ * Sum, Mean and BatchMatMul, and the fused batch-norm kernels on 'wasm'; idempotent, call before or after setBackend. The SIMD kernels some of them use
+ * come from setSimdKernelBinaries (simd.ts); without them those take their fallback paths.
+ */
 export function registerWasmTrainingKernels(): void {
   install('Conv2DBackpropFilter', () => conv2DBackpropFilter as unknown as KernelFunc);
   install('Conv2DBackpropInput', (o) => (o === undefined ? null : makeConv2DBackpropInput(o.kernelFunc) as unknown as KernelFunc));
   install('Tile', (o) => (o === undefined ? null : makeTile(o.kernelFunc) as unknown as KernelFunc));
+  install('MaxPoolGrad', () => maxPoolGrad as unknown as KernelFunc);
+  install('Sum', (o) => (o === undefined ? null : makeSum(o.kernelFunc) as unknown as KernelFunc));
+  install('Mean', (o) => (o === undefined ? null : makeMean(o.kernelFunc) as unknown as KernelFunc));
+  install('BatchMatMul', (o) => (o === undefined ? null : makeBatchMatMul(o.kernelFunc) as unknown as KernelFunc));
+  for (const k of BATCH_NORM_KERNELS) install(k.kernelName, () => k.kernelFunc);
 }
 
 /** Restores the stock wasm kernels (for benchmarks and tests); the backend must be initialised already. */
