@@ -1,7 +1,8 @@
 """PyTorch CPU reference for bench/training.ts: the same network and batch as Evolab's model builder (src/ml/model.ts).
 
-Usage: /usr/bin/python3 bench/torch_reference.py '<chromosome JSON>' [batch] [warmup] [steps]
-Prints one JSON line: {"imagesPerSecond", "msPerStep", "threads", "torch", "loss"}.
+Usage: /usr/bin/python3 bench/torch_reference.py '<chromosome JSON>' [batch] [warmup] [steps] [threads]
+Prints one JSON line: {"imagesPerSecond", "msPerStep", "cpuMsPerStep", "threads", "torch", "loss"}; threads is what
+torch.get_num_threads() reports after torch.set_num_threads(threads) (default 1), cpuMsPerStep the process CPU time.
 """
 import json
 import sys
@@ -76,6 +77,8 @@ def main():
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 32
     warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     steps = int(sys.argv[4]) if len(sys.argv) > 4 else 20
+    threads = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    torch.set_num_threads(threads)
     torch.manual_seed(1)
     net = Net(chromosome["conv"])
     net.train()
@@ -93,11 +96,14 @@ def main():
     for _ in range(warmup):
         step()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     loss = float("nan")
     for _ in range(steps):
         loss = step()
     ms = (time.perf_counter() - t0) * 1000 / steps
-    print(json.dumps({"imagesPerSecond": batch * 1000 / ms, "msPerStep": ms, "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": loss}))
+    cpu_ms = (time.process_time() - c0) * 1000 / steps
+    print(json.dumps({"imagesPerSecond": batch * 1000 / ms, "msPerStep": ms, "cpuMsPerStep": cpu_ms, "threads": torch.get_num_threads(),
+                      "torch": torch.__version__, "loss": loss}))
 
 
 if __name__ == "__main__":
