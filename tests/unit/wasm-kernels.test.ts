@@ -447,6 +447,28 @@ describe('fused batch normalization (training on wasm)', () => {
   });
 });
 
+describe('wasm Identity and Cast', () => {
+  it('share data for clones and same-dtype casts (no copy), which stay valid when the original is disposed', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d(lcg(12, 70000), [3, 4]);
+    const want = Array.from(x.dataSync());
+    const ids = tf.backend().numDataIds();
+    const clone = x.clone();
+    const same = tf.cast(x, 'float32');
+    expect(tf.backend().numDataIds()).toBe(ids);
+    const converted = tf.cast(x, 'int32');
+    expect(tf.backend().numDataIds()).toBe(ids + 1);
+    x.dispose();
+    expect(Array.from(clone.dataSync())).toEqual(want);
+    expect(Array.from(same.dataSync())).toEqual(want);
+    expect(Array.from(converted.dataSync())).toEqual(Array.from(Int32Array.from(want)));
+    tf.dispose([clone, same, converted]);
+    expect(tf.backend().numDataIds()).toBe(ids - 1);
+    const s = tf.tensor1d(['a', 'b'], 'string');
+    expect(s.clone().arraySync()).toEqual(['a', 'b']);
+  });
+});
+
 describe('wasm kernel routing', () => {
   it('runs stride-1 gradients as XNNPACK forward convolutions and stride 2 elsewhere', async () => {
     await tf.setBackend('wasm');

@@ -9,11 +9,12 @@ import { maxPoolGrad } from './max-pool-grad';
 import { makeMean, makeSum } from './reduce';
 import { makeBatchMatMul } from './batch-mat-mul';
 import { BATCH_NORM_KERNELS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './batch-norm';
+import { makeCast, makeIdentity } from './identity';
 import { WASM } from './wasm-ops';
 
 /** Kernel names this module registers or replaces on the wasm backend. */
 export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Sum', 'Mean', 'BatchMatMul',
+  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Sum', 'Mean', 'BatchMatMul', 'Identity', 'Cast',
   BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
 ] as const;
 
@@ -43,7 +44,7 @@ function install(name: string, build: (original: KernelConfig | undefined) => Ke
 
 /**
  * Registers Conv2DBackpropFilter, faster (for MaxPoolGrad also cpu-exact) Conv2DBackpropInput, Tile, MaxPoolGrad,
- * Sum, Mean and BatchMatMul, and the fused batch-norm kernels on 'wasm'; idempotent, call before or after setBackend. The SIMD kernels some of them use
+ * Sum, Mean, BatchMatMul, Identity and Cast, and the fused batch-norm kernels on 'wasm'; idempotent, call before or after setBackend. The SIMD kernels some of them use
  * come from setSimdKernelBinaries (simd.ts); without them those take their fallback paths.
  */
 export function registerWasmTrainingKernels(): void {
@@ -54,6 +55,8 @@ export function registerWasmTrainingKernels(): void {
   install('Sum', (o) => (o === undefined ? null : makeSum(o.kernelFunc) as unknown as KernelFunc));
   install('Mean', (o) => (o === undefined ? null : makeMean(o.kernelFunc) as unknown as KernelFunc));
   install('BatchMatMul', (o) => (o === undefined ? null : makeBatchMatMul(o.kernelFunc) as unknown as KernelFunc));
+  install('Identity', (o) => (o === undefined ? null : makeIdentity(o.kernelFunc) as unknown as KernelFunc));
+  install('Cast', (o) => (o === undefined ? null : makeCast(o.kernelFunc) as unknown as KernelFunc));
   for (const k of BATCH_NORM_KERNELS) install(k.kernelName, () => k.kernelFunc);
 }
 
