@@ -148,6 +148,7 @@ const threadsText = (n: number): string => (n === 1 ? '1 thread' : `${n} threads
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const cores = os.cpus().length;
   const threadCounts = [...new Set([1, cores])];
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const lines: string[] = [];
   const data: Record<string, unknown> = { batch: BATCH, cores, target: TARGET };
   const verdicts: string[] = [];
@@ -188,6 +189,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     const profiled = inNode(net.chromosome, 1, true);
     if (profiled.ok && profiled.kernels) profiles.push({ title: net.title, kernels: profiled.kernels });
   }
+  const loadAtEnd = os.loadavg()[0] ?? 0;
+  data.loadAverage = [loadAtStart, loadAtEnd];
+  lines.push('');
+  lines.push(`Load average (1 min) of the machine: ${loadAtStart.toFixed(1)} before these runs, ${loadAtEnd.toFixed(1)} after; above ${cores} other work shared the cores, which slows thread counts above 1 most (PyTorch's OpenMP threads wait for each other).`);
   lines.push('');
   lines.push(`**Target: Chromium wasm >= ${TARGET}x PyTorch CPU with the same number of threads.**`);
   lines.push('');
