@@ -44,7 +44,7 @@ const PLAN: Record<string, { warmup: number; steps: number; capSeconds: number }
 };
 const TORCH_PLAN = { warmup: 3, steps: 20 };
 
-/** The small reference network of the accuracy benchmark and of BROWSER.md's backend comparison. */
+/** The small reference network: six 3x3 ReLU convolutions 16-16-32-32-64-64, Adam 0.001. */
 export const SMALL_REFERENCE: Chromosome = {
   conv: [16, 16, 32, 32, 64, 64].map((filters) => ({ filters, kernel: 3, activation: 'relu' as const })),
   optimizer: 'adam',
