@@ -124,6 +124,79 @@ export class Nadam extends tf.Optimizer {
 }
 tf.serialization.registerClass(Nadam);
 
+/**
+ * Adagrad with Keras' update rule and epsilon on every backend: acc += g², w -= lr·g / sqrt(acc + 1e-7). tfjs' own
+ * Adagrad has the same rule but adds the backend's epsilon, which tfjs' WebGL backend reports as 1e-4 whenever it
+ * renders in float32 (tfjs issue 6980), so the same network trained differently on WebGL.
+ */
+export class Adagrad extends tf.Optimizer {
+  static readonly className = 'Adagrad';
+
+  private readonly accumulators = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly learningRate = 0.001,
+    readonly initialAccumulatorValue = 0.1,
+    readonly epsilon = EPSILON,
+  ) {
+    super();
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    for (const [name, gradient] of entries) {
+      const variable = tf.engine().registeredVariables[name];
+      if (!variable || gradient == null) continue;
+      let acc = this.accumulators.get(name);
+      if (!acc) {
+        // Unnamed for the same reason as Nadam's slots: variable names are global.
+        acc = tf.tidy(() => tf.fill(variable.shape, this.initialAccumulatorValue).variable(false));
+        this.accumulators.set(name, acc);
+      }
+      const a = acc;
+      tf.tidy(() => {
+        const accNew = tf.add(a, tf.square(gradient));
+        a.assign(accNew);
+        variable.assign(tf.sub(variable, tf.div(tf.mul(gradient, this.learningRate), tf.sqrt(tf.add(accNew, this.epsilon)))));
+      });
+    }
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    for (const acc of this.accumulators.values()) acc.dispose();
+    this.accumulators.clear();
+    super.dispose();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights = [...this.accumulators].map(([name, tensor]) => ({ name: `${name}/accumulator`, tensor }));
+    return [await this.saveIterations(), ...weights];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    for (const { name, tensor } of await this.extractIterations(weightValues)) {
+      const varName = name.slice(0, name.lastIndexOf('/'));
+      const acc = this.accumulators.get(varName) ?? tf.tidy(() => tf.zerosLike(tensor).variable(false));
+      this.accumulators.set(varName, acc);
+      acc.assign(tensor);
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(config.learningRate, config.initialAccumulatorValue, config.epsilon);
+  }
+}
+
 /** A new optimizer for the chromosome's choice, with Keras' defaults for everything but the learning rate. */
 export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
   switch (name) {
@@ -136,7 +209,7 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
     case 'adadelta':
       return tf.train.adadelta(learningRate, 0.95, EPSILON);
     case 'adagrad':
-      return tf.train.adagrad(learningRate, 0.1);
+      return new Adagrad(learningRate, 0.1);
     case 'adamax':
       return tf.train.adamax(learningRate, 0.9, 0.999, EPSILON);
     case 'nadam':

@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZERS } from '../../src/ga/chromosome';
-import { makeOptimizer, Nadam } from '../../src/ml/optimizers';
+import { Adagrad, makeOptimizer, Nadam } from '../../src/ml/optimizers';
 import { useWasm } from './wasm-setup';
 
 /**
@@ -102,10 +102,70 @@ describe('optimizers', () => {
     expect(configs.sgd).toEqual({ learningRate: lr });
     expect(configs.rmsprop).toMatchObject({ decay: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
     expect(configs.adadelta).toMatchObject({ rho: 0.95, epsilon: 1e-7 });
-    expect(configs.adagrad).toMatchObject({ initialAccumulatorValue: 0.1 });
+    expect(configs.adagrad).toMatchObject({ initialAccumulatorValue: 0.1, epsilon: 1e-7 });
     expect(configs.adamax).toMatchObject({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0 });
     expect(configs.nadam).toMatchObject({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    // tfjs' Adagrad adds the backend epsilon inside the square root, as Keras does with its 1e-7.
-    expect(tf.backend().epsilon()).toBe(1e-7);
+  });
+
+  it('Adagrad follows Keras\' rule with epsilon 1e-7 whatever epsilon the backend reports', () => {
+    // tfjs' WebGL backend reports 1e-4 when it renders float32; tfjs' own Adagrad would take that.
+    const backendEpsilon = vi.spyOn(tf.backend(), 'epsilon').mockReturnValue(1e-4);
+    const a = [1, 3, 0.5];
+    const c = [0.2, -0.1, 0];
+    const w0 = [1, -2, 0.5];
+    const lr = 0.1;
+    // acc = 0.1 + sum of g^2 so far, w -= lr * g / sqrt(acc + 1e-7), in float64.
+    const expected: number[][] = [];
+    const acc = w0.map(() => 0.1);
+    const ref = w0.slice();
+    for (let t = 0; t < 3; t++) {
+      ref.forEach((x, i) => {
+        const g = (a[i] as number) * x + (c[i] as number);
+        acc[i] = (acc[i] as number) + g * g;
+        ref[i] = x - (lr * g) / Math.sqrt((acc[i] as number) + 1e-7);
+      });
+      expected.push(ref.slice());
+    }
+    const w = tf.variable(tf.tensor1d(w0), true, 'adagrad_w');
+    const at = tf.tensor1d(a);
+    const ct = tf.tensor1d(c);
+    const opt = makeOptimizer('adagrad', lr);
+    expect(opt).toBeInstanceOf(Adagrad);
+    try {
+      for (let step = 0; step < 3; step++) {
+        opt.minimize(() => tf.sum(tf.add(tf.mul(tf.mul(at, tf.square(w)), 0.5), tf.mul(ct, w))) as tf.Scalar, false, [w]);
+        const got = Array.from(w.dataSync());
+        // With the backend's 1e-4 the first step alone would be off by about 1e-4 of lr.
+        (expected[step] as number[]).forEach((e, i) => expect(got[i], `step ${step + 1}, weight ${i}`).toBeCloseTo(e, 6));
+      }
+    } finally {
+      backendEpsilon.mockRestore();
+      opt.dispose();
+      tf.dispose([w, at, ct]);
+    }
+  });
+
+  it('Adagrad restores its accumulators from getWeights/setWeights', async () => {
+    const w = tf.variable(tf.tensor1d([1, -1]), true, 'adagrad_r');
+    const loss = (): tf.Scalar => tf.sum(tf.square(w));
+    const first = new Adagrad(0.05);
+    first.minimize(loss, false, [w]);
+    first.minimize(loss, false, [w]);
+    const second = new Adagrad(0.05);
+    await second.setWeights(await first.getWeights());
+    second.minimize(loss, false, [w]);
+    const acc = [0.1, 0.1];
+    const ref = [1, -1];
+    for (let t = 0; t < 3; t++) {
+      ref.forEach((x, i) => {
+        const g = 2 * x;
+        acc[i] = (acc[i] as number) + g * g;
+        ref[i] = x - (0.05 * g) / Math.sqrt((acc[i] as number) + 1e-7);
+      });
+    }
+    Array.from(w.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(ref[i] as number, 6));
+    first.dispose();
+    second.dispose();
+    w.dispose();
   });
 });
