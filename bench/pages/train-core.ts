@@ -1,6 +1,7 @@
 /** One training step of a chromosome's network timed on the current tfjs backend; shared by the Chromium page and Node. */
 import * as tf from '@tensorflow/tfjs';
 import type { Chromosome } from '../../src/ga/chromosome';
+import { crossEntropyOfProbs } from '../../src/ml/loss';
 import { buildModel, DEFAULT_NETWORK } from '../../src/ml/model';
 import { makeOptimizer } from '../../src/ml/optimizers';
 
@@ -32,12 +33,9 @@ export async function benchTraining(o: TrainBenchOptions): Promise<TrainBenchRes
   const model = buildModel(o.chromosome, DEFAULT_NETWORK, 1);
   const optimizer = makeOptimizer(o.chromosome.optimizer, o.chromosome.learningRate);
   const xs = tf.randomUniform([o.batch, 48, 48, 1], 0, 1, 'float32', 1);
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: o.batch }, (_, i) => i % 7), 'int32'), 7).toFloat());
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: o.batch }, (_, i) => i % 7), 'int32'), 7).toFloat() as tf.Tensor2D);
   const step = async (): Promise<number> => {
-    const loss = optimizer.minimize(() => {
-      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-      return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
-    }, true);
+    const loss = optimizer.minimize(() => crossEntropyOfProbs(ys, model.apply(xs, { training: true }) as tf.Tensor2D), true);
     const v = (await loss?.data())?.[0] ?? NaN;
     loss?.dispose();
     return v;
