@@ -19,6 +19,8 @@ const baseArgs = [
 ];
 /** Flags that give headless Chromium a software WebGPU adapter (SwiftShader). */
 export const webgpuArgs = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'];
+/** Flags that give headless Chromium WebGL through ANGLE on SwiftShader. */
+export const webglArgs = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -35,11 +37,16 @@ export default defineConfig({
     launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: baseArgs },
   },
   projects: [
-    { name: 'chromium', testIgnore: /webgpu.*\.spec\.ts/ },
+    { name: 'chromium', testIgnore: /(webgpu|webgl).*\.spec\.ts/ },
     {
       name: 'chromium-webgpu',
       testMatch: /webgpu.*\.spec\.ts/,
       use: { launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: [...baseArgs, ...webgpuArgs] } },
+    },
+    {
+      name: 'chromium-webgl',
+      testMatch: /webgl.*\.spec\.ts/,
+      use: { launchOptions: { executablePath, ignoreDefaultArgs: ['--headless'], args: [...baseArgs, ...webglArgs] } },
     },
   ],
   webServer: {

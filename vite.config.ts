@@ -10,12 +10,17 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-// Benchmark pages (bench/pages/*.html) are built beside the app so `npm run bench` measures production code.
-const benchPages = Object.fromEntries(
-  readdirSync(resolve(import.meta.dirname, 'bench/pages'))
-    .filter((f) => f.endsWith('.html'))
-    .map((f) => [`bench-${f.replace(/\.html$/, '')}`, resolve(import.meta.dirname, 'bench/pages', f)]),
-);
+/** The HTML pages of a folder as Rollup inputs, named `prefix-file`. */
+const pagesIn = (dir: string, prefix: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(resolve(import.meta.dirname, dir))
+      .filter((f) => f.endsWith('.html'))
+      .map((f) => [`${prefix}-${f.replace(/\.html$/, '')}`, resolve(import.meta.dirname, dir, f)]),
+  );
+
+// Benchmark pages (bench/pages/*.html) and test pages (tests/pages/*.html) are built beside the app so that
+// `npm run bench` and the browser tests run production code.
+const extraPages = { ...pagesIn('bench/pages', 'bench'), ...pagesIn('tests/pages', 'test') };
 
 /** `import kernels from './simd.wat'`: compiled with wabt at build time, the binaries inlined in the importing chunk. */
 function wat(): Plugin {
@@ -39,7 +44,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    rollupOptions: { input: { main: resolve(import.meta.dirname, 'index.html'), ...benchPages } },
+    rollupOptions: { input: { main: resolve(import.meta.dirname, 'index.html'), ...extraPages } },
   },
   optimizeDeps: {
     exclude: ['@tensorflow/tfjs-backend-wasm'],
