@@ -38,4 +38,7 @@ test('a candidate too large for the GPU fails alone with an out-of-memory reason
   expect(small?.gpuBytes ?? Infinity).toBeLessThanOrEqual(BUDGET);
   expect(small?.gpuBytes ?? 0).toBeGreaterThan(0);
   expect(large?.memory?.numTensors).toBe(small?.memory?.numTensors);
+  // The real trainer's steps read nothing back from the GPU synchronously (tfjs warns when a kernel or a caller does).
+  expect(r.workerConsole).toBe(true);
+  expect(r.workerWarnings.filter((w) => /synchronously reading data from GPU/.test(w))).toEqual([]);
 });

@@ -1,3 +1,4 @@
-/** The app's training worker (src/worker/index.ts) on a GPU with little memory: see gpu-budget.ts. */
+/** The app's training worker (src/worker/index.ts) on a GPU with little memory (gpu-budget.ts), its warnings forwarded. */
+import './worker-console';
 import './gpu-budget';
 import '../../src/worker/index';

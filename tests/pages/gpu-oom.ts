@@ -19,6 +19,10 @@ export interface BudgetRun {
     readonly gpuBytes?: number;
     readonly memory: MemoryStats | null;
   }[];
+  /** console.warn and console.error of the worker during the run (tests/pages/worker-console.ts). */
+  readonly workerWarnings: readonly string[];
+  /** True once the worker said it forwards its console. */
+  readonly workerConsole: boolean;
 }
 
 declare global {
@@ -30,6 +34,13 @@ declare global {
 const out = document.getElementById('out') as HTMLElement;
 
 window.budgetRun = async (budget, config) => {
+  const workerWarnings: string[] = [];
+  let workerConsole = false;
+  const console = new BroadcastChannel('worker-console');
+  console.onmessage = (e: MessageEvent<{ ready?: true; text?: string }>) => {
+    if (e.data.ready) workerConsole = true;
+    if (e.data.text !== undefined) workerWarnings.push(e.data.text);
+  };
   const worker = new Worker(new URL('./gpu-budget-worker.ts', import.meta.url), { type: 'module', name: `gpu-budget:${budget}` });
   const api = Comlink.wrap<EvolabWorkerApi>(worker);
   try {
@@ -52,8 +63,9 @@ window.budgetRun = async (budget, config) => {
     };
     const outcome = await api.run(config, Comlink.proxy(onEvent));
     out.textContent = JSON.stringify(candidates, null, 1);
-    return { choice, outcome, candidates };
+    return { choice, outcome, candidates, workerWarnings, workerConsole };
   } finally {
+    console.close();
     worker.terminate();
   }
 };
