@@ -15,10 +15,13 @@ import type { CaseReport, StepCase, VariableReport } from '../pages/step-compare
  *   softmax (about 1e-6 relative is typical), and the margin absorbs the GPUs' transcendental functions (exp, log,
  *   tanh), whose WGSL/GLSL precision is a few ulp.
  * - GRAD_RTOL: a filter gradient sums up to batch·48·48·k² products, so its rounding error is about
- *   sqrt(terms)·2^-24 of the summed magnitudes; measured differences reach 4e-5 of the variable's largest gradient at
- *   batch 32. The scale is the largest gradient of the layer (kernel and bias together), because the bias of a conv
- *   layer with a linear activation feeds batch norm, which cancels it: its true gradient is 0 and both backends return
- *   rounding noise on the scale of the layer's other gradients.
+ *   sqrt(terms)·2^-24 of the summed magnitudes, and the sum can be far smaller than its terms: batch norm follows every
+ *   conv, so the upstream gradient dz sums to about 0 over the positions, while the first layer's inputs (pixels) are
+ *   all positive. Measured: up to 4e-5 of the layer's largest gradient for most layers, 1.3e-3 for the first layer with
+ *   a 1x1 kernel at batch 1. The scale is the largest gradient of the layer (kernel and bias together), because the bias
+ *   of a conv layer with a linear activation feeds batch norm, which cancels it: its true gradient is 0 and both
+ *   backends return rounding noise on the scale of the layer's other gradients. A wrong kernel (padding, activation
+ *   derivative, a transposed filter) is off by the order of the gradient itself, a hundred times this tolerance.
  * - OPTIMIZER_RTOL: the GPU optimizer and the cpu optimizer given the same gradients do the same few float32 operations
  *   per element (measured: identical or 1 ulp), relative to the largest update (about the learning rate).
  * - The update from each backend's own gradients is bounded through the gradients (excessOverGradientBound in
@@ -28,7 +31,7 @@ import type { CaseReport, StepCase, VariableReport } from '../pages/step-compare
  * - STATS_RTOL: batch-norm moving statistics after one step, relative to their largest change.
  */
 export const LOSS_RTOL = 1e-4;
-export const GRAD_RTOL = 1e-3;
+export const GRAD_RTOL = 1e-2;
 export const OPTIMIZER_RTOL = 1e-5;
 export const STATS_RTOL = 1e-3;
 /** Weights after several steps of an optimizer whose update is Lipschitz in the gradient (see changeFailures). */
@@ -88,6 +91,15 @@ export function changeFailures(r: CaseReport, rtol: number): string[] {
     const tol = rtol * layerScale(v, r.variables, (w) => w.change?.scale) + 2 * 2 ** -24 * v.weightScale;
     return v.change.err <= tol ? [] : [`${v.name} after ${r.losses.length} steps: change differs by ${v.change.err} > ${tol}`];
   });
+}
+
+/** The worst differences of a case relative to their scales, for the test report (how close each tolerance is). */
+export function worstRatios(r: CaseReport): string {
+  const worst = (values: number[]): string => Math.max(0, ...values).toExponential(1);
+  const grads = r.variables.flatMap((v) => (v.grad ? [v.grad.err / layerScale(v, r.variables, (w) => w.grad?.scale)] : []));
+  const optimizer = r.variables.flatMap((v) => (v.sameGradUpdate && v.sameGradUpdate.scale > 0 ? [v.sameGradUpdate.err / v.sameGradUpdate.scale] : []));
+  const losses = r.losses.map((l, i) => Math.abs(l - (r.lossesCpu[i] ?? NaN)) / Math.max(1, Math.abs(r.lossesCpu[i] ?? NaN)));
+  return `loss ${worst(losses)}, gradient ${worst(grads)} of its layer's largest, optimizer ${worst(optimizer)} of its largest update`;
 }
 
 /** Every failure of the case as one line each, so a failing test names every weight that is off. */
@@ -158,6 +170,7 @@ export function defineStepSuite(backend: 'webgpu' | 'webgl'): void {
           type: 'cpu forwarding',
           description: `${backend} computed these kernels on the CPU because their inputs were small and never uploaded: ${JSON.stringify(r.cpuWork.forwarded)}`,
         });
+        test.info().annotations.push({ type: 'worst differences', description: worstRatios(r) });
         test.info().annotations.push({ type: 'seconds', description: `cpu ${r.seconds.cpu.toFixed(1)}, ${backend} ${r.seconds.gpu.toFixed(1)}` });
         expect(stepFailures(r)).toEqual([]);
         if (r.losses.length > 1 && LIPSCHITZ.has(c.chromosome.optimizer)) expect(changeFailures(r, CHANGE_RTOL)).toEqual([]);

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { PAPER_BEST } from '../../src/ga/chromosome';
-import { CHANGE_RTOL, changeFailures, compare, defineStepSuite, openStepPage, stepFailures } from './step-suite';
+import { CHANGE_RTOL, changeFailures, compare, defineStepSuite, openStepPage, stepFailures, worstRatios } from './step-suite';
 
 // Runs in the chromium-webgpu project: Chromium's SwiftShader WebGPU adapter (BROWSER.md).
 defineStepSuite('webgpu');
@@ -14,6 +14,7 @@ test('ten steps of the paper\'s best chromosome on webgpu follow the cpu loss tr
   const [r] = await compare(page, 'webgpu', [{ id: 'PAPER_BEST', chromosome: PAPER_BEST, batch: 1, steps: 10, seed: 5 }]);
   if (!r) throw new Error('no report');
   test.info().annotations.push({ type: 'seconds', description: `cpu ${r.seconds.cpu.toFixed(1)}, webgpu ${r.seconds.gpu.toFixed(1)}` });
+  test.info().annotations.push({ type: 'worst differences', description: worstRatios(r) });
   test.info().annotations.push({ type: 'losses', description: `cpu ${r.lossesCpu.join(', ')}; webgpu ${r.losses.join(', ')}` });
   expect(r.losses).toHaveLength(10);
   expect(stepFailures(r)).toEqual([]);
