@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { PAPER_BEST } from '../../src/ga/chromosome';
 import { CHANGE_RTOL, changeFailures, compare, defineStepSuite, openStepPage, stepFailures, worstRatios } from './step-suite';
 
-// Runs in the chromium-webgpu project: Chromium's SwiftShader WebGPU adapter (BROWSER.md).
+// Runs in the chromium-webgpu project: Chromium's SwiftShader WebGPU adapter (flags in playwright.config.ts).
 defineStepSuite('webgpu');
 
 test('ten steps of the paper\'s best chromosome on webgpu follow the cpu loss trajectory', async ({ page }) => {
