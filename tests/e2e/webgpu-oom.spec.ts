@@ -10,7 +10,7 @@ const BUDGET = 16_000_000;
 // here, then one that needs about 12 MB (measured with an unlimited budget): the first must fail on its own with an
 // out-of-memory reason, and the second must train on the fresh device the run makes for it.
 test('a candidate too large for the GPU fails alone with an out-of-memory reason and the next one trains', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   await page.goto('/tests/pages/gpu-oom.html', { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => typeof window.budgetRun === 'function');
   const config: RunConfig = {
