@@ -1,8 +1,8 @@
 /** Command-line options of `evolve`: the run settings' flags (from the settings schema) and its own, with one-line errors. */
 import type { RunConfig } from '../src/experiment/types';
 import type { SplitMode } from '../src/data/splits';
-import { SETTINGS } from '../src/settings';
-import { optionsHelp, parseCommandLine, type CommandOptions } from './flags';
+import { settingByKey, SETTINGS } from '../src/settings';
+import { optionsHelp, parseCommandLine, parseLikeSetting, type CommandOptions } from './flags';
 
 /** Backends the CLI can train on in Node. */
 export const CLI_BACKENDS = ['wasm', 'cpu'] as const;
@@ -19,6 +19,8 @@ export interface EvolveOptions {
   readonly split: SplitMode;
   readonly resume: boolean;
   readonly config: RunConfig;
+  /** --final-epochs N: after the search, the best chromosome is trained again for N epochs; null when not asked. */
+  readonly finalEpochs: number | null;
 }
 
 /** A --browser run: the same settings, trained by the built lab in headless Chromium. */
@@ -37,6 +39,9 @@ export type ParsedArgs =
   | { readonly kind: 'browser'; readonly options: BrowserOptions }
   | { readonly kind: 'error'; readonly message: string };
 
+/** --final-epochs takes what --epochs takes. */
+const EPOCHS = settingByKey('epochs') as Extract<ReturnType<typeof settingByKey>, { kind: 'int' }>;
+
 /** `evolve`'s flags in --help order: every run setting, between the files and the run's own switches. */
 const EVOLVE_OPTIONS: CommandOptions = [
   { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz (required unless --resume).' },
@@ -46,6 +51,13 @@ const EVOLVE_OPTIONS: CommandOptions = [
     name: 'backend',
     metavar: 'NAME',
     help: 'wasm | cpu (default wasm); with --browser webgpu | webgl | wasm | cpu (default: the lab chooses, hardware WebGPU first).',
+  },
+  {
+    name: 'final-epochs',
+    metavar: 'N',
+    help:
+      'After the search, train the best chromosome again from scratch for N epochs (same settings otherwise) and export that ' +
+      `network; run.json gains "final" with its test figures. [${EPOCHS.min} to ${EPOCHS.max}, unset by default]`,
   },
   { name: 'resume', help: 'Continue the unfinished run in --out DIR (settings come from its checkpoint).' },
   {
@@ -59,8 +71,9 @@ const EVOLVE_OPTIONS: CommandOptions = [
 export const USAGE = `usage: npm run evolve -- --csv FILE --out DIR [options]
 
 Runs the genetic search of CNN hyperparameters on FER2013 in Node (TensorFlow.js wasm backend) and writes
-DIR/run.json, DIR/report.md, DIR/fitness.svg and DIR/model/ (the best network). Ctrl-C stops after saving a
-checkpoint in DIR/checkpoint/; run again with --resume --out DIR to finish the same run.
+DIR/run.json, DIR/report.md, DIR/fitness.svg and DIR/model/ (the best network, or with --final-epochs the best
+chromosome trained again for longer). Ctrl-C stops after saving a checkpoint in DIR/checkpoint/; run again with
+--resume --out DIR to finish the same run (a final training that was stopped starts again from its first epoch).
 With --browser the built lab runs the same search in headless Chromium (WebGPU where the machine has a GPU)
 and the same files are written; Ctrl-C stops that run (no checkpoint, so no --resume).
 The settings are the lab's, with the same ranges and defaults.
@@ -84,6 +97,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const csv = flags.get('csv');
   const out = flags.get('out');
   const split = config.split ?? 'canonical';
+  const finalFlag = flags.get('final-epochs');
+  let finalEpochs: number | null = null;
+  if (typeof finalFlag === 'string') {
+    const r = parseLikeSetting('epochs', 'final-epochs', finalFlag);
+    if ('error' in r) return { kind: 'error', message: r.error };
+    finalEpochs = r.value;
+  }
+  if (browser && finalEpochs !== null) {
+    return { kind: 'error', message: '--final-epochs needs Node mode (without --browser); after a --browser run, press Train best longer in the lab or run npm run train' };
+  }
   if (browser) {
     const bad = badBackend(BROWSER_BACKENDS);
     if (bad) return bad;
@@ -99,7 +122,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const given = new Set([...parsed.given].filter((k) => k !== 'resume' && k !== 'out'));
   return {
     kind: 'run',
-    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config },
+    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config, finalEpochs },
     given,
   };
 }

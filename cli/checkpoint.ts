@@ -25,6 +25,8 @@ export interface CheckpointSettings {
   readonly split: SplitMode;
   readonly backend: CliBackend;
   readonly config: RunConfig;
+  /** --final-epochs: the final training that follows the search (absent when none was asked for). */
+  readonly finalEpochs?: number;
 }
 
 interface StateFile {

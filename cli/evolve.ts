@@ -1,25 +1,18 @@
 /**
  * `evolve --csv FILE --out DIR [options]` (see cli/args.ts USAGE): the lab's genetic search run headless in Node on
  * the tfjs wasm backend with the same src/data, src/ga, src/ml and src/experiment code, or with --browser in the built
- * lab in headless Chromium (cli/browser.ts). Writes run.json, report.md, fitness.svg and model/ into DIR. Exit codes:
- * 0 done, 1 bad file or failed run, 2 usage error, 130 stopped by a signal (resume with --resume --out DIR).
+ * lab in headless Chromium (cli/browser.ts). Writes run.json, report.md, fitness.svg and model/ into DIR; with
+ * --final-epochs N the best chromosome is then trained again (src/experiment/final.ts) and model/ is that network.
+ * Exit codes: 0 done, 1 bad file or failed run (or failed final training), 2 usage error, 130 stopped by a signal
+ * (resume with --resume --out DIR).
  */
-import { createReadStream, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { CLASS_NAMES } from '../src/data/dataset';
-import { parseFer2013 } from '../src/data/fer2013';
 import { makeSplits } from '../src/data/splits';
 import { validateGaConfig } from '../src/ga';
 import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
-import type { BackendChoice } from '../src/ml/backend';
-import { configureWasm } from '../src/ml/backend';
-import { wasmThreadCount } from '../src/ml/wasm-threads';
-import { exportModel } from '../src/ml/export';
-import { MODEL_INPUT, withTrainedModel } from '../src/ml/trained';
 import { RunController } from '../src/experiment/control';
+import { trainFinal, type FinalRun } from '../src/experiment/final';
 import { runEvolution, type RunResult } from '../src/experiment/run';
 import { duration } from '../src/experiment/format';
 import type { RunLog } from '../src/experiment/runlog';
@@ -27,8 +20,8 @@ import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
 import { runInBrowser } from './browser';
-import { nodeWasmOptions } from './wasm';
-import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAtomic, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import { initBackend, loadCsv, runCommand, stopOnSignals, writeModel } from './node';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
 
@@ -39,7 +32,10 @@ function firstDifference(a: RunConfig, b: RunConfig): Setting | null {
 
 /** Settings of the run: from the arguments, or from the checkpoint on --resume (explicit flags must agree with it). */
 async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): Promise<{ settings: CheckpointSettings; resume: (LoadedCheckpoint & { bestFile: string | null }) | null }> {
-  const fromArgs: CheckpointSettings = { csv: path.resolve(options.csv || '.'), split: options.split, backend: options.backend, config: options.config };
+  const fromArgs: CheckpointSettings = {
+    csv: path.resolve(options.csv || '.'), split: options.split, backend: options.backend, config: options.config,
+    ...(options.finalEpochs === null ? {} : { finalEpochs: options.finalEpochs }),
+  };
   if (!options.resume) {
     if (hasCheckpoint(options.out)) {
       throw new CliError(`${options.out} holds an unfinished run: add --resume to continue it, or choose another --out`, 2);
@@ -54,7 +50,7 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
   }
   const saved = loaded.settings;
   // Flags given with --resume must not change the run: that would not be the same run any more.
-  const settingFlags = [...given].filter((k) => k !== 'csv' && k !== 'backend');
+  const settingFlags = [...given].filter((k) => k !== 'csv' && k !== 'backend' && k !== 'final-epochs');
   const differs = settingFlags.length > 0 ? firstDifference(saved.config, options.config) : null;
   if (differs !== null) {
     const show = (c: RunConfig): string => {
@@ -67,62 +63,47 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
     );
   }
   if (given.has('csv') && path.resolve(options.csv) !== saved.csv) throw new CliError(`--resume: the run used ${saved.csv}, not ${options.csv}`, 2);
-  return { settings: { ...saved, backend: given.has('backend') ? options.backend : saved.backend }, resume: loaded };
+  // The final training comes after the search, so --final-epochs may be added or changed on --resume.
+  const finalEpochs = given.has('final-epochs') ? options.finalEpochs : (saved.finalEpochs ?? null);
+  const { finalEpochs: _saved, ...rest } = saved;
+  return {
+    settings: { ...rest, backend: given.has('backend') ? options.backend : saved.backend, ...(finalEpochs === null ? {} : { finalEpochs }) },
+    resume: loaded,
+  };
 }
 
-async function initBackend(name: 'wasm' | 'cpu'): Promise<BackendChoice> {
-  if (name === 'wasm') configureWasm(undefined, await nodeWasmOptions());
-  const ok = await tf.setBackend(name);
-  await tf.ready();
-  if (!ok || tf.getBackend() !== name) throw new CliError(`the ${name} backend failed to initialise`, 1);
-  const reason =
-    name === 'wasm'
-      ? `Node CLI: TensorFlow.js WebAssembly backend with Evolab's training kernels (${process.platform}, Node ${process.versions.node}); ${threadsText(wasmThreadCount())}`
-      : `Node CLI: plain JavaScript backend (--backend cpu)`;
-  return { name, reason, software: false, ...(name === 'wasm' ? { threads: wasmThreadCount() } : {}) };
-}
-
-function threadsText(n: number): string {
-  return n === 1 ? '1 thread' : `${n} threads`;
-}
-
-async function loadData(file: string, seed: number): Promise<Awaited<ReturnType<typeof parseFer2013>> & { ok: true }> {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new CliError(`${file} is not a file`, 1);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${file}: file not found`, 1);
-  }
-  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size, seed, name: path.basename(file) });
-  if (!result.ok) throw new CliError(`${file} rejected: ${result.error}`, 1);
-  return result;
-}
-
-/** Writes run.json, report.md, fitness.svg and (when the run finished) model/ into the output folder. */
-async function writeOutputs(out: string, log: RunLog, result: RunResult, config: RunConfig): Promise<void> {
+/**
+ * Writes run.json, report.md, fitness.svg and (when the run finished) model/ into the output folder. model/ is the final
+ * network when a final training finished; when one was asked for and did not finish, model/ is left out.
+ */
+async function writeOutputs(out: string, log: RunLog, result: RunResult, config: RunConfig, final: FinalRun | null): Promise<boolean> {
   await mkdir(out, { recursive: true });
   const finished = result.outcome === 'done' && result.best !== null;
-  if (finished && result.best) {
+  const wantsFinal = final !== null && final.outcome !== 'failed';
+  let hasModel = false;
+  if (finished && result.best && !wantsFinal) {
     const best = result.best;
-    const exported = await withTrainedModel(best, config.network, (model) =>
-      exportModel(model, {
-        chromosome: best.chromosome,
-        valAccuracy: best.fitness,
-        testAccuracy: log.best?.testAccuracy ?? null,
-        network: config.network,
-        seed: log.seed,
-        input: MODEL_INPUT,
-        classes: CLASS_NAMES,
-      }),
-    );
-    await mkdir(path.join(out, 'model'), { recursive: true });
-    await writeAtomic(path.join(out, 'model', exported.weightsFileName), new Uint8Array(exported.weights));
-    await writeAtomic(path.join(out, 'model', 'model.json'), exported.modelJson);
+    await writeModel(path.join(out, 'model'), {
+      chromosome: best.chromosome,
+      network: config.network,
+      weights: best.weights,
+      metadata: { valAccuracy: best.fitness, testAccuracy: log.best?.testAccuracy ?? null, seed: log.seed },
+    });
+    hasModel = true;
+  } else if (final?.result && final.weights) {
+    const r = final.result;
+    await writeModel(path.join(out, 'model'), {
+      chromosome: r.chromosome,
+      network: r.config.network,
+      weights: final.weights,
+      metadata: { valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, seed: r.seed, final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip } },
+    });
+    hasModel = true;
   }
-  await writeRunFiles(out, log, finished);
+  // A stale model/ of an earlier attempt must not pass for this run's.
+  if (!hasModel) await rm(path.join(out, 'model'), { recursive: true, force: true });
+  await writeRunFiles(out, log, hasModel);
+  return hasModel;
 }
 
 /** Runs the command; returns the exit code. Throws only CliError or unexpected failures (turned into one line by the caller). */
@@ -144,7 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) });
   const loadStart = performance.now();
-  const { dataset } = await loadData(settings.csv, config.seed);
+  const { dataset } = await loadCsv(settings.csv, config.seed);
   const split = makeSplits(dataset, { mode: settings.split, seed: config.seed, ...(config.perClass > 0 ? { perClassCap: config.perClass } : {}) });
   const { splits } = split;
   if (splits.train.length === 0 || splits.val.length === 0) {
@@ -164,21 +145,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (resume) progress.message(`evolve: resuming the run in ${options.out}`);
 
   const control = new RunController();
-  let firstSignal = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    // One Ctrl-C can arrive twice (the terminal's and npm's forwarded copy): only a later one means "quit now".
-    if (firstSignal === 0 || performance.now() - firstSignal < 1000) {
-      if (firstSignal !== 0) return;
-      firstSignal = performance.now();
-      control.request({ type: 'stop' });
-      progress.message(`evolve: ${sig}: stopping; the checkpoint in ${checkpointDir(options.out)} is kept (press Ctrl-C again to quit at once)`);
-    } else {
-      // The last checkpoint on disk is complete (atomic writes), so quitting now loses only the current candidate.
-      process.exit(EXIT_STOPPED);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals(control, (sig) => {
+    progress.message(`evolve: ${sig}: stopping; the checkpoint in ${checkpointDir(options.out)} is kept (press Ctrl-C again to quit at once)`);
+  });
 
   const emit = (e: RunEvent): void => {
     builder.add(e);
@@ -195,14 +164,35 @@ async function main(argv: readonly string[]): Promise<number> {
     onCheckpoint: (cp) => writer.write(cp, builder.toJSON()),
   });
   progress.finish();
+  // The checkpoint stays until the final training is over: a Ctrl-C during it resumes into it (from its first epoch).
+  const finalEpochs = settings.finalEpochs ?? null;
+  let final: FinalRun | null = null;
+  if (result.outcome === 'done' && result.best && finalEpochs !== null) {
+    final = await trainFinal({
+      chromosome: result.best.chromosome,
+      config: { ...config, epochs: finalEpochs },
+      data: dataset,
+      splits,
+      dataset: meta.dataset,
+      backend,
+      control,
+      emit,
+    });
+    progress.finish();
+  }
   const log = builder.toJSON();
-  await writeOutputs(options.out, log, result, config);
-  if (result.outcome === 'stopped') {
-    progress.message(`evolve: stopped; resume with: npm run evolve -- --resume --out ${options.out}`);
+  const hasModel = await writeOutputs(options.out, log, result, config, final);
+  if (result.outcome === 'stopped' || final?.outcome === 'stopped') {
+    const where = result.outcome === 'stopped' ? '' : ' during the final training (the search is complete; --resume trains the final network again from its first epoch)';
+    progress.message(`evolve: stopped${where}; resume with: npm run evolve -- --resume --out ${options.out}`);
     return EXIT_STOPPED;
   }
   await rm(checkpointDir(options.out), { recursive: true, force: true });
-  progress.message(doneMessage(options.out, log, result.best !== null));
+  if (final?.outcome === 'failed') {
+    progress.message(`evolve: the search finished but the final training failed (${final.reason ?? 'unknown reason'}); wrote ${path.join(options.out, 'run.json')} and report.md${hasModel ? ", model/ (the search's best network)" : ''}`);
+    return 1;
+  }
+  progress.message(doneMessage(options.out, log, hasModel));
   return 0;
 }
 
@@ -212,17 +202,4 @@ function checkGaSettings(config: RunConfig): void {
   if (gaErrors.length > 0) throw new CliError(`invalid settings: ${gaErrors[0] ?? ''}`, 2);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exit(code);
-  },
-  (err: unknown) => {
-    // Every failure is one line: a usage problem (2) or a bad file / failed run (1), never a stack trace.
-    const code = err instanceof CliError ? err.code : 1;
-    const msg = err instanceof Error ? err.message : String(err);
-    const line = msg.split('\n')[0] ?? '';
-    const hint = code === 2 && !line.includes('--help') ? ' (see --help)' : '';
-    process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}evolve: ${line}${hint}\n`);
-    process.exit(code);
-  },
-);
+runCommand('evolve', main);

@@ -47,6 +47,18 @@ export function valueError(s: Setting, message: string, text: string): string {
 }
 
 /**
+ * Reads the value of a command's own flag that takes what a number setting takes (`--final-epochs` like `--epochs`):
+ * the setting's range and message, after this flag's name.
+ */
+export function parseLikeSetting(key: SettingKey, flag: string, text: string): { readonly value: number } | { readonly error: string } {
+  const s = settingByKey(key);
+  const r = parseSettingText(s, text);
+  if ('error' in r) return { error: valueError({ ...s, flag }, r.error, text) };
+  if (typeof r.value !== 'number') return { error: `--${flag} needs a value` };
+  return { value: r.value };
+}
+
+/**
  * Parses argv (without node and script) against a command's options; never throws. Settings not given keep their
  * value in `base`. Reports the first problem: a syntax error, a bad value, then a broken rule between settings.
  */

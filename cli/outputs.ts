@@ -29,8 +29,9 @@ export async function writeRunFiles(out: string, log: RunLog, hasModel: boolean)
 
 /** The closing line of a finished run. */
 export function doneMessage(out: string, log: RunLog, hasModel: boolean): string {
+  const final = log.final ? `; final network (${log.final.epochs.length} epochs): validation ${pct(log.final.valAccuracy)}, test ${pct(log.final.testAccuracy)}` : '';
   return (
-    `evolve: done. best validation accuracy ${pct(log.best?.valAccuracy)}, test accuracy ${pct(log.best?.testAccuracy)}; ` +
-    `wrote ${path.join(out, 'run.json')}, report.md, fitness.svg${hasModel ? ', model/' : ''}`
+    `evolve: done. best validation accuracy ${pct(log.best?.valAccuracy)}, test accuracy ${pct(log.best?.testAccuracy)}${final}; ` +
+    `wrote ${path.join(out, 'run.json')}, report.md, fitness.svg${hasModel ? `, model/${log.final ? ' (the final network)' : ''}` : ''}`
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Progress of an `evolve` run on stderr: one updating line on a terminal (phase, candidate, epoch, batch, img/s, ETA),
- * plain lines (one per epoch, candidate and phase) when stderr is a file or a pipe.
+ * Progress of an `evolve` run (and of a final training, `npm run train`) on stderr: one updating line on a terminal
+ * (phase, candidate, epoch, batch, img/s, ETA), plain lines (one per epoch, candidate and phase) when stderr is a file or
+ * a pipe.
  */
 import type { RunEvent } from '../src/experiment/types';
 import { duration, pct } from '../src/experiment/format';
@@ -21,10 +22,13 @@ export class ProgressReporter {
   private candidateStart = 0;
   private current: { phase: number; index: number } | null = null;
   private lineShown = false;
+  private finalStart = 0;
 
+  /** `finalLabel` starts the lines of a final training ('final training' after a search, 'train' for `npm run train`). */
   constructor(
     private readonly sink: ProgressSink,
     private readonly now: () => number = () => performance.now(),
+    private readonly finalLabel = 'final training',
   ) {}
 
   /** Prints a message on its own line (above the progress line on a terminal). */
@@ -90,6 +94,39 @@ export class ProgressReporter {
         break;
       case 'run-done':
         this.finish();
+        break;
+      case 'final-started': {
+        this.finalStart = this.now();
+        const c = e.config;
+        this.message(
+          `${this.finalLabel}: up to ${c.epochs} epochs, batch ${c.batchSize}, patience ${c.patience === 0 ? 'off' : c.patience}, flip ${c.augmentFlip ? 'on' : 'off'}; ` +
+            `${e.params.toLocaleString('en-US')} parameters`,
+        );
+        break;
+      }
+      case 'final-progress': {
+        const p = e.progress;
+        const done = (p.epoch - 1 + p.batch / Math.max(1, p.batches)) / Math.max(1, p.epochs);
+        const elapsed = (this.now() - this.finalStart) / 1000;
+        const eta = done > 0.02 ? duration((elapsed / done) * (1 - done)) : '?';
+        const base = `${this.finalLabel}: epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} ${p.imagesPerSecond.toFixed(0)} img/s loss ${p.loss.toFixed(4)}`;
+        if (p.kind === 'epoch') {
+          const text = `${base} val loss ${(p.valLoss ?? NaN).toFixed(4)} val acc ${pct(p.valAccuracy ?? null)} ETA ${eta}`;
+          if (this.sink.isTTY) this.status(text);
+          else this.sink.write(`${text}\n`);
+        } else if (this.sink.isTTY) {
+          this.status(`${base} ETA ${eta}`);
+        }
+        break;
+      }
+      case 'final-done':
+        if (e.result) {
+          const r = e.result;
+          const test = r.testAccuracy === null ? 'no test images' : `test accuracy ${pct(r.testAccuracy)} on ${r.testCount} images`;
+          this.message(`${this.finalLabel}: epoch ${r.keptEpoch} of ${r.epochs.length} kept: validation accuracy ${pct(r.valAccuracy)}, ${test} (${duration(r.seconds)})`);
+        } else {
+          this.message(`${this.finalLabel}: ${e.outcome === 'stopped' ? 'stopped' : `failed: ${e.reason ?? 'unknown reason'}`}`);
+        }
         break;
     }
   }

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef } from 'react';
 import { BackendBadge } from '../components/BackendBadge';
 import { BestPanel } from '../components/BestPanel';
 import { DatasetPanel } from '../components/DatasetPanel';
+import { FinalTraining } from '../components/FinalTraining';
 import { FitnessChart } from '../components/FitnessChart';
 import { ProgressPanel } from '../components/ProgressPanel';
 import { RunControls } from '../components/RunControls';
@@ -17,7 +18,7 @@ import { TrainingCurves } from '../components/TrainingCurves';
 import { TryModel } from '../components/TryModel';
 import { configFromQuery, mergeQuery } from '../store/settings';
 import { fitnessChartSvg } from '../experiment/report';
-import { modelFiles, modelZip, populationCsv, runLogInView, runLogText, saveFile } from './exports';
+import { modelZip, populationCsv, runLogInView, runLogText, saveFile, servedModelFiles } from './exports';
 import { useLab } from '../store';
 import { ResumeOffer } from '../components/ResumeOffer';
 import { RunHistory } from '../components/RunHistory';
@@ -138,6 +139,23 @@ export function App() {
     void bridge.current?.api.controlRun({ type: 'resume' });
   }, []);
 
+  const onTrainFinal = useCallback((epochs: number, augmentFlip: boolean) => {
+    const b = bridge.current;
+    if (!b) return;
+    const lab = useLab.getState();
+    // A saved run on view (opened from the history) is trained again under its own id; the worker checks its data.
+    const runId = lab.viewing?.id;
+    lab.finalRequested();
+    b.api
+      .trainFinal({ epochs, augmentFlip, ...(runId === undefined ? {} : { runId }) }, Comlink.proxy(lab.runEvent))
+      .catch((e: unknown) => useLab.getState().finalFailed(errorText(e)));
+  }, []);
+
+  const onStopFinal = useCallback(() => {
+    useLab.getState().finalStopRequested();
+    void bridge.current?.api.controlRun({ type: 'stop' });
+  }, []);
+
   // Every download is made from the worker's run log: the page never rebuilds it.
   const runLog = useCallback(async () => {
     const b = bridge.current;
@@ -149,8 +167,8 @@ export function App() {
     onModel: useCallback(async () => {
       const b = bridge.current;
       if (!b) throw new Error('the worker is not running');
-      const [model, log] = await Promise.all([b.api.exportBestModel(), b.api.getRunLog()]);
-      saveFile('evolab-model.zip', modelZip(modelFiles(model, log)), 'application/zip');
+      const { viewing, modelSource } = useLab.getState();
+      saveFile('evolab-model.zip', modelZip(await servedModelFiles(b, viewing, modelSource)), 'application/zip');
     }, []),
     onRunLog: useCallback(async () => saveFile('run.json', runLogText(await runLog()), 'application/json'), [runLog]),
     onCsv: useCallback(async () => saveFile('population.csv', populationCsv(await runLog()), 'text/csv'), [runLog]),
@@ -189,6 +207,7 @@ export function App() {
           </div>
           <PopulationTable />
           <TestResults />
+          <FinalTraining onTrainFinal={onTrainFinal} onStopFinal={onStopFinal} />
           <Downloads {...downloads} />
           <TryModel onPredict={onPredict} />
           <RunHistory {...persist} />

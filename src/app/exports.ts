@@ -5,7 +5,7 @@
  */
 import { strToU8, zipSync } from 'fflate';
 import type { RunLog } from '../experiment/runlog';
-import type { ExportedModel } from '../worker/api';
+import type { ExportedModel, ModelSource } from '../worker/api';
 import type { WorkerBridge } from './bridge';
 
 /** The run in view: the one the worker drove last, or the saved run `viewing` opened from the history. */
@@ -13,14 +13,25 @@ export function runLogInView(bridge: WorkerBridge, viewing: { readonly id: strin
   return viewing ? bridge.api.getRunLog(viewing.id) : bridge.api.getRunLog();
 }
 
-/** The downloaded model's files: model.json + weights.bin (load with tf.loadLayersModel) and evolab.json with the chromosome and metrics. */
-export function modelFiles(model: ExportedModel, log: RunLog): Record<string, Uint8Array> {
-  const info = { chromosome: log.best?.chromosome ?? null, best: log.best, config: log.config, backend: log.backend, dataset: log.dataset };
+/**
+ * The downloaded model's files: model.json + weights.bin (load with tf.loadLayersModel) and evolab.json with the
+ * chromosome and metrics. `source` says which network it is: the search's best (`best` describes it) or the final one
+ * (`final` does).
+ */
+export function modelFiles(model: ExportedModel, log: RunLog, source: ModelSource = 'search'): Record<string, Uint8Array> {
+  const chromosome = source === 'final' ? (log.final?.chromosome ?? null) : (log.best?.chromosome ?? null);
+  const info = { model: source, chromosome, best: log.best, final: log.final ?? null, config: log.config, backend: log.backend, dataset: log.dataset };
   return {
     'model.json': strToU8(model.modelJson),
     [model.weightsFileName]: new Uint8Array(model.weights),
     'evolab.json': strToU8(JSON.stringify(info, null, 2)),
   };
+}
+
+/** The files of the network the lab hands out, described by the run log in view (`source` as the store has it). */
+export async function servedModelFiles(bridge: WorkerBridge, viewing: { readonly id: string } | null, source: ModelSource | null): Promise<Record<string, Uint8Array>> {
+  const [model, log] = await Promise.all([bridge.api.exportBestModel(), runLogInView(bridge, viewing)]);
+  return modelFiles(model, log, source ?? 'search');
 }
 
 /** The model files in one zip. */

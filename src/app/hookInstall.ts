@@ -3,7 +3,7 @@ import { useLab } from '../store';
 import { startBlocker } from '../store/selectors';
 import type { RunEvent } from '../worker/api';
 import type { WorkerBridge } from './bridge';
-import { modelFiles, runLogInView } from './exports';
+import { runLogInView, servedModelFiles } from './exports';
 import type { LabHook, LabHookEvents } from './labHook';
 
 /** Run events not yet taken by the tool, with their sequence numbers. */
@@ -62,8 +62,9 @@ export function installLabHook(bridge: WorkerBridge): () => void {
     events: (after) => queue.take(after),
     runLog: () => runLogInView(bridge, useLab.getState().viewing),
     async modelFiles() {
-      const [model, log] = await Promise.all([bridge.api.exportBestModel(), bridge.api.getRunLog()]);
-      return Object.fromEntries(Object.entries(modelFiles(model, log)).map(([name, bytes]) => [name, base64(bytes)]));
+      const { viewing, modelSource } = useLab.getState();
+      const files = await servedModelFiles(bridge, viewing, modelSource);
+      return Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, base64(bytes)]));
     },
   };
   window.__evolab = hook;

@@ -42,7 +42,7 @@ export interface LabHook {
   events(after: number): LabHookEvents;
   /** The run log of the run in view, from the worker that owns it: what "Download run log" saves. */
   runLog(): Promise<RunLog>;
-  /** The best model's files (model.json, weights.bin, evolab.json) in base64: what "Download model" zips. */
+  /** The files (model.json, weights.bin, evolab.json) in base64 of the model the lab hands out (the best, or the final one once trained longer): what "Download model" zips. */
   modelFiles(): Promise<Record<string, string>>;
 }
 

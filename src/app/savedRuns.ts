@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, type RefObject } from 'react';
 import * as Comlink from 'comlink';
 import { runLogToEvents } from '../persist/replay';
 import { useLab } from '../store';
+import { finalActive } from '../store/selectors';
 import type { RunLog, StorageNotice, StoredRunSummary } from '../worker/api';
 import type { WorkerBridge } from './bridge';
 import { runLogText, saveFile } from './exports';
@@ -57,6 +58,8 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
     );
     const unsubscribe = useLab.subscribe((s, prev) => {
       if (s.status !== prev.status && (s.status === 'done' || s.status === 'stopped' || s.status === 'error')) void refresh();
+      // A final network is saved with its run: its history row changes.
+      if (s.final.status !== prev.final.status && s.final.status === 'done') void refresh();
     });
     const timer = setInterval(() => {
       if (useLab.getState().runs.some((r) => r.elsewhere)) void refresh();
@@ -107,6 +110,7 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
     async (id: string) => {
       const lab = useLab.getState();
       if (lab.status === 'running' || lab.status === 'starting' || lab.status === 'stopping') throw new Error('a run is in progress: open saved runs when it has ended');
+      if (finalActive(lab)) throw new Error('the best network is being trained longer: open saved runs when that training has ended');
       const log = await loadRunLog(id);
       const backend = lab.backend;
       lab.runRequested();
@@ -115,8 +119,12 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
       if (backend) lab.backendReady(backend);
       if (log.outcome === 'running') lab.runFailed('this saved run was interrupted here (Resume in Run history continues it)');
       lab.viewRun({ id, label: runLabel(log.createdAt) });
+      // The downloads and Try the model use this run's saved final network, or its best one if this tab trained it.
+      lab.modelAvailable(null);
+      const b = bridge.current;
+      useLab.getState().modelAvailable(b ? await b.api.openRunModel(id).catch(() => null) : null);
     },
-    [loadRunLog],
+    [bridge, loadRunLog],
   );
 
   const onExportRun = useCallback(

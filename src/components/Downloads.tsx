@@ -1,6 +1,7 @@
 /** Take the result home: the model, the run log, the population history and the fitness chart. Errors are shown in place. */
 import { useState } from 'react';
 import { useLab } from '../store';
+import { finalActive } from '../store/selectors';
 
 export interface DownloadActions {
   onModel: () => Promise<void>;
@@ -13,8 +14,9 @@ export function Downloads(actions: DownloadActions) {
   const status = useLab((s) => s.status);
   const hasBest = useLab((s) => s.best !== null);
   const evaluated = useLab((s) => s.individuals.length > 0);
-  // A saved run on view keeps its log, not its weights: the worker's model is the one this tab trained.
-  const viewing = useLab((s) => s.viewing !== null);
+  // The worker's model: this tab's run's, or the final network a saved run on view kept; none for other saved runs.
+  const modelSource = useLab((s) => s.modelSource);
+  const finalBusy = useLab(finalActive);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const ended = status === 'done' || status === 'stopped';
@@ -33,8 +35,11 @@ export function Downloads(actions: DownloadActions) {
     {
       name: 'Download model',
       action: actions.onModel,
-      enabled: ended && hasBest && !viewing,
-      help: viewing ? 'a saved run keeps no model: available for a run trained in this tab' : 'model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip',
+      enabled: ended && modelSource !== null && !finalBusy,
+      help:
+        ended && hasBest && modelSource === null
+          ? 'a saved run keeps no model unless it was trained longer (Train best longer): available for a run trained in this tab'
+          : `${modelSource === 'final' ? 'The final model (trained longer): ' : ''}model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip`,
     },
     { name: 'Download run log', action: actions.onRunLog, enabled: evaluated, help: 'run.json: settings, every individual, phases, best and test scores' },
     { name: 'Download population CSV', action: actions.onCsv, enabled: evaluated, help: 'one row per evaluated individual with all genes' },

@@ -1,6 +1,7 @@
 /** Try the best model: a face image is centre-cropped to a 48x48 grayscale square, shown, and classified in the worker. */
 import { useRef, useState } from 'react';
 import { useLab } from '../store';
+import { finalActive } from '../store/selectors';
 import { CLASS_NAMES } from '../data/dataset';
 import { pct } from '../experiment/format';
 
@@ -28,14 +29,19 @@ function toGray(canvas: HTMLCanvasElement, image: CanvasImageSource, width: numb
 
 export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Promise<number[]> }) {
   const status = useLab((s) => s.status);
-  const hasBest = useLab((s) => s.best !== null);
-  // A saved run on view keeps its log, not its weights: the worker's model is the one this tab trained.
+  // The worker's model: this tab's run's, or the final network a saved run on view kept; none for other saved runs.
+  const modelSource = useLab((s) => s.modelSource);
   const viewing = useLab((s) => s.viewing !== null);
+  const finalResult = useLab((s) => s.final.result);
+  const finalBusy = useLab(finalActive);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [probs, setProbs] = useState<number[] | null>(null);
+  // The probabilities with the model that gave them: a new model (trained longer) hides the old model's answer.
+  const [answer, setAnswer] = useState<{ probs: number[]; source: typeof modelSource; final: typeof finalResult } | null>(null);
+  const probs = answer !== null && answer.source === modelSource && answer.final === finalResult ? answer.probs : null;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ready = (status === 'done' || status === 'stopped') && hasBest && !viewing;
+  const ready = (status === 'done' || status === 'stopped') && modelSource !== null && !finalBusy;
+  const which = modelSource === 'final' ? 'final model (trained longer)' : 'best model';
 
   const onFile = async (file: File | undefined): Promise<void> => {
     if (!file || !canvas.current) return;
@@ -45,9 +51,9 @@ export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Pro
       const bitmap = await createImageBitmap(file);
       const pixels = toGray(canvas.current, bitmap, bitmap.width, bitmap.height);
       bitmap.close();
-      setProbs(await onPredict(pixels));
+      setAnswer({ probs: await onPredict(pixels), source: modelSource, final: finalResult });
     } catch (e) {
-      setProbs(null);
+      setAnswer(null);
       setError(`Could not classify ${file.name}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       setBusy(false);
@@ -63,16 +69,18 @@ export function TryModel({ onPredict }: { onPredict: (pixels: Uint8Array) => Pro
         <input id="try-image" type="file" accept="image/*" disabled={!ready || busy} aria-describedby="try-help" onChange={(e) => void onFile(e.target.files?.[0])} />
         <small id="try-help" className="help">
           {ready
-            ? 'The centre square is scaled to 48x48 grayscale, as in FER2013; nothing leaves your machine.'
-            : viewing
-              ? 'A saved run keeps no model: available for a run trained in this tab.'
-              : 'Available when a run has trained a model.'}
+            ? `The ${which} classifies the centre square, scaled to 48x48 grayscale as in FER2013; nothing leaves your machine.`
+            : finalBusy
+              ? 'Available again when the final training ends.'
+              : viewing
+                ? 'A saved run keeps no model unless it was trained longer (Train best longer): available for a run trained in this tab.'
+                : 'Available when a run has trained a model.'}
         </small>
       </div>
       <div className="try">
         <canvas ref={canvas} width={SIDE} height={SIDE} className="try-canvas" role="img" aria-label="The 48x48 grayscale crop the model sees" data-testid="try-canvas" />
         <table className="probabilities" data-testid="probabilities">
-          <caption>Emotion probabilities of the best model</caption>
+          <caption>Emotion probabilities of the {which}</caption>
           <tbody>
             {CLASS_NAMES.map((label, i) => {
               const p = probs?.[i];

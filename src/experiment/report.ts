@@ -6,6 +6,7 @@ import { CLASS_NAMES } from '../data/dataset';
 import { isLeakySplit } from '../data/splits';
 import { duration, pct, phaseName } from './format';
 import type { RunLog } from './runlog';
+import { renderFinalSection } from './finalReport';
 
 
 const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -73,7 +74,8 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
     const why = log.dataset.test === 0 ? `the ${log.dataset.split} split of this file has no test images` : log.outcome !== 'done' ? 'the run did not finish' : 'no candidate trained successfully';
     lines.push(`The best network has not been scored on the test set (${why}).`, '');
   }
-  if (opts.modelDir) lines.push(`The best network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`).`, '');
+  if (log.final) lines.push(...renderFinalSection(log.final, log));
+  if (opts.modelDir) lines.push(`The ${log.final ? 'final' : 'best'} network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`).`, '');
 
   lines.push('## Every individual', '');
   lines.push('| phase | # | filters | kernels | activations | optimizer | learning rate | params | status | fitness | time |', '|---|---|---|---|---|---|---|---|---|---|---|');

@@ -46,10 +46,13 @@ export interface RunResult {
 }
 
 /** Progress events are sent at most this often, so the page is never flooded. */
-const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 100;
 
-/** A 32-bit seed per chromosome: the same chromosome trains the same way wherever it appears in the run. */
-function candidateSeed(runSeed: number, c: Chromosome): number {
+/**
+ * A 32-bit seed per chromosome: the same chromosome trains the same way wherever it appears in the run, and its final
+ * training (src/experiment/final.ts) starts from the same initial weights.
+ */
+export function candidateSeed(runSeed: number, c: Chromosome): number {
   let h = 0x811c9dc5 ^ runSeed;
   for (const ch of chromosomeKey(c)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
   return h >>> 0;

@@ -4,9 +4,11 @@
  * format; it is a contract, so fields are only ever added. Pure: no tfjs, no DOM.
  *
  * Timing fields (they differ between two runs of the same seed): createdAt, finishedAt, seconds (run, phases and
- * individuals). Everything else is a function of the seed, the settings and the data.
+ * individuals) and the final training's seconds and imagesPerSecond. Everything else is a function of the seed, the
+ * settings and the data.
  */
 import type { Chromosome } from '../ga/chromosome';
+import { finalWithoutTimings, type FinalResult } from './finalResult';
 import type { IndividualRecord, RunConfig } from './types';
 
 /** The value of `format` in every run log. */
@@ -80,6 +82,11 @@ export interface RunLog {
   readonly phases: RunLogPhase[];
   readonly best: RunLogBest | null;
   readonly outcome: RunLogOutcome;
+  /**
+   * The best chromosome trained again for longer after the search (`evolve --final-epochs N`, the lab's Train best
+   * longer), with its test figures; absent until such a training finished.
+   */
+  readonly final?: FinalResult;
 }
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -89,6 +96,7 @@ export function withoutTimings(log: RunLog): Omit<RunLog, 'createdAt' | 'finishe
   const { createdAt: _c, finishedAt: _f, seconds: _s, ...rest } = clone(log);
   return {
     ...rest,
+    ...(rest.final ? { final: finalWithoutTimings(rest.final) } : {}),
     phases: rest.phases.map((p) => ({ ...p, seconds: 0, individuals: p.individuals.map((i) => ({ ...i, seconds: 0 })) })),
   };
 }

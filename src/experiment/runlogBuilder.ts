@@ -115,8 +115,13 @@ export class RunLogBuilder {
           };
         }
         break;
+      case 'final-done':
+        if (event.outcome === 'done' && event.result) log.final = clone(event.result);
+        break;
       case 'candidate-started':
       case 'progress':
+      case 'final-started':
+      case 'final-progress':
         break;
     }
   }

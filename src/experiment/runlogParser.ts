@@ -1,5 +1,6 @@
 /** Reading a run log back (an import, a CLI checkpoint, a test): every field checked, with a one-line error naming the first bad one. */
 import { validateChromosome, type Chromosome } from '../ga/chromosome';
+import { parseFinalResult } from './finalResult';
 import { RUN_LOG_FORMAT, RUN_LOG_VERSION, type RunLog } from './runlog';
 import type { CandidateStatus } from './types';
 
@@ -108,6 +109,13 @@ export function parseRunLog(input: unknown): RunLog {
   }
   if (root.outcome !== 'running' && root.outcome !== 'done' && root.outcome !== 'stopped') {
     fail('outcome', `must be running, done or stopped, got ${JSON.stringify(root.outcome)}`);
+  }
+  if (root.final !== undefined) {
+    try {
+      parseFinalResult(root.final, 'final');
+    } catch (e) {
+      throw new RunLogError(`run log: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return value as RunLog;
 }

@@ -4,6 +4,7 @@ import type { BackendChoice, MemoryStats } from '../ml/backend';
 import type { Evaluation } from '../ml/evaluate';
 import type { TrainProgress } from '../ml/train';
 import type { RunConfig } from '../settings';
+import type { FinalConfig, FinalResult } from './finalResult';
 
 /** Everything a run needs: derived from the settings schema (src/settings). */
 export type { RunConfig } from '../settings';
@@ -40,5 +41,12 @@ export type RunEvent =
   | ({ readonly type: 'evaluated'; readonly memory?: MemoryStats } & IndividualRecord)
   | ({ readonly type: 'phase-done' } & PhaseSummary)
   | { readonly type: 'test-result'; readonly chromosome: Chromosome; readonly evaluation: Evaluation }
-  | { readonly type: 'run-done'; readonly outcome: 'done' | 'stopped'; readonly best: IndividualRecord | null };
+  | { readonly type: 'run-done'; readonly outcome: 'done' | 'stopped'; readonly best: IndividualRecord | null }
+  // The final training of one chromosome (after a search, or alone): started, progress, then how it ended.
+  | { readonly type: 'final-started'; readonly chromosome: Chromosome; readonly config: FinalConfig; readonly seed: number; readonly params: number; readonly testCount: number }
+  | { readonly type: 'final-progress'; readonly progress: TrainProgress }
+  | { readonly type: 'final-done'; readonly outcome: FinalOutcome; readonly result: FinalResult | null; readonly reason?: string };
+
+/** How a final training ended: trained and tested, stopped by the person, or failed (diverged, out of memory...). */
+export type FinalOutcome = 'done' | 'stopped' | 'failed';
 

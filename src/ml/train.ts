@@ -50,6 +50,8 @@ export interface TrainResult {
   readonly valAccuracy: number;
   /** Validation loss of the same weights. */
   readonly valLoss: number;
+  /** The epoch (1-based) whose weights are returned; 0 when none finished. */
+  readonly keptEpoch: number;
   readonly epochsRun: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
@@ -176,6 +178,7 @@ export async function trainCandidate(
   let optimizer: tf.Optimizer | undefined;
   /** Validation figures of the weights that will be returned. */
   let kept: Evaluation | undefined;
+  let keptEpoch = 0;
   /** With early stopping: a copy of the kept epoch's weights, while later epochs change the model. */
   let keptWeights: WeightSnapshot | undefined;
   let epochsRun = 0;
@@ -187,6 +190,7 @@ export async function trainCandidate(
     ...(reason === undefined ? {} : { reason }),
     valAccuracy: kept?.accuracy ?? 0,
     valLoss: kept?.loss ?? NaN,
+    keptEpoch,
     epochsRun,
     seconds: (now() - t0) / 1000,
     imagesPerSecond: trainSeconds > 0 ? images / trainSeconds : 0,
@@ -243,8 +247,10 @@ export async function trainCandidate(
       let stopEarly = false;
       if (settings.patience === 0) {
         kept = val;
+        keptEpoch = epoch + 1;
       } else if (kept === undefined || val.loss < kept.loss) {
         kept = val;
+        keptEpoch = epoch + 1;
         stale = 0;
         // After the last epoch the model holds these weights itself.
         keptWeights = epoch < settings.epochs - 1 ? await snapshotWeights(model) : undefined;

@@ -1,7 +1,8 @@
 /**
  * Saved runs in IndexedDB (through idb): `runs` (record + run log), `checkpoints` (engine state, best model's JSON) and
- * `weights` (the best weights as one float32 buffer). Every write is ONE transaction over the stores it touches, so a
- * failure (quota, a killed tab) leaves the previous checkpoint whole; the weights are rewritten only when they changed.
+ * `weights` (the best weights as one float32 buffer, and under finalWeightsKey(id) the final model's, which outlive the
+ * checkpoint). Every write is ONE transaction over the stores it touches, so a failure (quota, a killed tab) leaves the
+ * previous checkpoint whole; the weights are rewritten only when they changed.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { RunCheckpoint } from '../experiment/run';
@@ -21,7 +22,13 @@ interface StoredCheckpoint {
 interface EvolabDb extends DBSchema {
   runs: { key: string; value: RunRecord };
   checkpoints: { key: string; value: StoredCheckpoint };
-  weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer } };
+  // `shapes` only under a final model's key (a checkpoint's shapes are in its StoredBest).
+  weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer; readonly shapes?: number[][] } };
+}
+
+/** The `weights` key of a run's final model (Train best longer): kept when the run ends, deleted with the run. */
+function finalWeightsKey(id: string): string {
+  return `${id}/final`;
 }
 
 type Store = StoreNames<EvolabDb>;
@@ -110,7 +117,22 @@ export class RunStore {
       tx.objectStore('runs').delete(id),
       tx.objectStore('checkpoints').delete(id),
       tx.objectStore('weights').delete(id),
+      tx.objectStore('weights').delete(finalWeightsKey(id)),
     ]);
+  }
+
+  /** Saves a run's record (with `final` in its run log) and its final model's weights, in one transaction. */
+  async putFinal(record: RunRecord, weights: ArrayBuffer, shapes: number[][]): Promise<void> {
+    return this.write(['runs', 'weights'], (tx) => [
+      tx.objectStore('runs').put(record),
+      tx.objectStore('weights').put({ id: finalWeightsKey(record.id), bytes: weights, shapes }),
+    ]);
+  }
+
+  /** The final model's weights of a run, or undefined when none were saved. */
+  async getFinalWeights(id: string): Promise<{ readonly bytes: ArrayBuffer; readonly shapes: number[][] } | undefined> {
+    const w = await this.db.get('weights', finalWeightsKey(id));
+    return w?.shapes ? { bytes: w.bytes, shapes: w.shapes } : undefined;
   }
 
   /** Runs `requests` in one readwrite transaction and waits for its commit; on any failure the transaction is aborted. */

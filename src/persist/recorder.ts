@@ -16,8 +16,8 @@ export type NoticeSink = (notice: StorageNotice) => void;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Thrown by `resume` when another tab holds the run's lock. */
-class RunLockedError extends Error {
+/** Thrown by `resume` (and by a final training of a saved run) when another tab holds the run's lock. */
+export class RunLockedError extends Error {
   constructor() {
     super('Another tab of this lab is running this run; it can only be driven from that tab.');
     this.name = 'RunLockedError';
@@ -88,7 +88,7 @@ export class RunRecorder {
 
   /** Adds a run event to the saved log (progress and candidate starts are not results and are not kept). */
   event(e: RunEvent): void {
-    if (e.type !== 'progress' && e.type !== 'candidate-started') this.builder.add(e);
+    if (e.type !== 'progress' && e.type !== 'candidate-started' && e.type !== 'final-progress') this.builder.add(e);
   }
 
   /** Saves the checkpoint with the log so far, in one transaction; awaited by the run before it goes on. */

@@ -6,8 +6,8 @@ import type { IndividualRecord, RunEvent } from '../experiment/types';
 type BackendName = Extract<RunEvent, { type: 'run-started' }>['backend']['name'];
 
 /**
- * The events that rebuild `log`: run-started, every evaluated individual and phase-done in order, the test result
- * and run-done when the log has them. `runLogFromEvents(runLogToEvents(log))` equals `log` except for its timing fields
+ * The events that rebuild `log`: run-started, every evaluated individual and phase-done in order, the test result,
+ * run-done and the final training's result when the log has them. `runLogFromEvents(runLogToEvents(log))` equals `log` except for its timing fields
  * (createdAt, finishedAt), which the events do not carry. `software` fills the backend flag the log does not keep.
  */
 export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
@@ -46,6 +46,7 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
     });
   }
   if (log.outcome !== 'running') events.push({ type: 'run-done', outcome: log.outcome, best: bestRecord(log) });
+  if (log.final) events.push({ type: 'final-done', outcome: 'done', result: log.final });
   return events;
 }
 

@@ -2,7 +2,7 @@
 import type { StateCreator } from 'zustand';
 import type { HistorySlice } from './history';
 import { chromosomeKey } from '../ga/chromosome';
-import type { BackendChoice, Chromosome, Evaluation, IndividualRecord, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
+import type { BackendChoice, Chromosome, Evaluation, FinalConfig, FinalResult, IndividualRecord, ModelSource, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -24,6 +24,32 @@ export interface CurvePoint {
   readonly valAccuracy?: number;
 }
 
+/** Where Train best longer stands: asked for, training, stopping, or how it ended. */
+export type FinalStatus = 'idle' | 'starting' | 'training' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+/** One finished epoch of the final training, as its table shows it. */
+export interface FinalEpochRow {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly valLoss: number | null;
+  readonly valAccuracy: number;
+}
+
+/** The final training of the run's best chromosome (Train best longer) and its last finished result. */
+export interface FinalState {
+  readonly status: FinalStatus;
+  readonly config: FinalConfig | null;
+  readonly params: number;
+  readonly progress: TrainProgress | null;
+  readonly epochs: readonly FinalEpochRow[];
+  /** The result of the last final training that finished (kept while a new one trains or after one is stopped). */
+  readonly result: FinalResult | null;
+  readonly error: string | null;
+}
+
+const NO_FINAL: FinalState = { status: 'idle', config: null, params: 0, progress: null, epochs: [], result: null, error: null };
+
 export interface RunSlice {
   status: RunStatus;
   backend: BackendChoice | null;
@@ -43,6 +69,13 @@ export interface RunSlice {
   runConfig: RunConfig | null;
   /** Training curves of the candidate in training (or the last one trained). */
   curve: CurvePoint[];
+  final: FinalState;
+  /** The network Download model and Try the model use (the worker holds it); null when there is none to hand out. */
+  modelSource: ModelSource | null;
+  finalRequested: () => void;
+  finalStopRequested: () => void;
+  finalFailed: (message: string) => void;
+  modelAvailable: (source: ModelSource | null) => void;
   pauseRequested: () => void;
   resumeRequested: () => void;
   backendReady: (choice: BackendChoice) => void;
@@ -74,12 +107,21 @@ export const createRunSlice: StateCreator<RunSlice & Pick<HistorySlice, 'viewing
   paused: false,
   runConfig: null,
   curve: [],
+  final: NO_FINAL,
+  modelSource: null,
+  finalRequested: () => set((s) => ({ final: { ...s.final, status: 'starting', error: null, progress: null, epochs: [] } })),
+  finalStopRequested: () => set((s) => (s.final.status === 'training' || s.final.status === 'starting' ? { final: { ...s.final, status: 'stopping' } } : {})),
+  finalFailed: (message) => set((s) => ({ final: { ...s.final, status: 'failed', error: message, progress: null } })),
+  modelAvailable: (source) => set({ modelSource: source }),
   pauseRequested: () => set((s) => (s.status === 'running' ? { paused: true } : {})),
   resumeRequested: () => set({ paused: false }),
   backendReady: (choice) => set({ backend: choice, backendError: null }),
   backendFailed: (message) => set({ backendError: message }),
   runRequested: () =>
-    set({ status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false, runConfig: null, curve: [], viewing: null }),
+    set({
+      status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false,
+      runConfig: null, curve: [], viewing: null, final: NO_FINAL, modelSource: null,
+    }),
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
   runFailed: (message) => set({ status: 'error', runError: message, current: null, paused: false }),
   runEvent: (event) => set((s) => applyEvent(s, event)),
@@ -124,7 +166,26 @@ function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
     case 'test-result':
       // The tested model is the one the downloads and "Try the model" use; on tied fitness the panels name it too.
       return { test: { chromosome: event.chromosome, evaluation: event.evaluation }, best: recordOf(s.individuals, event.chromosome) ?? s.best };
-    case 'run-done':
-      return { status: event.outcome === 'done' ? 'done' : 'stopped', current: null, best: s.test ? s.best : (event.best ?? s.best), paused: false };
+    case 'run-done': {
+      const best = s.test ? s.best : (event.best ?? s.best);
+      return { status: event.outcome === 'done' ? 'done' : 'stopped', current: null, best, paused: false, modelSource: best ? 'search' : null };
+    }
+    case 'final-started':
+      return {
+        final: { ...s.final, status: s.final.status === 'stopping' ? 'stopping' : 'training', config: event.config, params: event.params, progress: null, epochs: [], error: null },
+      };
+    case 'final-progress': {
+      const p = event.progress;
+      const row: FinalEpochRow[] =
+        p.kind === 'epoch' ? [{ epoch: p.epoch, loss: p.loss, accuracy: p.accuracy, valLoss: p.valLoss ?? null, valAccuracy: p.valAccuracy ?? 0 }] : [];
+      return { final: { ...s.final, progress: p, epochs: [...s.final.epochs, ...row] } };
+    }
+    case 'final-done':
+      if (event.outcome === 'done' && event.result) {
+        const r = event.result;
+        const epochs = r.epochs.map(({ seconds: _s, ...row }) => row);
+        return { final: { ...s.final, status: 'done', config: r.config, params: r.params, result: r, epochs, progress: null, error: null }, modelSource: 'final' };
+      }
+      return { final: { ...s.final, status: event.outcome === 'stopped' ? 'stopped' : 'failed', progress: null, error: event.outcome === 'failed' ? (event.reason ?? 'the training failed') : null } };
   }
 }

@@ -9,8 +9,9 @@ import type { SplitMode } from '../data/splits';
 
 export type { BackendChoice, Chromosome, MemoryStats, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
 
-export type { CandidateStatus, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
-import type { RunConfig, RunEvent } from '../experiment/types';
+export type { CandidateStatus, FinalOutcome, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
+import type { FinalOutcome, RunConfig, RunEvent } from '../experiment/types';
+export type { FinalConfig, FinalEpoch, FinalResult } from '../experiment/finalResult';
 import type { RunLog } from '../experiment/runlog';
 import type { StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
 
@@ -71,6 +72,18 @@ export type LoadOutcome =
       readonly badLines: readonly { readonly line: number; readonly reason: string }[];
     };
 
+/** Train best longer: the best chromosome of a run trained again from scratch with more epochs. */
+export interface FinalRequest {
+  /** Epochs of the final training (the settings schema's epochs range); the run's other training settings apply. */
+  readonly epochs: number;
+  readonly augmentFlip: boolean;
+  /** The saved run whose best chromosome is trained; absent: the last run this worker drove. */
+  readonly runId?: string;
+}
+
+/** Which model Download model and Try the model use: the search's best network, or the final one trained longer. */
+export type ModelSource = 'search' | 'final';
+
 /** 'pause' makes the trainer wait between batches until 'resume'; 'stop' and 'skip' act even while paused. */
 export type ControlCommand = 'stop' | 'skip' | 'pause' | 'resume';
 
@@ -97,10 +110,24 @@ export interface EvolabWorkerApi {
   setSplit(mode: SplitMode, seed: number, perClassCap?: number): Promise<DatasetSummary>;
   /** Runs the GA to the end (or until stopped), reporting every step through `onEvent`. */
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
-  /** The best model of the last run as tfjs LayersModel files, with chromosome and metrics in model.json's metadata. */
+  /**
+   * The model the lab hands out as tfjs LayersModel files, with chromosome and metrics in model.json's metadata: the
+   * last run's best network, or its final network once Train best longer finished (or the one openRunModel chose).
+   */
   exportBestModel(): Promise<ExportedModel>;
-  /** The 7 class probabilities of the last run's best model for one 48x48 grayscale image (2304 bytes, row-major). */
+  /** The 7 class probabilities of that same model for one 48x48 grayscale image (2304 bytes, row-major). */
   predict(pixels: Uint8Array): Promise<number[]>;
+  /**
+   * Trains the best chromosome of a run again from scratch (events final-started, final-progress, final-done through
+   * `onEvent`); stopped with `controlRun({ type: 'stop' })`. When it finishes, its network becomes the model the lab
+   * hands out and is saved with the run (IndexedDB). Throws when the run's data is not the loaded data.
+   */
+  trainFinal(request: FinalRequest, onEvent: (event: RunEvent) => void): Promise<FinalOutcome>;
+  /**
+   * Makes a saved run's model the one the lab hands out: its saved final model, else its best network when this worker
+   * trained it; null when neither exists (a finished run keeps only a final model).
+   */
+  openRunModel(id: string): Promise<ModelSource | null>;
   /** Live tensors and the GPU bytes the backend holds (pooled buffers included); flat across candidates when isolation works. */
   memoryStats(): Promise<MemoryStats>;
   /**

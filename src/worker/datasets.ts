@@ -40,7 +40,31 @@ export class Datasets {
 
   /** The splits a run with these settings trains, selects and tests on. */
   splitsFor(config: RunConfig): Splits {
-    return makeSplits(this.current(), { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
+    return this.splitsOf(this.current(), config);
+  }
+
+  /** The splits of `data` for a run with these settings. */
+  splitsOf(data: Dataset, config: RunConfig): Splits {
+    return makeSplits(data, { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
+  }
+
+  /**
+   * The data a saved run trained on, for training its best again, without changing the dataset in memory: its sample
+   * (drawn again unless it is the one in memory), or the loaded file when it is the run's (checked by SHA-256).
+   */
+  async dataOf(descriptor: DatasetDescriptor, config: RunConfig): Promise<Dataset> {
+    if (descriptor.kind === 'sample') {
+      const same = this.data?.synthetic === true && this.recipe?.perClass === descriptor.perClass && this.recipe.seed === descriptor.seed;
+      return same && this.data ? this.data : syntheticDataset(descriptor.perClass, descriptor.seed);
+    }
+    if (descriptor.kind === 'imported') {
+      throw new Error(
+        `an imported run log does not identify its data exactly, so the lab cannot train its best chromosome again; npm run train --chromosome with this run log can (seed ${config.seed})`,
+      );
+    }
+    const problem = await this.storage.mismatch(descriptor, this.data, 'press Train best longer again');
+    if (problem || !this.data) throw new Error(problem ?? "load the run's data first");
+    return this.data;
   }
 
   /** How a new run names its data in the history: the sample's recipe, or the file's name, size and SHA-256. */

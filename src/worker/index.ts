@@ -4,7 +4,7 @@ import { chooseBackend, configureWasm, isBackendName, memoryStats } from '../ml/
 import { browserWasmOptions, WASM_PATHS } from '../ml/wasm-assets';
 import type { EvolabWorkerApi } from './api';
 import { Datasets } from './datasets';
-import { exportBest, predictBest } from './models';
+import { exportServed, predictServed } from './models';
 import { Runs } from './runs';
 import { RunStorage } from './storage';
 
@@ -36,8 +36,10 @@ const api: EvolabWorkerApi = {
     return id === undefined ? runs.runLog() : storage.runLog(id);
   },
 
-  exportBestModel: async () => exportBest(runs.lastBest()),
-  predict: async (pixels) => predictBest(runs.lastBest(), pixels),
+  exportBestModel: async () => exportServed(runs.model()),
+  predict: async (pixels) => predictServed(runs.model(), pixels),
+  trainFinal: (request, onEvent) => runs.trainFinal(request, onEvent),
+  openRunModel: (id) => runs.openModel(id),
   async memoryStats() {
     return memoryStats();
   },

@@ -2,23 +2,42 @@
  * Runs in the worker, one at a time: each is driven with a recorder that saves it as it goes and owns its run log, and
  * with the control the page's Pause, Resume, Skip and Stop write to. The page asks for the log; it never rebuilds it.
  */
+import type { Dataset } from '../data/dataset';
+import type { Chromosome } from '../ga/chromosome';
 import type { BackendChoice } from '../ml/backend';
+import type { NetworkSettings } from '../ml/model';
+import type { TrainedNetwork } from '../ml/trained';
 import { RunController, type ControlRequest } from '../experiment/control';
-import { runEvolution, type BestModel, type RunInput } from '../experiment/run';
+import { trainFinal } from '../experiment/final';
+import type { FinalResult } from '../experiment/finalResult';
+import { runEvolution, type RunInput } from '../experiment/run';
 import type { RunLog } from '../experiment/runlog';
-import type { RunConfig, RunEvent } from '../experiment/types';
+import type { FinalOutcome, RunConfig, RunEvent } from '../experiment/types';
 import type { RunRecorder } from '../persist/recorder';
 import { runLogToEvents } from '../persist/replay';
+import { settingByKey } from '../settings';
+import type { FinalRequest, ModelSource } from './api';
 import type { Datasets } from './datasets';
-import type { RunStorage } from './storage';
+import { logDataset, type RunStorage } from './storage';
 
-/** The best network of a run with the settings it was trained with. */
-export interface RunBest {
-  readonly best: BestModel;
-  readonly config: RunConfig;
+/** A trained network the lab hands out: a run's best (the search's) or its final network (Train best longer). */
+export interface ServedModel {
+  readonly source: ModelSource;
+  readonly trained: TrainedNetwork;
+  readonly network: NetworkSettings;
+  /** Metrics that go into model.json's metadata. */
+  readonly info: Readonly<Record<string, unknown>>;
 }
 
-/** The run in progress or the last one, its control, and the best network of the last run that had one. */
+/** Models kept in memory, by run: a session seldom needs more, and each can be megabytes of weights. */
+const MODELS_KEPT = 4;
+
+/** What a final network's model.json says of it. */
+function finalInfo(r: FinalResult): Record<string, unknown> {
+  return { valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, seed: r.seed, final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip } };
+}
+
+/** The run in progress or the last one, its control, and the networks the lab can hand out. */
 export class Runs {
   /** The training backend; runs wait for it (see the API's init). */
   backend: BackendChoice | null = null;
@@ -26,7 +45,11 @@ export class Runs {
   private active: RunController | null = null;
   /** The recorder of the run in progress, or of the last one: its log is the run log the page downloads. */
   private recorder: RunRecorder | null = null;
-  private best: RunBest | null = null;
+  /** Networks trained in this worker or loaded from saved runs, by run id; the lab hands out `served`'s. */
+  private readonly models = new Map<string, ServedModel>();
+  private served: string | null = null;
+  /** The last run this worker drove (or resumed) with a best network: what Train best longer trains without a run id. */
+  private last: { readonly id: string; readonly config: RunConfig; readonly chromosome: Chromosome; readonly data: Dataset } | null = null;
 
   constructor(
     private readonly storage: RunStorage,
@@ -86,10 +109,87 @@ export class Runs {
     return this.recorder.log();
   }
 
-  /** The best network of the last run that trained one. */
-  lastBest(): RunBest {
-    if (!this.best) throw new Error('no trained model yet: run the GA first');
-    return this.best;
+  /** The network Download model and Try the model use: the last run's best, or a final network trained or opened since. */
+  model(): ServedModel {
+    const m = this.served === null ? undefined : this.models.get(this.served);
+    if (!m) throw new Error('no trained model here: run the GA first (a saved run keeps its model only once it was trained longer)');
+    return m;
+  }
+
+  /**
+   * Trains the best chromosome of run `request.runId` (or of the last run) again from scratch; when it finishes its
+   * network is the one the lab hands out and is saved with the run. Stopped through `control` like a run.
+   */
+  async trainFinal(request: FinalRequest, onEvent: (event: RunEvent) => void): Promise<FinalOutcome> {
+    const backend = this.requireBackend();
+    if (this.active) throw new Error('a run or a training is already in progress');
+    const epochs = settingByKey('epochs');
+    if (epochs.kind !== 'int' || !Number.isInteger(request.epochs) || request.epochs < epochs.min || request.epochs > epochs.max) {
+      throw new Error(`the final training's epochs must be a whole number from ${epochs.kind === 'int' ? `${epochs.min} to ${epochs.max}` : 'the allowed range'}`);
+    }
+    const control = new RunController();
+    this.active = control;
+    let release: (() => void) | null = null;
+    try {
+      const target = await this.finalTarget(request.runId);
+      // Another tab resuming or training the same run would write the same record.
+      release = await this.storage.lockRun(target.id);
+      const config: RunConfig = { ...target.config, epochs: request.epochs, augmentFlip: request.augmentFlip };
+      const splits = this.datasets.splitsOf(target.data, config);
+      // The last run's log in memory takes the final training too (what Download run log gives).
+      const recorder = this.recorder?.id === target.id ? this.recorder : null;
+      const run = await trainFinal({
+        chromosome: target.chromosome, config, data: target.data, splits, dataset: logDataset(config, target.data, splits), backend, control,
+        emit: (e) => {
+          recorder?.event(e);
+          onEvent(e);
+        },
+      });
+      if (run.outcome === 'done' && run.result && run.weights) {
+        const r = run.result;
+        this.serve(target.id, { source: 'final', trained: { chromosome: r.chromosome, weights: run.weights }, network: r.config.network, info: finalInfo(r) });
+        await this.storage.saveFinal(target.id, r, run.weights);
+      }
+      return run.outcome;
+    } finally {
+      release?.();
+      this.active = null;
+    }
+  }
+
+  /**
+   * Makes run `id`'s network the one the lab hands out: its saved final network, else the one this worker holds for it;
+   * null (and nothing handed out) when there is neither, as for a finished run opened from the history without one.
+   */
+  async openModel(id: string): Promise<ModelSource | null> {
+    const saved = await this.storage.loadFinal(id).catch(() => null);
+    if (saved) {
+      const r = saved.result;
+      this.serve(id, { source: 'final', trained: { chromosome: r.chromosome, weights: saved.weights }, network: r.config.network, info: finalInfo(r) });
+      return 'final';
+    }
+    const kept = this.models.get(id);
+    this.served = kept ? id : null;
+    return kept?.source ?? null;
+  }
+
+  private serve(runId: string, model: ServedModel): void {
+    this.models.delete(runId);
+    this.models.set(runId, model);
+    while (this.models.size > MODELS_KEPT) this.models.delete(this.models.keys().next().value as string);
+    this.served = runId;
+  }
+
+  /** What Train best longer trains: the chromosome, the run's settings and the very data of run `runId` (or of the last run). */
+  private async finalTarget(runId: string | undefined): Promise<{ id: string; config: RunConfig; chromosome: Chromosome; data: Dataset }> {
+    if (runId === undefined || runId === this.last?.id) {
+      if (!this.last) throw new Error('no run has a best network yet: run the GA first');
+      return this.last;
+    }
+    const record = await this.storage.record(runId);
+    const log = record.runLog;
+    if (!log.best) throw new Error('this run trained no network successfully, so it has no best chromosome to train again');
+    return { id: runId, config: log.config, chromosome: log.best.chromosome, data: await this.datasets.dataOf(record.dataset, log.config) };
   }
 
   private requireBackend(): BackendChoice {
@@ -109,7 +209,15 @@ export class Runs {
       },
       onCheckpoint: (cp) => recorder.checkpoint(cp),
     });
-    if (result.best) this.best = { best: result.best, config: input.config };
+    if (result.best) {
+      const { best } = result;
+      const test = recorder.log().best;
+      this.last = { id: recorder.id, config: input.config, chromosome: best.chromosome, data: input.data };
+      this.serve(recorder.id, {
+        source: 'search', trained: best, network: input.config.network,
+        info: { valAccuracy: best.fitness, testAccuracy: test?.testAccuracy ?? null, seed: input.config.seed },
+      });
+    }
     await recorder.finish(result.outcome);
     return result.outcome;
   }

@@ -1,13 +1,16 @@
 /** The worker's side of saved runs: opening the store, the history calls, and a recorder for each run it drives. */
 import type { Dataset, Splits } from '../data/dataset';
+import type { FinalResult } from '../experiment/finalResult';
 import type { RunLog, RunLogDataset } from '../experiment/runlog';
+import { packWeights, unpackWeights } from '../experiment/weights';
+import type { WeightSnapshot } from '../ml/train';
 import { parseRunLog } from '../experiment/runlogParser';
 import type { RunConfig } from '../experiment/types';
 import { parseSimulate, runLockName, storedRunSummary, faultMessage, classifyStorageError, type RunRecord } from '../persist/codec';
 import { RunStore } from '../persist/db';
 import { datasetSha256 } from '../persist/hash';
-import { heldLocks } from '../persist/locks';
-import { RunRecorder, type NoticeSink } from '../persist/recorder';
+import { heldLocks, takeLock } from '../persist/locks';
+import { RunLockedError, RunRecorder, type NoticeSink } from '../persist/recorder';
 import type { DatasetDescriptor, StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
 
 /** How the synthetic sample in memory was generated, so a resume can generate it again. */
@@ -101,10 +104,10 @@ export class RunStorage {
     return { kind: 'file', name: data.name, count: data.count, bytes: fileBytes, sha256: await this.hash(data) };
   }
 
-  /** Null when `data` is the data the run used; otherwise what the person must do. */
-  async mismatch(expected: DatasetDescriptor, data: Dataset | null): Promise<string | null> {
+  /** Null when `data` is the data the run used; otherwise what the person must do before `then` (resume, train...). */
+  async mismatch(expected: DatasetDescriptor, data: Dataset | null, then = 'resume'): Promise<string | null> {
     if (expected.kind !== 'file') return expected.kind === 'imported' ? 'an imported run log has no checkpoint to resume' : null;
-    const ask = `This run trained on ${expected.name} (${expected.count.toLocaleString('en')} images after removing duplicates): load that file again (it is checked by its SHA-256), then resume.`;
+    const ask = `This run trained on ${expected.name} (${expected.count.toLocaleString('en')} images after removing duplicates): load that file again (it is checked by its SHA-256), then ${then}.`;
     if (!data || data.synthetic) return ask;
     return data.count === expected.count && (await this.hash(data)) === expected.sha256 ? null : `The loaded data differs from the run's. ${ask}`;
   }
@@ -128,6 +131,44 @@ export class RunStorage {
   end(recorder: RunRecorder): void {
     if (this.activeId === recorder.id) this.activeId = null;
     recorder.release();
+  }
+
+  /** Takes a run's lock for work on it after it ended (a final training); throws RunLockedError when a tab holds it. */
+  async lockRun(id: string): Promise<() => void> {
+    const release = await takeLock(runLockName(id));
+    if (!release) throw new RunLockedError();
+    return release;
+  }
+
+  /**
+   * Saves a run's final training with the run: `final` in its saved run log and the weights beside it, in one
+   * transaction. Never throws: a failure is reported as a notice (the model stays in memory); false when not saved.
+   */
+  async saveFinal(id: string, result: FinalResult, weights: WeightSnapshot): Promise<boolean> {
+    const store = await this.store;
+    if (!store) return false;
+    try {
+      const record = await store.get(id);
+      // A run deleted meanwhile (or never saved) has nowhere to keep its final model.
+      if (!record) return false;
+      const next: RunRecord = { ...record, updatedAt: new Date().toISOString(), runLog: { ...record.runLog, final: result } };
+      await store.putFinal(next, packWeights(weights.values), weights.shapes.map((s) => s.slice()));
+      return true;
+    } catch (e) {
+      const fault = classifyStorageError(e);
+      this.sink({ kind: 'fault', fault, message: faultMessage(fault, e instanceof Error ? e.message : String(e)), runId: id });
+      return false;
+    }
+  }
+
+  /** A saved run's final training and its weights, or null when it has none (or storage is off). */
+  async loadFinal(id: string): Promise<{ readonly result: FinalResult; readonly weights: WeightSnapshot } | null> {
+    const store = await this.store;
+    if (!store) return null;
+    const [record, saved] = await Promise.all([store.get(id), store.getFinalWeights(id)]);
+    const result = record?.runLog.final;
+    if (!result || !saved) return null;
+    return { result, weights: { shapes: saved.shapes, values: unpackWeights(saved.bytes, saved.shapes) } };
   }
 
   /** The saved record of a run (throws when it is not saved). */
