@@ -104,7 +104,7 @@ function FinalPanel(props: PanelProps) {
             onChange={(e) => setEpochsText(e.target.value)}
           />
           <small id={`${id}-epochs-help`} className={epochsError ? 'error' : 'help'}>
-            {epochsError ?? `The search trained ${props.searchEpochs} epochs per candidate.`}
+            {epochsError ?? `The search trained ${props.searchEpochs} ${props.searchEpochs === 1 ? 'epoch' : 'epochs'} per candidate.`}
           </small>
         </div>
         <div className="field flag">
@@ -139,6 +139,10 @@ function FinalPanel(props: PanelProps) {
                   : 'Building the network…'}
             </p>
           </div>
+        ) : final.status === 'done' && r ? (
+          <p>
+            Final training done: test accuracy {pct(r.testAccuracy)}, validation accuracy {pct(r.valAccuracy)}.
+          </p>
         ) : final.status === 'stopped' ? (
           <p data-testid="final-stopped">Final training stopped.{r ? ' The model of the last finished final training is kept.' : ' The downloads keep using the search\'s best model.'}</p>
         ) : null}

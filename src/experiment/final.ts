@@ -6,7 +6,7 @@
 import type { Chromosome } from '../ga/chromosome';
 import type { Dataset, Splits } from '../data/dataset';
 import { isLeakySplit } from '../data/splits';
-import type { BackendChoice } from '../ml/backend';
+import { recreateBackend, type BackendChoice } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { networkCost } from '../ml/model';
 import { snapshotWeights, trainCandidate, type TrainControl, type TrainProgress, type WeightSnapshot } from '../ml/train';
@@ -57,6 +57,8 @@ export async function trainFinal(input: FinalInput): Promise<FinalRun> {
   const { chromosome, config, data, splits, emit } = input;
   const seed = config.seed;
   const fc = finalConfig(config);
+  // WebGPU pools freed buffers by exact size until its backend goes: the final network starts on a fresh one.
+  await recreateBackend();
   const t0 = now();
   emit({ type: 'final-started', chromosome, config: fc, seed, params: networkCost(chromosome, config.network).params, testCount: splits.test.length });
   const epochs: FinalEpoch[] = [];
@@ -82,6 +84,8 @@ export async function trainFinal(input: FinalInput): Promise<FinalRun> {
     model?.dispose();
     const outcome: FinalOutcome = result.status === 'cancelled' || result.status === 'skipped' ? 'stopped' : 'failed';
     const reason = outcome === 'stopped' ? 'stopped by user' : result.status === 'diverged' ? `diverged: ${result.reason ?? ''}` : (result.reason ?? 'training failed');
+    // Out-of-memory or a lost device can leave the backend unusable for what comes next.
+    if (result.status === 'failed') await recreateBackend().catch(() => undefined);
     emit({ type: 'final-done', outcome, result: null, reason });
     return { outcome, result: null, weights: null, reason };
   }
