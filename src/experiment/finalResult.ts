@@ -83,7 +83,7 @@ export function testSetText(split: string, after: 'search' | 'training'): string
   if (isLeakySplit(split)) {
     return after === 'search'
       ? "images of the paper split's 20% test set, which is also the split the GA selected on, so this figure is not independent of the search"
-      : "images of the paper split's 20% test set, which is also its validation split (used to keep the best epoch), so this figure is not independent";
+      : "images of the paper split's 20% test set, which is also its validation split, so this figure is not independent";
   }
   return `images of the ${split} split's 20% test set, never seen by the ${after === 'search' ? 'search or the training' : 'training'}`;
 }
