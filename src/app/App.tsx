@@ -26,7 +26,7 @@ import { useSavedRuns } from './savedRuns';
 import { installLabHook } from './hookInstall';
 import { startWorker, type WorkerBridge } from './bridge';
 import * as Comlink from 'comlink';
-import type { SplitMode } from '../worker/api';
+import type { FaceFrame, SplitMode } from '../worker/api';
 
 const SAMPLE_PER_CLASS = 60;
 
@@ -175,10 +175,10 @@ export function App() {
     onChart: useCallback(async () => saveFile('fitness.svg', fitnessChartSvg(await runLog()), 'image/svg+xml'), [runLog]),
   };
 
-  const onPredict = useCallback(async (pixels: Uint8Array) => {
+  const onReadFace = useCallback(async (frame: FaceFrame, fallback: 'centre' | 'none') => {
     const b = bridge.current;
     if (!b) throw new Error('the worker is not running');
-    return b.api.predict(pixels);
+    return b.api.readFace(Comlink.transfer(frame, [frame.rgba.buffer as ArrayBuffer]), fallback);
   }, []);
 
   return (
@@ -209,7 +209,7 @@ export function App() {
           <TestResults />
           <FinalTraining onTrainFinal={onTrainFinal} onStopFinal={onStopFinal} />
           <Downloads {...downloads} />
-          <TryModel onPredict={onPredict} />
+          <TryModel onReadFace={onReadFace} />
           <RunHistory {...persist} />
         </div>
       </main>

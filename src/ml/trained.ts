@@ -14,6 +14,18 @@ export interface TrainedNetwork {
 /** The model's input as its metadata describes it: the scaling training uses (src/ml/batches.ts). */
 export const MODEL_INPUT = '[n,48,48,1] float32, pixel / 255';
 
+/** The network with its weights restored; the caller disposes it. */
+export function buildTrainedModel(trained: TrainedNetwork, network: NetworkSettings): tf.LayersModel {
+  const model = buildModel(trained.chromosome, network);
+  try {
+    restoreWeights(model, trained.weights);
+    return model;
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
 /** Builds the network, restores its weights, hands it to `use` and disposes it afterwards, also when `use` throws. */
 export async function withTrainedModel<T>(trained: TrainedNetwork, network: NetworkSettings, use: (model: tf.LayersModel) => Promise<T>): Promise<T> {
   const model = buildModel(trained.chromosome, network);

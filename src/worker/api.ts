@@ -87,6 +87,24 @@ export type ModelSource = 'search' | 'final';
 /** 'pause' makes the trainer wait between batches until 'resume'; 'stop' and 'skip' act even while paused. */
 export type ControlCommand = 'stop' | 'skip' | 'pause' | 'resume';
 
+/** An RGBA image (4 bytes a pixel, row-major) from the camera or a photo; its buffer is transferred to the worker. */
+export interface FaceFrame {
+  readonly rgba: Uint8ClampedArray;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What Try the model read in a frame: the largest face (pixels of the frame), the 48x48 crop the model saw, its 7 probabilities. */
+export interface FaceReading {
+  /** The largest face found, or null (then the crop is the frame's centre square, or there is no crop). */
+  readonly face: { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly score: number } | null;
+  /** Faces found in the frame. */
+  readonly faces: number;
+  /** The 48x48 grayscale image given to the model (2304 bytes, row-major), or null when nothing was classified. */
+  readonly crop: Uint8Array | null;
+  readonly probabilities: number[] | null;
+}
+
 export type { CandidateRef, ControlRequest } from '../experiment/control';
 import type { ControlRequest } from '../experiment/control';
 
@@ -128,6 +146,12 @@ export interface EvolabWorkerApi {
    * trained it; null when neither exists (a finished run keeps only a final model).
    */
   openRunModel(id: string): Promise<ModelSource | null>;
+  /**
+   * Try the model on a camera frame or a photo: finds the largest face, crops it as FER2013 frames its faces, converts it
+   * to 48x48 grayscale and classifies it with the model the lab hands out (as predict). With no face, `fallback: 'centre'` classifies
+   * the centre square (a photo that is already a face crop), `'none'` classifies nothing (a camera frame).
+   */
+  readFace(frame: FaceFrame, fallback: 'centre' | 'none'): Promise<FaceReading>;
   /** Live tensors and the GPU bytes the backend holds (pooled buffers included); flat across candidates when isolation works. */
   memoryStats(): Promise<MemoryStats>;
   /**

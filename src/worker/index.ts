@@ -4,13 +4,15 @@ import { chooseBackend, configureWasm, isBackendName, memoryStats } from '../ml/
 import { browserWasmOptions, WASM_PATHS } from '../ml/wasm-assets';
 import type { EvolabWorkerApi } from './api';
 import { Datasets } from './datasets';
-import { exportServed, predictServed } from './models';
+import { FaceReader } from './faces';
+import { exportServed, predictServed, releasePredictionModel } from './models';
 import { Runs } from './runs';
 import { RunStorage } from './storage';
 
 const storage = new RunStorage();
 const datasets = new Datasets(storage);
 const runs = new Runs(storage, datasets);
+const faces = new FaceReader();
 
 const api: EvolabWorkerApi = {
   async init(forced, threads) {
@@ -28,8 +30,14 @@ const api: EvolabWorkerApi = {
     return datasets.setSplit(mode, seed, perClassCap);
   },
 
-  run: (config, onEvent) => runs.run(config, onEvent),
-  resumeRun: (id, onEvent) => runs.resume(id, onEvent),
+  run: (config, onEvent) => {
+    releasePredictionModel();
+    return runs.run(config, onEvent);
+  },
+  resumeRun: (id, onEvent) => {
+    releasePredictionModel();
+    return runs.resume(id, onEvent);
+  },
   controlRun: (request) => runs.control(request),
   control: (command) => void runs.control({ type: command }),
   async getRunLog(id) {
@@ -38,8 +46,16 @@ const api: EvolabWorkerApi = {
 
   exportBestModel: async () => exportServed(runs.model()),
   predict: async (pixels) => predictServed(runs.model(), pixels),
-  trainFinal: (request, onEvent) => runs.trainFinal(request, onEvent),
+  trainFinal: (request, onEvent) => {
+    releasePredictionModel();
+    return runs.trainFinal(request, onEvent);
+  },
   openRunModel: (id) => runs.openModel(id),
+  async readFace(frame, fallback) {
+    const served = runs.model();
+    const reading = await faces.read(frame, fallback, (pixels) => predictServed(served, pixels));
+    return reading.crop ? Comlink.transfer(reading, [reading.crop.buffer as ArrayBuffer]) : reading;
+  },
   async memoryStats() {
     return memoryStats();
   },
