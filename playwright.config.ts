@@ -1,14 +1,16 @@
 import { defineConfig } from '@playwright/test';
 import { findChromium } from './scripts/ensure-chromium.mjs';
 
-const executablePath = findChromium();
+/** The Chromium the tests drive (specs that launch with extra flags need it too). */
+export const executablePath = findChromium();
 // Separate ports and build folders let several checkouts or engineers run the browser tests side by side.
 const port = Number(process.env.EVOLAB_PORT ?? 4173);
 const dist = process.env.EVOLAB_DIST ?? 'dist';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 // The new headless mode; quiet networking so the closed network does not slow Chromium down.
-const baseArgs = [
+/** The flags every test browser gets; a spec that needs more (a fake camera) adds to them. */
+export const baseArgs = [
   '--headless=new',
   '--disable-background-networking',
   '--disable-component-update',
