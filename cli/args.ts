@@ -44,7 +44,7 @@ const EPOCHS = settingByKey('epochs') as Extract<ReturnType<typeof settingByKey>
 
 /** `evolve`'s flags in --help order: every run setting, between the files and the run's own switches. */
 const EVOLVE_OPTIONS: CommandOptions = [
-  { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz (required unless --resume).' },
+  { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz, or an archive holding it (.tar.gz as Kaggle ships it, .tar, .zip) (required unless --resume).' },
   { name: 'out', metavar: 'DIR', help: 'Output folder (required).' },
   ...SETTINGS.map((s) => s.key),
   {

@@ -1,14 +1,15 @@
 /**
- * `inspect FILE [--json]`: loads a FER2013 CSV (.csv or .csv.gz) with the app's own src/data loader and prints a summary,
+ * `inspect FILE [--json]`: loads a FER2013 CSV (.csv or .csv.gz, or the CSV inside a .tar.gz, .tar or .zip) with the app's own src/data loader and prints a summary,
  * or with --json exactly one JSON object. Exit 0 when the file is usable, 1 when it is rejected, 2 on a usage error.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { CLASS_NAMES, USAGE_NAMES } from '../src/data/dataset';
 import { duration } from '../src/experiment/format';
 import { parseFer2013, type ParseResult } from '../src/data/fer2013';
+import { nodeInflate } from './inflate';
 import type { LoadReport } from '../src/data/loadReport';
 
-const USAGE_TEXT = 'usage: inspect FILE [--json]   (FILE is a FER2013 .csv or .csv.gz)';
+const USAGE_TEXT = 'usage: inspect FILE [--json]   (FILE is a FER2013 .csv or .csv.gz, or a .tar.gz, .tar or .zip holding it)';
 
 interface Io {
   out(line: string): void;
@@ -48,7 +49,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 
   const started = performance.now();
-  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size });
+  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size, inflate: nodeInflate });
   const seconds = (performance.now() - started) / 1000;
   if (json) {
     io.out(JSON.stringify(toJson(result)));
@@ -68,6 +69,7 @@ function toJson(result: ParseResult): Record<string, unknown> {
   const sum = (xs: readonly number[] | undefined): number => (xs ?? []).reduce((a, b) => a + b, 0);
   return {
     ok: result.ok,
+    archive: report?.archive ?? null,
     rows: report?.rows ?? 0,
     kept: report?.kept ?? 0,
     duplicates: report?.duplicates.rows ?? 0,
@@ -84,7 +86,7 @@ function summary(file: string, size: number, seconds: number, r: LoadReport): st
   const mb = size / 1e6;
   const csvMb = r.csvBytes / 1e6;
   const lines = [
-    `${file}: ${mb.toFixed(1)} MB${r.gzip ? ` gzip (${csvMb.toFixed(1)} MB CSV)` : ' CSV'}, read in ${duration(seconds)} (${(csvMb / seconds).toFixed(0)} MB/s of CSV)`,
+    `${file}: ${mb.toFixed(1)} MB${r.archive ? ` ${r.gzip ? 'tar.gz' : r.archive.format}, member ${r.archive.member} (${csvMb.toFixed(1)} MB CSV)` : r.gzip ? ` gzip (${csvMb.toFixed(1)} MB CSV)` : ' CSV'}, read in ${duration(seconds)} (${(csvMb / seconds).toFixed(0)} MB/s of CSV)`,
     `columns:    ${r.columns.join(', ')}${r.extraColumns.length ? `  (ignored: ${r.extraColumns.join(', ')})` : ''}`,
     `rows:       ${n(r.rows)} valid, ${n(r.badCount)} skipped`,
     `duplicates: ${n(r.duplicates.rows)} rows repeat an earlier image${r.deduplicated ? ' (removed)' : ''}; ${n(r.duplicates.groups)} images repeat, ${n(r.duplicates.labelConflicts)} with disagreeing labels, ${n(r.duplicates.crossUsage)} across Usage values`,

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { CLASS_NAMES } from '../src/data/dataset';
 import { parseFer2013 } from '../src/data/fer2013';
+import { nodeInflate } from './inflate';
 import type { Chromosome } from '../src/ga/chromosome';
 import { configureWasm, type BackendChoice } from '../src/ml/backend';
 import { exportModel } from '../src/ml/export';
@@ -43,7 +44,7 @@ export async function loadCsv(file: string, seed: number): Promise<Awaited<Retur
     if (e instanceof CliError) throw e;
     throw new CliError(`${file}: file not found`, 1);
   }
-  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size, seed, name: path.basename(file) });
+  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size, seed, name: path.basename(file), inflate: nodeInflate });
   if (!result.ok) throw new CliError(`${file} rejected: ${result.error}`, 1);
   return result;
 }

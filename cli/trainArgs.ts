@@ -27,7 +27,7 @@ export const TRAIN_SETTINGS: readonly SettingKey[] = ['epochs', 'seed', 'split',
 export const PAPER_BEST_NAME = 'paper-best';
 
 const TRAIN_OPTIONS: CommandOptions = [
-  { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz (required).' },
+  { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz, or an archive holding it (.tar.gz as Kaggle ships it, .tar, .zip) (required).' },
   {
     name: 'chromosome',
     metavar: 'FILE',

@@ -116,7 +116,7 @@ function FileDrop({ disabled, onFile }: { disabled: boolean; onFile: (file: File
         <span>FER2013 CSV</span>
         <input
           type="file"
-          accept=".csv,.gz,.csv.gz"
+          accept=".csv,.gz,.csv.gz,.tgz,.tar,.tar.gz,.zip"
           disabled={disabled}
           onChange={(e) => {
             const file = e.target.files?.[0];
@@ -126,7 +126,7 @@ function FileDrop({ disabled, onFile }: { disabled: boolean; onFile: (file: File
           }}
         />
       </label>
-      <p className="hint">or drop fer2013.csv / fer2013.csv.gz here. It is read on this machine only.</p>
+      <p className="hint">or drop fer2013.csv, .csv.gz, Kaggle's fer2013.tar.gz or a .zip holding fer2013.csv here. It is read on this machine only, nothing is unpacked to disk.</p>
     </div>
   );
 }
@@ -186,6 +186,14 @@ function DatasetSummaryView({ dataset }: { dataset: DatasetSummary }) {
       </p>
       {dataset.synthetic ? null : (
         <dl className="facts" data-testid="dataset-facts">
+          {dataset.archive ? (
+            <>
+              <dt>Read from</dt>
+              <dd>
+                {dataset.archive.member} in the {dataset.archive.format === 'zip' ? 'ZIP' : 'tar'} archive
+              </dd>
+            </>
+          ) : null}
           <dt>Rows read</dt>
           <dd>{dataset.rows.toLocaleString()} rows</dd>
           <dt>Distinct images kept</dt>

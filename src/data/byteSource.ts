@@ -1,126 +1,78 @@
 /**
- * The first stage of a load: the file's byte chunks turned into CSV bytes. gzip is detected by its magic bytes 1f 8b (or
- * forced), inflated as a stream and checked against its size trailer; ZIP archives and UTF-16 text are refused by name.
+ * The first stage of a load: the file's byte chunks turned into CSV bytes. What the file is comes from its first
+ * bytes, not its name: gzip (1f 8b, or forced) is inflated as a stream; inside it, or bare, a tar archive (a valid tar
+ * header) gives up its CSV member; so does a ZIP archive (50 4b 03 04); anything else is the CSV itself. UTF-16 text is
+ * refused by its byte-order mark.
  */
-import { Gunzip } from 'fflate';
+import { isGzip, isZip, tarChecksumOk, tarCsv, zipCsv, type ArchiveSource } from './archive';
+import { ByteReader, SourceFault } from './byteReader';
+import { inflated, type Inflater } from './inflate';
 
-/** Why the bytes are not CSV text: the wrong kind of file (found before any CSV was read), or a broken gzip stream. */
-export interface SourceFault {
-  readonly kind: 'format' | 'gzip';
-  readonly message: string;
+export { SourceFault } from './byteReader';
+
+/** What the source turned out to be; filled in as the bytes are read. */
+export interface SourceInfo {
+  gzip: boolean;
+  archive: ArchiveSource | null;
 }
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** Options of csvBytes. */
+export interface CsvByteOptions {
+  /** Force gzip on or off; by default it is detected from the magic bytes 1f 8b. */
+  readonly gzip?: boolean;
+  /** The decompressor for gzip and ZIP members (src/data/inflate.ts). */
+  readonly inflate: Inflater;
+}
 
-/** Hands the CSV bytes of a file to `out` chunk by chunk; `push` each chunk of the file, then `end`. */
-export class CsvByteSource {
-  /** True once the file is known to be gzip. */
-  gzip = false;
-  /** The first bytes, kept until there are 4 to sniff (they may arrive split across tiny chunks); null once sniffed. */
-  private head: Uint8Array | null = new Uint8Array(0);
-  private gz: Gunzip | null = null;
-  /** Bytes the current gzip member inflated to. */
-  private memberOut = 0;
-  /** The last 4 bytes of the file: gzip's size trailer. */
-  private readonly tail = new Uint8Array(4);
-  private bytesIn = 0;
-
-  constructor(
-    private readonly out: (csv: Uint8Array) => void,
-    private readonly forceGzip?: boolean,
-  ) {}
-
-  /** Takes the next chunk of the file (not modified); a fault ends the load. Throws only what `out` throws for plain text. */
-  push(chunk: Uint8Array): SourceFault | null {
-    this.bytesIn += chunk.length;
-    try {
-      const head = this.head;
-      if (!head) {
-        this.feed(chunk);
-        return null;
+/**
+ * The CSV bytes of a file given as chunks, chunk by chunk (views; nothing is modified); `info` says what the file was.
+ * A file that is not CSV, or a broken gzip or archive, throws a SourceFault; errors of `chunks` pass through.
+ */
+export async function* csvBytes(chunks: AsyncIterable<Uint8Array>, opts: CsvByteOptions, info: SourceInfo): AsyncGenerator<Uint8Array> {
+  const reader = new ByteReader(chunks);
+  try {
+    await reader.fill(4);
+    const head = reader.peek(4);
+    info.gzip = opts.gzip ?? isGzip(head);
+    if (info.gzip) {
+      const inner = new ByteReader(inflated(opts.inflate, 'gzip', reader.rest(), 'gzip file'));
+      try {
+        yield* unpacked(inner, opts.inflate, info, true);
+      } finally {
+        await inner.close();
       }
-      const h: Uint8Array = new Uint8Array(head.length + chunk.length);
-      h.set(head);
-      h.set(chunk, head.length);
-      if (h.length < 4) {
-        this.head = h;
-        return null;
-      }
-      this.head = null;
-      return this.start(h);
-    } catch (err) {
-      return this.gzipFault(err);
-    }
-  }
-
-  /** After the last chunk: starts a file shorter than 4 bytes, and checks gzip's size trailer. */
-  end(): SourceFault | null {
-    try {
-      const head = this.head;
-      if (head) {
-        this.head = null;
-        const fault = this.start(head);
-        if (fault) return fault;
-      }
-      const gz = this.gz;
-      if (gz) {
-        gz.push(new Uint8Array(0), true);
-        const t = this.tail;
-        const size = (t[0] as number) | ((t[1] as number) << 8) | ((t[2] as number) << 16) | ((t[3] as number) << 24);
-        if (this.bytesIn < 18 || size >>> 0 !== this.memberOut >>> 0) {
-          return { kind: 'gzip', message: 'not a valid gzip file: it is truncated or corrupt (the size check failed)' };
-        }
-      }
-      return null;
-    } catch (err) {
-      return this.gzipFault(err);
-    }
-  }
-
-  private gzipFault(err: unknown): SourceFault {
-    // Without a gzip stream the error came from the CSV stage, which is not a fault of the file's format.
-    if (!this.gz) throw err;
-    return { kind: 'gzip', message: `not a valid gzip file: ${errorText(err)}` };
-  }
-
-  /** Decides plain or gzip from the first bytes `h` and feeds them on. */
-  private start(h: Uint8Array): SourceFault | null {
-    this.gzip = this.forceGzip ?? (h.length >= 2 && h[0] === 0x1f && h[1] === 0x8b);
-    if (!this.gzip) {
-      if (h[0] === 0x50 && h[1] === 0x4b && h[2] === 3 && h[3] === 4) {
-        return { kind: 'format', message: 'not a CSV file: this is a ZIP archive; extract fer2013.csv from it (or use fer2013.csv.gz)' };
-      }
-      if ((h[0] === 0xff && h[1] === 0xfe) || (h[0] === 0xfe && h[1] === 0xff)) {
-        return { kind: 'format', message: 'not a UTF-8 CSV file: the text is UTF-16; save it as UTF-8' };
-      }
-    } else {
-      const gz = new Gunzip((data) => {
-        this.memberOut += data.length;
-        this.out(data);
-      });
-      this.gz = gz;
-      // A multi-member gzip stores one size per member; only the last member is checked.
-      gz.onmember = () => {
-        this.memberOut = 0;
-      };
-    }
-    if (h.length > 0) this.feed(h);
-    return null;
-  }
-
-  private feed(chunk: Uint8Array): void {
-    const gz = this.gz;
-    if (!gz) {
-      this.out(chunk);
       return;
     }
-    // gzip ends with the uncompressed size mod 2^32; fflate does not check it, so a truncated download would pass silently.
-    const tail = this.tail;
-    if (chunk.length >= 4) tail.set(chunk.subarray(chunk.length - 4));
-    else {
-      tail.copyWithin(0, chunk.length);
-      tail.set(chunk, 4 - chunk.length);
+    if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+      throw new SourceFault('format', 'not a UTF-8 CSV file: the text is UTF-16; save it as UTF-8');
     }
-    gz.push(chunk, false);
+    yield* unpacked(reader, opts.inflate, info, false);
+  } finally {
+    await reader.close();
   }
+}
+
+/** The CSV in bytes that are no longer gzip: a tar's or a ZIP's member, or the bytes themselves. */
+async function* unpacked(reader: ByteReader, inflate: Inflater, info: SourceInfo, inGzip: boolean): AsyncGenerator<Uint8Array> {
+  const found = (source: ArchiveSource): void => {
+    info.archive = source;
+  };
+  await reader.fill(4);
+  if (isZip(reader.peek(4))) {
+    if (inGzip) throw new SourceFault('archive', 'not a FER2013 file: this gzip file holds a ZIP archive; unpack the gzip file and load the ZIP inside');
+    yield* zipCsv(reader, inflate, found);
+    return;
+  }
+  await reader.fill(512);
+  const block = reader.peek(512);
+  // An empty tar is only its end: zero blocks.
+  if (tarChecksumOk(block) || (block.length === 512 && block.every((b) => b === 0))) {
+    yield* tarCsv(reader, found);
+    return;
+  }
+  if (inGzip && isGzip(reader.peek(4))) {
+    // A gzip inside a gzip (fer2013.csv.gz.gz) is a nested archive, not a multi-member file: fflate would read on into it.
+    throw new SourceFault('archive', 'not a FER2013 file: this gzip file holds another gzip file; unpack it once and load what it holds');
+  }
+  yield* reader.rest();
 }

@@ -10,6 +10,7 @@
 import { Rng } from '../ga/rng';
 import { IMAGE_SIZE, NUM_CLASSES, type Dataset } from './dataset';
 import { ImageIndex, hashImage } from './imageIndex';
+import type { ArchiveSource } from './archive';
 import { MAX_BAD_LINES, type BadLine, type BadRowKind, type LoadReport } from './loadReport';
 
 const USAGE_MASK = 7;
@@ -33,6 +34,7 @@ export interface CollectOptions {
 /** What the earlier stages know about the input, for the report. */
 export interface InputStats {
   readonly gzip: boolean;
+  readonly archive: ArchiveSource | null;
   readonly bytesRead: number;
   readonly csvBytes: number;
   readonly lines: number;
@@ -147,6 +149,7 @@ export class DatasetCollector {
     const hasUsage = this.headerDone && this.header.hasUsage;
     return {
       gzip: input.gzip,
+      archive: input.archive,
       bytesRead: input.bytesRead,
       csvBytes: input.csvBytes,
       lines: input.lines,

@@ -1,14 +1,16 @@
 /**
- * Streaming FER2013 CSV loader: byte chunks (plain or gzip) -> CSV bytes (byteSource.ts) -> lines (lineSplitter.ts)
+ * Streaming FER2013 CSV loader: byte chunks (plain, gzip, a tar, .tar.gz or ZIP archive) -> CSV bytes (byteSource.ts,
+ * archive.ts, inflate.ts) -> lines (lineSplitter.ts)
  * -> header and row fields (csvFields.ts) -> a deduplicated Dataset whose pixels sit in one Uint8Array, with its
  * LoadReport (collector.ts). Every row is validated with its line number; blank lines, a UTF-8 BOM, CRLF or LF line
  * ends and quoted fields are accepted. It never throws: every failure is an `ok: false` result.
  */
-import { CsvByteSource } from './byteSource';
+import { csvBytes, SourceFault, type SourceInfo } from './byteSource';
 import { DatasetCollector, type InputStats } from './collector';
 import { parseHeader, ROW_BAD, ROW_OK, RowParser } from './csvFields';
 import { IMAGE_SIZE, type Dataset } from './dataset';
 import { LineSplitter, type LineSink } from './lineSplitter';
+import { portableInflate, type Inflater } from './inflate';
 import type { LoadReport } from './loadReport';
 
 /** Progress of a load: bytes read from the source so far (compare with totalBytes), valid rows and skipped rows. */
@@ -23,6 +25,11 @@ export interface ParseProgress {
 export interface ParseOptions {
   /** Force gzip on or off; by default it is detected from the magic bytes 1f 8b. */
   gzip?: boolean;
+  /**
+   * The decompressor for gzip and ZIP members; by default the portable one (fflate). Hosts pass their native one
+   * (streamInflater(DecompressionStream)), several times faster.
+   */
+  inflate?: Inflater;
   /** Size of the source in bytes, for progress and to size the image buffer. */
   totalBytes?: number;
   onProgress?: (p: ParseProgress) => void;
@@ -47,7 +54,7 @@ const MAX_HEADER_BYTES = 1 << 16;
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Parses a FER2013 CSV (.csv or .csv.gz) from a stream of byte chunks; never throws, and does not modify the chunks. */
+/** Parses a FER2013 CSV (.csv, .csv.gz, or inside a .tar, .tar.gz or .zip) from a stream of byte chunks; never throws, and does not modify the chunks. */
 export async function parseFer2013(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   opts: ParseOptions = {},
@@ -107,33 +114,45 @@ class Fer2013Lines implements LineSink {
   }
 }
 
+/** Thrown by the source wrapper when the signal is aborted, and caught by load. */
+class Cancelled extends Error {}
+
 async function load(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: ParseOptions): Promise<ParseResult> {
   const collector = new DatasetCollector(opts);
   const lines = new Fer2013Lines(collector);
   const splitter = new LineSplitter(lines);
-  const source = new CsvByteSource((csv) => splitter.push(csv), opts.gzip);
+  const info: SourceInfo = { gzip: false, archive: null };
   const signal = opts.signal;
   const total = opts.totalBytes;
   const progressStep = Math.max(1 << 20, total ? Math.floor(total / 200) : 0);
   let bytesRead = 0;
   let lastProgress = 0;
-  const stats = (): InputStats => ({ gzip: source.gzip, bytesRead, csvBytes: splitter.bytes, lines: splitter.lines });
+  const stats = (): InputStats => ({ gzip: info.gzip, archive: info.archive, bytesRead, csvBytes: splitter.bytes, lines: splitter.lines });
   const cancelled = (): ParseResult => ({ ok: false, error: 'cancelled', cancelled: true, report: collector.report(stats()) });
-
-  for await (const chunk of chunks) {
-    if (signal?.aborted) return cancelled();
-    bytesRead += chunk.length;
-    const fault = source.push(chunk);
-    if (fault) return fault.kind === 'format' ? { ok: false, error: fault.message } : { ok: false, error: fault.message, report: collector.report(stats()) };
-    if (lines.fatal) return { ok: false, error: lines.fatal, report: collector.report(stats()) };
-    if (bytesRead - lastProgress >= progressStep) {
-      lastProgress = bytesRead;
-      opts.onProgress?.({ bytes: bytesRead, totalBytes: total, rows: collector.rows, badRows: collector.badCount });
+  // The source as read: counted for progress, and checked for a cancel at every chunk.
+  const counted = async function* (): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      if (signal?.aborted) throw new Cancelled('cancelled');
+      bytesRead += chunk.length;
+      yield chunk;
     }
+  };
+
+  try {
+    for await (const csv of csvBytes(counted(), { gzip: opts.gzip, inflate: opts.inflate ?? portableInflate }, info)) {
+      splitter.push(csv);
+      if (lines.fatal) return { ok: false, error: lines.fatal, report: collector.report(stats()) };
+      if (bytesRead - lastProgress >= progressStep) {
+        lastProgress = bytesRead;
+        opts.onProgress?.({ bytes: bytesRead, totalBytes: total, rows: collector.rows, badRows: collector.badCount });
+      }
+    }
+  } catch (err) {
+    if (err instanceof Cancelled) return cancelled();
+    if (err instanceof SourceFault) return err.kind === 'format' ? { ok: false, error: err.message } : { ok: false, error: err.message, report: collector.report(stats()) };
+    throw err;
   }
   if (signal?.aborted) return cancelled();
-  const fault = source.end();
-  if (fault) return fault.kind === 'format' ? { ok: false, error: fault.message } : { ok: false, error: fault.message, report: collector.report(stats()) };
   splitter.finish();
   if (!lines.fatal && !lines.headerDone) lines.fatal = 'the file is empty';
   opts.onProgress?.({ bytes: bytesRead, totalBytes: total, rows: collector.rows, badRows: collector.badCount });

@@ -1,4 +1,5 @@
 /** What the FER2013 loader tells about a file: rows kept and skipped, duplicates, columns; plain data for the page and the CLI. */
+import type { ArchiveSource } from './archive';
 
 /** Why a row was skipped. */
 export type BadRowKind = 'label' | 'pixel-count' | 'pixel-value' | 'usage' | 'quote' | 'binary' | 'utf8' | 'fields' | 'too-long';
@@ -25,6 +26,8 @@ export interface DuplicateStats {
 /** What the loader saw; counts of "rows" are valid rows before deduplication, "kept" after. */
 export interface LoadReport {
   readonly gzip: boolean;
+  /** The archive the CSV was a member of (a .tar, .tar.gz or .zip), or null for a bare .csv or .csv.gz. */
+  readonly archive: ArchiveSource | null;
   /** Bytes read from the source (compressed size for .gz). */
   readonly bytesRead: number;
   /** Bytes of CSV text parsed. */

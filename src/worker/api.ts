@@ -39,6 +39,8 @@ export interface DatasetSummary {
   readonly extraColumns: readonly string[];
   /** Where the Usage of each row came from: the file, or a seeded 80/10/10 split of a file without Usage. */
   readonly usageSource: 'file' | 'random';
+  /** The archive member the CSV was read from (a .tar.gz, .tar or .zip), or null for a bare .csv or .csv.gz. */
+  readonly archive: { readonly format: 'tar' | 'zip'; readonly member: string } | null;
   /** How `splits` was made; `leaky` when the GA's fitness is measured on the test data (paper mode). */
   readonly split: { readonly mode: SplitMode; readonly leaky: boolean; readonly seed: number };
 }
@@ -118,7 +120,7 @@ export interface EvolabWorkerApi {
   /** Generates the built-in synthetic sample in the worker. */
   loadSample(perClass: number, seed: number): Promise<DatasetSummary>;
   /**
-   * Streams a FER2013 CSV (.csv or .csv.gz) from `file` in the worker: parsed, validated and deduplicated, reporting
+   * Streams a FER2013 CSV (.csv or .csv.gz, or inside a .tar.gz, .tar or .zip) from `file` in the worker: parsed, validated and deduplicated, reporting
    * progress through `onProgress`. A rejected or cancelled file leaves the loaded dataset in place.
    */
   loadFile(file: File, onProgress: (p: LoadProgress) => void, split?: { mode: SplitMode; seed: number }): Promise<LoadOutcome>;

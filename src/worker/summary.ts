@@ -36,6 +36,7 @@ export function datasetSummary(data: Dataset, split: SplitResult, seed: number, 
     badLines: (report?.badLines ?? []).map(({ line, reason }) => ({ line, reason })),
     extraColumns: [...(report?.extraColumns ?? [])],
     usageSource: report?.usageSource ?? 'file',
+    archive: report?.archive ?? null,
     split: { mode: split.mode, leaky: split.leaky, seed },
   };
 }

@@ -1,6 +1,6 @@
 /** End-to-end tests of `npm run evolve` (cli/evolve.ts) with micro settings on a generated FER2013-shaped file. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -13,6 +13,7 @@ import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
 import { useWasm } from './wasm-setup';
 import { writeFer2013Fixture } from '../helpers/fer2013';
+import { gzip, tarFile, zipFile } from '../helpers/archives';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 // A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
@@ -59,6 +60,23 @@ describe('evolve CLI', () => {
     expect(readFileSync(out('a/fitness.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     // A finished run leaves no checkpoint behind.
     expect(existsSync(out('a/checkpoint'))).toBe(false);
+  });
+
+  it("reads Kaggle's fer2013.tar.gz: the same run as from the CSV; an archive without FER2013 is refused in one line", () => {
+    const csv = readFileSync(SMALL);
+    const tgz = out('fer2013.tar.gz');
+    writeFileSync(tgz, gzip(tarFile([{ name: 'fer2013/README', data: 'about\n' }, { name: 'fer2013/fer2013.csv', data: csv }])));
+    const csvRun = MICRO.map((a) => (a === SMALL ? tgz : a));
+    const t = evolve(...csvRun, '--out', out('tgz'));
+    expect(t.status).toBe(0);
+    const fromCsv = withoutTimings(readLog(out('a')));
+    const fromTgz = withoutTimings(readLog(out('tgz')));
+    expect({ ...fromTgz, dataset: { ...fromTgz.dataset, name: fromCsv.dataset.name } }).toEqual(fromCsv);
+    const zip = out('other.zip');
+    writeFileSync(zip, zipFile({ 'README.txt': 'about\n' }));
+    const refused = evolve('--csv', zip, '--out', out('z'));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(`evolve: ${zip} rejected: no FER2013 CSV in this ZIP archive (it holds README.txt): a member named fer2013.csv or starting with the header emotion,pixels,Usage is needed\n`);
   });
 
   it('stops on SIGINT with a checkpoint, and --resume finishes with the same result', async () => {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'rolldown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fer2013Fixture, realFer2013OrNotice, writeFer2013Fixture } from '../helpers/fer2013';
 import { pixelText } from './data-helpers';
+import { gzip, tarFile, zipFile } from '../helpers/archives';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SMALL = realFer2013OrNotice('small', 'inspect on the real small file in tests/unit/data-cli.test.ts');
@@ -36,6 +37,7 @@ describe('cli/inspect', () => {
     const sum = (rows: number[][], usage: number): number => (rows[usage] ?? []).reduce((a, b) => a + b, 0);
     expect(JSON.parse(res.stdout)).toEqual({
       ok: true,
+      archive: null,
       rows: f.rows,
       kept: f.kept,
       duplicates: f.duplicateRows,
@@ -54,6 +56,7 @@ describe('cli/inspect', () => {
     expect(res.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(res.stdout)).toEqual({
       ok: true,
+      archive: null,
       rows: 1400,
       kept: 1382,
       duplicates: 18,
@@ -63,6 +66,26 @@ describe('cli/inspect', () => {
       badLines: [],
       error: null,
     });
+  });
+
+  it("reads the CSV inside Kaggle's tar.gz and a zip with the same counts, and names the member", () => {
+    const csv = readFileSync(fixture);
+    const tgz = path.join(dir, 'fer2013.tar.gz');
+    writeFileSync(tgz, gzip(tarFile([{ name: 'fer2013/', type: '5' }, { name: 'fer2013/fer2013.csv', data: csv }, { name: 'fer2013/README', data: 'about\n' }])));
+    const zip = path.join(dir, 'archive.zip');
+    writeFileSync(zip, zipFile({ 'fer2013.csv': csv }));
+    const bare = JSON.parse(inspect(fixture, '--json').stdout) as Record<string, unknown>;
+    for (const [file, archive] of [[tgz, { format: 'tar', member: 'fer2013/fer2013.csv' }], [zip, { format: 'zip', member: 'fer2013.csv' }]] as const) {
+      const res = inspect(file, '--json');
+      expect(res.status).toBe(0);
+      expect(JSON.parse(res.stdout)).toEqual({ ...bare, archive });
+    }
+    expect(inspect(tgz).stdout).toMatch(/^.*fer2013\.tar\.gz: [\d.]+ MB tar\.gz, member fer2013\/fer2013\.csv \([\d.]+ MB CSV\)/);
+    const none = path.join(dir, 'none.zip');
+    writeFileSync(none, zipFile({ 'notes.txt': 'x' }));
+    const refused = inspect(none);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^inspect: .*none\.zip rejected: no FER2013 CSV in this ZIP archive \(it holds notes\.txt\)/);
   });
 
   it('prints a human summary', () => {
