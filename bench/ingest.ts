@@ -107,6 +107,8 @@ const mib = (n: number): string => fmt(n / MIB, 0);
 /** Runs the ingest benchmark; see the module comment. */
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const csv = await uncompressedCsv(ctx.sharedData, ctx.log);
+  // Other work on this machine slows every row alike; the load says how much to trust the absolute figures.
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const browser = await chromium.launch({
     executablePath: ctx.chromiumPath,
@@ -158,6 +160,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     const ratioPx = ours.mbPerSec / papaPx.mbPerSec;
     const peakHeap = Math.max(ours1.peak.heap, ours2.peak.heap);
     const peakTotal = Math.max(ours1.peak.total, ours2.peak.total);
+    const loadAtEnd = os.loadavg()[0] ?? 0;
     const ok = (b: boolean): string => (b ? 'met' : '**missed**');
 
     const row = (label: string, m: Measured, what: string): string =>
@@ -167,6 +170,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       `that reads the page's \`File\` (handed over with Playwright's setInputFiles, which gives a local browser the path, so the File is backed by the file on disk; ${fmt(handoff, 2)} s).`,
       'MB/s = file bytes / wall time of the parse in the worker (10^6 bytes). Peak memory: `Runtime.getHeapUsage` of the worker over CDP every',
       `${SAMPLE_MS} ms during the parse: *JS heap* is V8's heap in use; *buffers* are ArrayBuffer backing stores (the image array lives there).`,
+      `Load average ${fmt(loadAtStart)} at the start and ${fmt(loadAtEnd)} at the end on ${os.cpus().length} cores: above the core count, other work shares the CPU and the MB/s are low; the ratios between rows measured back to back hold better.`,
       '',
       '| run | what it does | s | MB/s | rows | kept | peak JS heap (MiB) | peak buffers (MiB) | peak heap + buffers (MiB) |',
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -204,7 +208,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     return {
       title: 'FER2013 ingest (browser worker)',
       markdown,
-      data: { handoffSeconds: handoff, runs: [ours1, stream, papa, papaPx, ours2, gzNative1, gzPortable, gzNative2], gzCsvMbPerSec: gzNative.csvMbPerSec, gzPortableCsvMbPerSec: gzPortable.csvMbPerSec, gzRatio, mbPerSec: ours.mbPerSec, ratioPapaparse: ratio, ratioPapaparsePixels: ratioPx, peakHeapBytes: peakHeap, peakHeapPlusBuffersBytes: peakTotal },
+      data: { loadAtStart, loadAtEnd, handoffSeconds: handoff, runs: [ours1, stream, papa, papaPx, ours2, gzNative1, gzPortable, gzNative2], gzCsvMbPerSec: gzNative.csvMbPerSec, gzPortableCsvMbPerSec: gzPortable.csvMbPerSec, gzRatio, mbPerSec: ours.mbPerSec, ratioPapaparse: ratio, ratioPapaparsePixels: ratioPx, peakHeapBytes: peakHeap, peakHeapPlusBuffersBytes: peakTotal },
     };
   } finally {
     await browser.close();
