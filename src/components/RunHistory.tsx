@@ -80,45 +80,45 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
       {runs.length === 0 ? (
         <p className="help">{storage?.available === false ? 'Storage is unavailable: nothing is saved.' : 'No saved runs yet.'}</p>
       ) : (
-        <div className="table-scroll">
-          <table data-testid="run-history">
-            <thead>
-              <tr>
-                <th scope="col">Compare</th>
-                <th scope="col">Date</th>
-                <th scope="col">Dataset</th>
-                <th scope="col">Settings</th>
-                <th scope="col">Status</th>
-                <th scope="col">Evaluated</th>
-                <th scope="col">Best val.</th>
-                <th scope="col">Test</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => {
-                const label = runLabel(r.createdAt);
-                const locked = r.elsewhere || r.status === 'running';
-                return (
-                  <tr key={r.id} data-run-id={r.id}>
-                    <td>
-                      <input type="checkbox" aria-label={`Compare run of ${label}`} checked={selected.includes(r.id)} onChange={toggle(r.id)} />
-                    </td>
-                    <td>{label}</td>
-                    <td>
-                      {r.dataset.name}
-                      {r.imported ? ' (imported)' : ''}
-                    </td>
-                    <td>{settingsSummary(r)}</td>
-                    <td>{statusText(r)}</td>
-                    <td>
-                      {r.evaluated}/{r.planned}
-                    </td>
-                    <td>{pct(r.bestAccuracy)}</td>
-                    <td>{pct(r.testAccuracy)}</td>
-                    <td>{duration(r.seconds)}</td>
-                    <td className="actions">
+        <table data-testid="run-history">
+          <thead>
+            <tr>
+              <th scope="col">Compare</th>
+              <th scope="col">Date</th>
+              <th scope="col">Dataset</th>
+              <th scope="col">Settings</th>
+              <th scope="col">Status</th>
+              <th scope="col">Evaluated</th>
+              <th scope="col">Best val.</th>
+              <th scope="col">Test</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => {
+              const label = runLabel(r.createdAt);
+              const locked = r.elsewhere || r.status === 'running';
+              return (
+                <tr key={r.id} data-run-id={r.id}>
+                  <td data-label="Compare">
+                    <input type="checkbox" aria-label={`Compare run of ${label}`} checked={selected.includes(r.id)} onChange={toggle(r.id)} />
+                  </td>
+                  <td data-label="Date">{label}</td>
+                  <td data-label="Dataset">
+                    {r.dataset.name}
+                    {r.imported ? ' (imported)' : ''}
+                  </td>
+                  <td data-label="Settings">{settingsSummary(r)}</td>
+                  <td data-label="Status">{statusText(r)}</td>
+                  <td data-label="Evaluated">
+                    {r.evaluated}/{r.planned}
+                  </td>
+                  <td data-label="Best val.">{pct(r.bestAccuracy)}</td>
+                  <td data-label="Test">{pct(r.testAccuracy)}</td>
+                  <td data-label="Duration">{duration(r.seconds)}</td>
+                  <td className="actions" data-label="Actions">
+                    <div className="action-buttons">
                       <button type="button" aria-label={`Open run of ${label}`} disabled={busy || active} onClick={act('Open', () => onOpenRun(r.id))}>
                         Open
                       </button>{' '}
@@ -151,13 +151,13 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
                           Delete
                         </button>
                       )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
       )}
       {note ? <p className="help">{note}</p> : null}
       {error ? (
