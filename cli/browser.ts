@@ -29,13 +29,17 @@ const VITE = path.join(REPO, 'node_modules/vite/bin/vite.js');
 const BUILD_INPUTS = ['src', 'bench', 'public', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json', 'tsconfig.base.json'];
 const POLL_MS = 500;
 
-/** The lab's query string for these settings; the lab must accept every value, or the run would differ from the command. */
-export function labQuery(options: Pick<BrowserOptions, 'config' | 'backend'>): string {
+/**
+ * The lab's query string for these settings; the lab must accept every value, or the run would differ from the command.
+ * `simulate` is the lab's `?simulate=` test hook (tests set it through EVOLAB_LAB_SIMULATE, e.g. crash:1).
+ */
+export function labQuery(options: Pick<BrowserOptions, 'config' | 'backend'>, simulate = process.env.EVOLAB_LAB_SIMULATE): string {
   const q = configToQuery(options.config);
   // The CLI and the lab read one settings schema, so this refuses nothing unless the two drift apart.
   const { errors } = configFromQuery(q);
   if (errors.length > 0) throw new CliError(`the lab does not accept these settings: ${errors[0] ?? ''}`, 2);
   if (options.backend) q.set('backend', options.backend);
+  if (simulate) q.set('simulate', simulate);
   return q.toString();
 }
 
@@ -238,11 +242,14 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
     if (stopAsked) return EXIT_STOPPED;
     await page.getByRole('button', { name: 'Start', exact: true }).click();
 
+    /** The run log last written to DIR/run.json. */
+    let written: RunLog | null = null;
     /** Writes the lab's run log as it stands into DIR/run.json, so a long run's results are on disk as they come. */
     const saveLog = async (): Promise<RunLog> => {
       const log = parseRunLog(await page.evaluate(() => window.__evolab?.runLog() ?? null));
       await mkdir(options.out, { recursive: true });
       await writeAtomic(path.join(options.out, 'run.json'), `${JSON.stringify(log, null, 2)}\n`);
+      written = log;
       return log;
     };
 
@@ -265,7 +272,14 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
         progress.handle(e);
         if (e.type === 'evaluated' || e.type === 'phase-done') resultsChanged = true;
       }
-      const { status, runError } = look.state;
+      const { status, runError, workerCrash } = look.state;
+      if (status === 'error' && workerCrash !== null) {
+        // The run log died with the worker, and the lab's saved copy with this headless browser: run.json is what stays.
+        const kept = written as RunLog | null;
+        const evaluated = kept ? kept.phases.reduce((n, p) => n + p.individuals.length, 0) : 0;
+        const where = kept ? `; ${path.join(options.out, 'run.json')} holds the ${evaluated} candidate${evaluated === 1 ? '' : 's'} evaluated before` : '';
+        throw new CliError(`the lab's training worker crashed: ${workerCrash}${where}`, 1);
+      }
       if (status === 'error') throw new CliError(`the run failed in the lab: ${runError ?? 'unknown error'}`, 1);
       if (status === 'done' || status === 'stopped') outcome = status;
       else if (resultsChanged) await saveLog();

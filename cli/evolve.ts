@@ -11,6 +11,7 @@ import path from 'node:path';
 import { makeSplits } from '../src/data/splits';
 import { validateGaConfig } from '../src/ga';
 import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
+import { BackendCrashedError } from '../src/ml/backend';
 import { RunController } from '../src/experiment/control';
 import { trainFinal, type FinalRun } from '../src/experiment/final';
 import { runEvolution, type RunResult } from '../src/experiment/run';
@@ -162,6 +163,10 @@ async function main(argv: readonly string[]): Promise<number> {
     emit,
     ...(resume ? { resume: resume.run } : {}),
     onCheckpoint: (cp) => writer.write(cp, builder.toJSON()),
+  }).catch((e: unknown) => {
+    // Nothing of the crashed candidate was written: the checkpoint continues the run in a fresh process.
+    if (e instanceof BackendCrashedError) throw new CliError(`${e.message}; resume with: npm run evolve -- --resume --out ${options.out}`, 1);
+    throw e;
   });
   progress.finish();
   // The checkpoint stays until the final training is over: a Ctrl-C during it resumes into it (from its first epoch).

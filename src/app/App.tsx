@@ -54,9 +54,15 @@ export function App() {
     const forced = params.get('backend');
     // ?threads=N sets the wasm thread count (tests, comparisons); without it the worker picks this machine's default.
     const threads = Number(params.get('threads')) || null;
-    const { backendReady, backendFailed } = useLab.getState();
-    b.api.init(forced, threads).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
+    // A crashed worker took the run and the data with it; its replacement chooses the backend again.
+    const stopCrash = b.onCrash((e) => useLab.getState().workerCrashed(e.reason, e.message));
+    const stopSetup = b.onWorker((api) => {
+      const { backendReady, backendFailed } = useLab.getState();
+      api.init(forced, threads).then(backendReady, (e: unknown) => backendFailed(errorText(e)));
+    });
     return () => {
+      stopSetup();
+      stopCrash();
       uninstallHook();
       // Ends any run with the worker that owns it.
       b.terminate();

@@ -57,6 +57,7 @@ export function installLabHook(bridge: WorkerBridge): () => void {
         datasetBusy: s.datasetBusy,
         datasetError: s.loadRejection?.error ?? s.datasetError,
         startBlocked: startBlocker(s),
+        workerCrash: s.workerCrash,
       };
     },
     events: (after) => queue.take(after),

@@ -25,6 +25,8 @@ export interface LabHookState {
   readonly datasetError: string | null;
   /** Why Start cannot be pressed now, or null when it can. */
   readonly startBlocked: string | null;
+  /** Why the training worker last died (the lab replaced it; a run in progress ended with status `error`), or null. */
+  readonly workerCrash: string | null;
 }
 
 /** Run events in the order the page received them; consecutive progress events of a candidate are merged into the latest. */

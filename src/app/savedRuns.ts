@@ -14,6 +14,11 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 /** How often the history is re-read while another tab runs a run (its lock may go away with that tab). */
 const ELSEWHERE_POLL_MS = 2_000;
 
+/** The `?simulate=` value without its crash faults (crash:N, abort:N). */
+function withoutCrashes(simulate: string | null): string | null {
+  return simulate === null ? null : simulate.split(',').filter((f) => !/^\s*(crash|abort)\b/.test(f)).join(',');
+}
+
 /** Actions of the resume offer and the run history. */
 export interface SavedRunActions {
   onResumeRun: (id: string) => void;
@@ -45,17 +50,20 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
       useLab.getState().storageNotice(n);
       void refresh();
     };
-    void b.api.watchStorage(Comlink.proxy(onNotice));
-    // ?simulate=quota|quota:N|nostorage is a test hook (see EvolabWorkerApi.openStorage).
+    // ?simulate=... is a test hook (see EvolabWorkerApi.openStorage); a simulated crash crashes the first worker only,
+    // so that its replacement can resume the run.
     const simulate = new URLSearchParams(window.location.search).get('simulate');
-    b.api.openStorage(simulate).then(
-      (state) => {
-        if (!alive) return;
-        useLab.getState().storageOpened(state);
-        void refresh();
-      },
-      (e: unknown) => useLab.getState().storageOpened({ available: false, message: errorText(e) }),
-    );
+    const stopSetup = b.onWorker((api, generation) => {
+      void api.watchStorage(Comlink.proxy(onNotice));
+      api.openStorage(generation === 0 ? simulate : withoutCrashes(simulate)).then(
+        (state) => {
+          if (!alive) return;
+          useLab.getState().storageOpened(state);
+          void refresh();
+        },
+        (e: unknown) => useLab.getState().storageOpened({ available: false, message: errorText(e) }),
+      );
+    });
     const unsubscribe = useLab.subscribe((s, prev) => {
       if (s.status !== prev.status && (s.status === 'done' || s.status === 'stopped' || s.status === 'error')) void refresh();
       // A final network is saved with its run: its history row changes.
@@ -66,6 +74,7 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
     }, ELSEWHERE_POLL_MS);
     return () => {
       alive = false;
+      stopSetup();
       unsubscribe();
       clearInterval(timer);
     };

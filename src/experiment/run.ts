@@ -2,7 +2,7 @@
 import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type FitnessResult, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
-import { memoryStats, recreateBackend } from '../ml/backend';
+import { backendCrash, memoryStats, recreateBackend, type BackendCrashedError } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
 import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type WeightSnapshot } from '../ml/train';
@@ -72,7 +72,11 @@ function toRecord(ind: Individual): IndividualRecord {
   };
 }
 
-/** Runs the GA to its end or until stopped, emitting every step; the best model is then scored on the test split. */
+/**
+ * Runs the GA to its end or until stopped, emitting every step; the best model is then scored on the test split.
+ * Rejects with a BackendCrashedError when the backend crashes: the candidate in training is neither recorded nor
+ * checkpointed, so the last checkpoint resumes the run (in a fresh worker or process) as if never interrupted.
+ */
 export async function runEvolution(input: RunInput): Promise<RunResult> {
   const { config, data, splits, backend, control, emit } = input;
   const train = input.train ?? trainCandidate;
@@ -82,6 +86,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     ? GaEngine.restore(input.resume.engine)
     : GaEngine.create(gaConfig(config, trainingKey));
   let best: BestModel | null = input.resume?.best ?? null;
+  let crashed: BackendCrashedError | null = null;
 
   const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }): Promise<FitnessResult> => {
     const cost = networkCost(chromosome, config.network);
@@ -102,6 +107,11 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
         { chromosome, data, train: splits.train, val: splits.val, settings, seed: candidateSeed(config.seed, chromosome) },
         { onProgress, control },
       );
+    } catch (e) {
+      // The engine drops an evaluation that fails after a stop request: the crash leaves no record and no checkpoint.
+      crashed = backendCrash(e);
+      if (crashed) control.request({ type: 'stop' });
+      throw e;
     } finally {
       // Its training is over: a Skip from now on has nothing to act on (and must not reach the next candidate).
       control.endCandidate();
@@ -164,6 +174,9 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     ...(onCheckpoint ? { onCheckpoint: (engineState: EngineState) => onCheckpoint({ engine: engineState, best }) } : {}),
     shouldStop: () => control.stopRequested,
   });
+  // Set inside the fitness callback, which the compiler's narrowing does not see.
+  const crash = crashed as BackendCrashedError | null;
+  if (crash) throw crash;
   const winner = engine.best();
   const bestModel = best as BestModel | null;
   if (outcome === 'done' && bestModel && splits.test.length > 0) {
@@ -171,6 +184,8 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     try {
       restoreWeights(model, bestModel.weights);
       emit({ type: 'test-result', chromosome: bestModel.chromosome, evaluation: await evaluate(model, data, splits.test) });
+    } catch (e) {
+      throw backendCrash(e) ?? e;
     } finally {
       model.dispose();
     }

@@ -195,6 +195,24 @@ export function memoryStats(): MemoryStats {
   return { numTensors: mem.numTensors, numBytes: mem.numBytes, ...(gpuBytesAllocated === undefined ? {} : { gpuBytesAllocated }) };
 }
 
+/**
+ * The backend itself is broken, not one candidate: the wasm module trapped or aborted (out of memory among the causes),
+ * so its heap may be corrupt and no later candidate can train in this worker or process. The run ends without saving
+ * anything more; what was saved before stays resumable.
+ */
+export class BackendCrashedError extends Error {
+  constructor(cause: Error) {
+    super(`the ${tf.getBackend() || 'training'} backend crashed (${cause.message || cause.name})`, { cause });
+    this.name = 'BackendCrashedError';
+  }
+}
+
+/** A BackendCrashedError when `e` is a trap or abort of a WebAssembly module (WebAssembly.RuntimeError), else null. */
+export function backendCrash(e: unknown): BackendCrashedError | null {
+  if (e instanceof BackendCrashedError) return e;
+  return typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError ? new BackendCrashedError(e) : null;
+}
+
 /** The first device loss or GPU error since the last check; the trainer fails the candidate with it. */
 let backendFault: string | null = null;
 /** Devices we destroy ourselves when re-creating the backend: their `lost` promise is no fault. */

@@ -7,7 +7,7 @@ import { makeBatch } from './batches';
 import { evaluate, type Evaluation } from './evaluate';
 import { buildModel, type NetworkSettings } from './model';
 import { makeOptimizer } from './optimizers';
-import { takeBackendFault } from './backend';
+import { backendCrash, takeBackendFault } from './backend';
 import { DEFAULT_RUN_CONFIG, trainingSettings } from '../settings';
 
 export interface TrainSettings {
@@ -163,7 +163,8 @@ async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: D
 /**
  * Trains a fresh network for the chromosome. Returns the result and the model with the kept weights (the rule is
  * under TrainSettings.patience); the caller owns (and must dispose) the model. On failure, cancel or skip the model is
- * disposed here and `model` is undefined. Every tensor made here is disposed on every path, errors included.
+ * disposed here and `model` is undefined. Every tensor made here is disposed on every path, errors included. Throws
+ * only a BackendCrashedError: the backend cannot train anything any more (src/ml/backend.ts).
  */
 export async function trainCandidate(
   input: TrainInput,
@@ -264,6 +265,12 @@ export async function trainCandidate(
     if (keptWeights) restoreWeights(model, keptWeights);
     return { result: finish('trained'), model };
   } catch (e) {
+    // A crashed wasm module fails every later call too: not this candidate's fault, and nothing here can be disposed.
+    const crash = backendCrash(e);
+    if (crash) {
+      optimizer = undefined;
+      throw crash;
+    }
     return fail('failed', takeBackendFault() ?? (e instanceof Error ? e.message : String(e)));
   } finally {
     optimizer?.dispose();

@@ -55,22 +55,30 @@ export function faultMessage(fault: StorageFault, detail: string): string {
 }
 
 /**
- * The test hook of `?simulate=...` (read by the page, handed to the worker): `quota` makes every IndexedDB write fail
- * with a QuotaExceededError DOMException; `quota:N` lets the first N write transactions succeed first; `nostorage`
- * makes opening the database fail as in private mode. Anything else is ignored.
+ * The test hook of `?simulate=...` (read by the page, handed to the worker), faults separated by commas: `quota` makes
+ * every IndexedDB write fail with a QuotaExceededError DOMException; `quota:N` lets the first N write transactions
+ * succeed first; `nostorage` makes opening the database fail as in private mode; `crash:N` makes the worker die of an
+ * uncaught error once N candidates are evaluated and saved; `abort:N` makes the training step after N evaluated
+ * candidates hit a wasm abort (out of memory). Anything else is ignored.
  */
 export interface SimulatedFaults {
   readonly quotaAfterWrites: number | null;
   readonly noStorage: boolean;
+  readonly crashAfter: number | null;
+  readonly abortAfter: number | null;
 }
 
 /** Parses the `simulate` query value (see SimulatedFaults). */
 export function parseSimulate(value: string | null | undefined): SimulatedFaults {
-  const v = (value ?? '').trim();
-  if (v === 'nostorage') return { quotaAfterWrites: null, noStorage: true };
-  const m = /^quota(?::(\d+))?$/.exec(v);
-  if (m) return { quotaAfterWrites: m[1] === undefined ? 0 : Number(m[1]), noStorage: false };
-  return { quotaAfterWrites: null, noStorage: false };
+  const faults = { quotaAfterWrites: null as number | null, noStorage: false, crashAfter: null as number | null, abortAfter: null as number | null };
+  for (const part of (value ?? '').split(',').map((p) => p.trim())) {
+    const m = /^(quota|crash|abort)(?::(\d+))?$/.exec(part);
+    if (part === 'nostorage') faults.noStorage = true;
+    else if (m?.[1] === 'quota') faults.quotaAfterWrites = m[2] === undefined ? 0 : Number(m[2]);
+    else if (m?.[1] === 'crash') faults.crashAfter = m[2] === undefined ? 0 : Number(m[2]);
+    else if (m?.[1] === 'abort') faults.abortAfter = m[2] === undefined ? 0 : Number(m[2]);
+  }
+  return faults;
 }
 
 /** The saved record of one run (the `runs` store). */

@@ -1,5 +1,6 @@
 /** Run slice: the live state of the GA run, fed by worker events. */
 import type { StateCreator } from 'zustand';
+import type { DatasetSlice } from './dataset';
 import type { HistorySlice } from './history';
 import { chromosomeKey } from '../ga/chromosome';
 import type { BackendChoice, Chromosome, Evaluation, FinalConfig, FinalResult, IndividualRecord, ModelSource, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
@@ -84,14 +85,27 @@ export interface RunSlice {
   stopRequested: () => void;
   runEvent: (event: RunEvent) => void;
   runFailed: (message: string) => void;
+  /** Why the training worker last died (it was replaced by a fresh one), or null. */
+  workerCrash: string | null;
+  /** The worker died of `reason`: a run in progress failed with `message`, and the backend and data it held are gone. */
+  workerCrashed: (reason: string, message: string) => void;
 }
 
 function better(a: IndividualRecord, b: IndividualRecord | null): boolean {
   return a.fitness !== null && (b === null || b.fitness === null || a.fitness > b.fitness);
 }
 
-// Typed over the history's `viewing` too: a new run (or a replay) replaces the saved run on view.
-export const createRunSlice: StateCreator<RunSlice & Pick<HistorySlice, 'viewing'>, [], [], RunSlice> = (set) => ({
+/** What the dataset panel says when the worker that held the data died. */
+const DATA_LOST = 'The training worker crashed and the data it held went with it: load it again (resuming a saved run reloads its own data).';
+
+// Typed over the history's `viewing` too: a new run (or a replay) replaces the saved run on view; over the dataset's
+// fields, which a crashed worker takes with it.
+export const createRunSlice: StateCreator<
+  RunSlice & Pick<HistorySlice, 'viewing'> & Pick<DatasetSlice, 'dataset' | 'datasetBusy' | 'datasetError' | 'fileLoad'>,
+  [],
+  [],
+  RunSlice
+> = (set) => ({
   status: 'idle',
   backend: null,
   backendError: null,
@@ -125,6 +139,14 @@ export const createRunSlice: StateCreator<RunSlice & Pick<HistorySlice, 'viewing
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
   runFailed: (message) => set({ status: 'error', runError: message, current: null, paused: false }),
   runEvent: (event) => set((s) => applyEvent(s, event)),
+  workerCrash: null,
+  workerCrashed: (reason, message) =>
+    set((s) => ({
+      workerCrash: reason,
+      backend: null,
+      ...(s.status === 'running' || s.status === 'starting' || s.status === 'stopping' ? { status: 'error' as const, runError: message, current: null, paused: false } : {}),
+      ...(s.dataset !== null || s.datasetBusy ? { dataset: null, datasetBusy: false, fileLoad: null, datasetError: DATA_LOST } : {}),
+    })),
 });
 
 /** The highest-fitness record of this chromosome (the earliest on ties), as the run log picks it. */

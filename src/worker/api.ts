@@ -110,6 +110,14 @@ export interface FaceReading {
 export type { CandidateRef, ControlRequest } from '../experiment/control';
 import type { ControlRequest } from '../experiment/control';
 
+/**
+ * Posted by a worker that cannot go on (its backend crashed, or an error escaped every handler), beside comlink's
+ * messages: the page terminates it and starts a fresh one (src/app/bridge.ts).
+ */
+export interface WorkerFatalMessage {
+  readonly evolabFatal: string;
+}
+
 /** The worker's API. Long calls take a progress callback (a comlink proxy); a run is stopped with `controlRun({ type: 'stop' })`. */
 export interface EvolabWorkerApi {
   /**
@@ -165,8 +173,10 @@ export interface EvolabWorkerApi {
   /** `controlRun({ type: command })`, for callers that send a bare command (a skip is then for whichever candidate is training). */
   control(command: ControlCommand): void;
   /**
-   * Opens the saved-runs database (IndexedDB). `simulate` is the `?simulate=` test hook: `quota` (every write fails with
-   * QuotaExceededError), `quota:N` (after N writes), `nostorage` (storage unavailable). Runs are saved from then on.
+   * Opens the saved-runs database (IndexedDB). `simulate` is the `?simulate=` test hook (src/persist/codec.ts's
+   * parseSimulate): `quota` (every write fails with QuotaExceededError), `quota:N` (after N writes), `nostorage`
+   * (storage unavailable), `crash:N` (the worker dies once N candidates are saved), `abort:N` (the backend crashes in the
+   * training step after N candidates). Runs are saved from then on.
    */
   openStorage(simulate: string | null): Promise<StorageState>;
   /** Where saving notices go: saved after a candidate, a storage fault (the run goes on in memory), run finished. */

@@ -1,13 +1,36 @@
 /** The worker entry: owns the backend, the dataset (datasets.ts), the runs and their logs (runs.ts) and the saved runs (storage.ts); exposes ONE API through comlink. */
 import * as Comlink from 'comlink';
-import { chooseBackend, configureWasm, isBackendName, memoryStats } from '../ml/backend';
+import { BackendCrashedError, chooseBackend, configureWasm, isBackendName, memoryStats } from '../ml/backend';
 import { browserWasmOptions, WASM_PATHS } from '../ml/wasm-assets';
-import type { EvolabWorkerApi } from './api';
+import { parseSimulate } from '../persist/codec';
+import type { EvolabWorkerApi, WorkerFatalMessage } from './api';
 import { Datasets } from './datasets';
 import { FaceReader } from './faces';
 import { exportServed, predictServed, releasePredictionModel } from './models';
 import { Runs } from './runs';
 import { RunStorage } from './storage';
+
+/** Tells the page that this worker cannot go on; the page terminates it and starts a fresh one. */
+function reportFatal(reason: string): void {
+  const message: WorkerFatalMessage = { evolabFatal: reason };
+  self.postMessage(message);
+}
+
+// An error that escaped every handler leaves the worker in an unknown state; uncaught exceptions reach the page as the
+// Worker's `error` event, rejections do not.
+self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
+  const reason: unknown = e.reason;
+  reportFatal(`an unhandled error: ${reason instanceof Error ? reason.message : String(reason)}`);
+});
+
+/** A run whose backend crashed never settles here: the page ends it with the fatal report, and the worker with it. */
+function unlessCrashed<T>(run: Promise<T>): Promise<T> {
+  return run.catch((e: unknown) => {
+    if (!(e instanceof BackendCrashedError)) throw e;
+    reportFatal(e.message);
+    return new Promise<never>(() => undefined);
+  });
+}
 
 const storage = new RunStorage();
 const datasets = new Datasets(storage);
@@ -32,11 +55,11 @@ const api: EvolabWorkerApi = {
 
   run: (config, onEvent) => {
     releasePredictionModel();
-    return runs.run(config, onEvent);
+    return unlessCrashed(runs.run(config, onEvent));
   },
   resumeRun: (id, onEvent) => {
     releasePredictionModel();
-    return runs.resume(id, onEvent);
+    return unlessCrashed(runs.resume(id, onEvent));
   },
   controlRun: (request) => runs.control(request),
   control: (command) => void runs.control({ type: command }),
@@ -48,7 +71,7 @@ const api: EvolabWorkerApi = {
   predict: async (pixels) => predictServed(runs.model(), pixels),
   trainFinal: (request, onEvent) => {
     releasePredictionModel();
-    return runs.trainFinal(request, onEvent);
+    return unlessCrashed(runs.trainFinal(request, onEvent));
   },
   openRunModel: (id) => runs.openModel(id),
   async readFace(frame, fallback) {
@@ -60,7 +83,10 @@ const api: EvolabWorkerApi = {
     return memoryStats();
   },
 
-  openStorage: (simulate) => storage.open(simulate),
+  openStorage: (simulate) => {
+    runs.faults = parseSimulate(simulate);
+    return storage.open(simulate);
+  },
   watchStorage: (onNotice) => storage.watch(onNotice),
   listRuns: () => storage.list(),
   deleteRun: (id) => storage.delete(id),

@@ -6,7 +6,9 @@ import type { Dataset } from '../data/dataset';
 import type { Chromosome } from '../ga/chromosome';
 import type { BackendChoice } from '../ml/backend';
 import type { NetworkSettings } from '../ml/model';
+import { trainCandidate } from '../ml/train';
 import type { TrainedNetwork } from '../ml/trained';
+import { parseSimulate, type SimulatedFaults } from '../persist/codec';
 import { RunController, type ControlRequest } from '../experiment/control';
 import { trainFinal } from '../experiment/final';
 import type { FinalResult } from '../experiment/finalResult';
@@ -41,6 +43,10 @@ function finalInfo(r: FinalResult): Record<string, unknown> {
 export class Runs {
   /** The training backend; runs wait for it (see the API's init). */
   backend: BackendChoice | null = null;
+  /** The `?simulate=` test hook's crashes (crash:N, abort:N); none unless the page asks. */
+  faults: SimulatedFaults = parseSimulate(null);
+  /** Candidates evaluated by this worker, over all its runs: what the simulated crashes count. */
+  private evaluatedHere = 0;
   /** The controller of the run in progress: the worker owns it, the page sends it requests through controlRun. */
   private active: RunController | null = null;
   /** The recorder of the run in progress, or of the last one: its log is the run log the page downloads. */
@@ -201,13 +207,33 @@ export class Runs {
   private async drive(input: RunInput, recorder: RunRecorder): Promise<'done' | 'stopped'> {
     this.recorder = recorder;
     const onEvent = input.emit;
+    const { crashAfter, abortAfter } = this.faults;
     const result = await runEvolution({
       ...input,
       emit: (e) => {
         recorder.event(e);
         onEvent(e);
+        if (e.type === 'evaluated') this.evaluatedHere++;
       },
-      onCheckpoint: (cp) => recorder.checkpoint(cp),
+      onCheckpoint: async (cp) => {
+        await recorder.checkpoint(cp);
+        if (crashAfter !== null && this.evaluatedHere >= crashAfter) await simulateCrash(crashAfter);
+      },
+      ...(abortAfter === null
+        ? {}
+        : {
+            train: (train, opts) =>
+              trainCandidate(train, {
+                ...opts,
+                // Thrown inside the training step, where a wasm abort on out-of-memory surfaces.
+                control: {
+                  check: () => {
+                    if (this.evaluatedHere >= abortAfter) throw new WebAssembly.RuntimeError(`Aborted(OOM) (simulated by ?simulate=abort:${abortAfter})`);
+                    return opts?.control?.check() ?? 'go';
+                  },
+                },
+              }),
+          }),
     });
     if (result.best) {
       const { best } = result;
@@ -221,4 +247,12 @@ export class Runs {
     await recorder.finish(result.outcome);
     return result.outcome;
   }
+}
+
+/** The `crash:N` test hook: an error escapes every handler (the page sees the worker die), and this run goes no further. */
+function simulateCrash(after: number): Promise<never> {
+  setTimeout(() => {
+    throw new Error(`simulated crash after ${after} candidate${after === 1 ? '' : 's'} (?simulate=crash:${after})`);
+  }, 0);
+  return new Promise<never>(() => undefined);
 }

@@ -24,8 +24,13 @@ const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir,
 
 /** Runs evolve asynchronously, so that the test process stays responsive while Chromium trains. */
 function evolve(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return evolveWith({}, ...args);
+}
+
+/** `evolve` with extra environment variables. */
+function evolveWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO });
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stderr }));
@@ -77,6 +82,13 @@ describe('evolve --browser', () => {
     expect(model.outputs[0]?.shape).toEqual([null, 7]);
     expect(model.countParams()).toBe(log.best?.params);
     model.dispose();
+  });
+
+  it('exits 1 with the reason when the lab\'s training worker dies mid-run (the lab\'s ?simulate=crash:1 test hook)', async () => {
+    const r = await evolveWith({ EVOLAB_LAB_SIMULATE: 'crash:1' }, ...MICRO, '--browser', '--backend', 'wasm', '--out', out('c'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^evolve: the lab's training worker crashed: [^\n]*simulated crash after 1 candidate \(\?simulate=crash:1\)/m);
+    expect(r.stderr).not.toMatch(/evolve: done\./);
   });
 
   it('answers --browser --resume and a backend the lab cannot be asked for with one line and exit code 2', () => {

@@ -61,11 +61,14 @@ describe('storage faults and the test hook', () => {
   });
 
   it('parses ?simulate=', () => {
-    expect(parseSimulate('quota')).toEqual({ quotaAfterWrites: 0, noStorage: false });
-    expect(parseSimulate('quota:3')).toEqual({ quotaAfterWrites: 3, noStorage: false });
-    expect(parseSimulate('nostorage')).toEqual({ quotaAfterWrites: null, noStorage: true });
-    expect(parseSimulate(null)).toEqual({ quotaAfterWrites: null, noStorage: false });
-    expect(parseSimulate('quota:x')).toEqual({ quotaAfterWrites: null, noStorage: false });
+    const none = { quotaAfterWrites: null, noStorage: false, crashAfter: null, abortAfter: null };
+    expect(parseSimulate('quota')).toEqual({ ...none, quotaAfterWrites: 0 });
+    expect(parseSimulate('quota:3')).toEqual({ ...none, quotaAfterWrites: 3 });
+    expect(parseSimulate('nostorage')).toEqual({ ...none, noStorage: true });
+    expect(parseSimulate(null)).toEqual(none);
+    expect(parseSimulate('quota:x')).toEqual(none);
+    expect(parseSimulate('crash:2')).toEqual({ ...none, crashAfter: 2 });
+    expect(parseSimulate('abort:1, quota:4')).toEqual({ ...none, abortAfter: 1, quotaAfterWrites: 4 });
   });
 });
 
