@@ -119,7 +119,9 @@ export function App() {
   const onStart = useCallback(() => {
     const b = bridge.current;
     if (!b) return;
-    const { runRequested, runEvent, runFailed, config } = useLab.getState();
+    const { runRequested, runEvent, runFailed, config, dataset } = useLab.getState();
+    // The worker keeps a copy of a file's data for resumes: persistent storage keeps the browser from evicting it.
+    if (dataset && !dataset.synthetic) void navigator.storage?.persist?.().catch(() => false);
     runRequested();
     b.run(config, { onEvent: runEvent }).catch((e: unknown) => runFailed(errorText(e)));
   }, []);

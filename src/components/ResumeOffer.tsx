@@ -12,6 +12,7 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
   const storage = useLab((s) => s.storage);
   const fault = useLab((s) => s.storageFault);
   const saved = useLab((s) => s.saved);
+  const dataCopy = useLab((s) => s.dataCopy);
   const runs = useLab((s) => s.runs);
   const error = useLab((s) => s.historyError);
   const dismissed = useLab((s) => s.resumeDismissed);
@@ -43,6 +44,13 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
           Saved in this browser after {saved.evaluated} of up to {saved.planned} candidates: a reload or crash costs at most the candidate in training.
         </p>
       ) : null}
+      {showSaved && saved && dataCopy?.runId === saved.runId ? (
+        <p className="help" data-testid="data-copy">
+          {dataCopy.message === null
+            ? `A copy of ${dataCopy.name} is kept in this browser: resuming this run after a reload or crash needs no file.`
+            : `Resuming this run after a reload or crash will ask for ${dataCopy.name} again: ${dataCopy.message}.`}
+        </p>
+      ) : null}
       {showViewing && viewing ? (
         <p data-testid="viewing-run">
           Showing the saved run of {viewing.label} as it was (read-only). Start begins a new run.
@@ -56,7 +64,11 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
             interrupted.
           </p>
           {offer.dataset.kind === 'file' ? (
-            <p className="help">Load {offer.dataset.name} again first (it is checked by its SHA-256); the file itself is not kept in the browser.</p>
+            <p className="help" data-testid="resume-data">
+              {offer.fileNeeded === null
+                ? `Its data, ${offer.dataset.name}, is kept in this browser: Resume needs no file.`
+                : `Load ${offer.dataset.name} again first (it is checked by its SHA-256): ${offer.fileNeeded}.`}
+            </p>
           ) : null}
           {backend && backend.name !== offer.backend.name ? (
             <p className="help">

@@ -59,21 +59,24 @@ export function faultMessage(fault: StorageFault, detail: string): string {
  * every IndexedDB write fail with a QuotaExceededError DOMException; `quota:N` lets the first N write transactions
  * succeed first; `nostorage` makes opening the database fail as in private mode; `crash:N` makes the worker die of an
  * uncaught error once N candidates are evaluated and saved; `abort:N` makes the training step after N evaluated
- * candidates hit a wasm abort (out of memory). Anything else is ignored.
+ * candidates hit a wasm abort (out of memory); `noopfs` makes the browser refuse the space for the copy of a run's file
+ * (src/worker/datasetCache.ts). Anything else is ignored.
  */
 export interface SimulatedFaults {
   readonly quotaAfterWrites: number | null;
   readonly noStorage: boolean;
   readonly crashAfter: number | null;
   readonly abortAfter: number | null;
+  readonly noOpfs: boolean;
 }
 
 /** Parses the `simulate` query value (see SimulatedFaults). */
 export function parseSimulate(value: string | null | undefined): SimulatedFaults {
-  const faults = { quotaAfterWrites: null as number | null, noStorage: false, crashAfter: null as number | null, abortAfter: null as number | null };
+  const faults = { quotaAfterWrites: null as number | null, noStorage: false, crashAfter: null as number | null, abortAfter: null as number | null, noOpfs: false };
   for (const part of (value ?? '').split(',').map((p) => p.trim())) {
     const m = /^(quota|crash|abort)(?::(\d+))?$/.exec(part);
     if (part === 'nostorage') faults.noStorage = true;
+    else if (part === 'noopfs') faults.noOpfs = true;
     else if (m?.[1] === 'quota') faults.quotaAfterWrites = m[2] === undefined ? 0 : Number(m[2]);
     else if (m?.[1] === 'crash') faults.crashAfter = m[2] === undefined ? 0 : Number(m[2]);
     else if (m?.[1] === 'abort') faults.abortAfter = m[2] === undefined ? 0 : Number(m[2]);
@@ -112,8 +115,11 @@ export function logStats(log: RunLog): { evaluated: number; planned: number; bes
   return { evaluated, planned, bestAccuracy, testAccuracy: log.best?.testAccuracy ?? null };
 }
 
-/** The history row of a record; `lock` says whether some tab holds the run's lock and whether that tab is this one. */
-export function storedRunSummary(record: RunRecord, lock: { held: boolean; mine: boolean }): StoredRunSummary {
+/**
+ * The history row of a record; `lock` says whether some tab holds the run's lock and whether that tab is this one,
+ * `fileNeeded` why resuming it asks for its file again (src/worker/storage.ts).
+ */
+export function storedRunSummary(record: RunRecord, lock: { held: boolean; mine: boolean }, fileNeeded: string | null = null): StoredRunSummary {
   const running = record.status === 'running';
   const status: StoredRunStatus = running && !lock.held ? 'interrupted' : record.status;
   return {
@@ -129,6 +135,7 @@ export function storedRunSummary(record: RunRecord, lock: { held: boolean; mine:
     backend: { name: record.runLog.backend.name, reason: record.runLog.backend.reason },
     ...logStats(record.runLog),
     seconds: record.seconds,
+    fileNeeded,
   };
 }
 

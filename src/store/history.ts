@@ -15,6 +15,8 @@ export interface HistorySlice {
   storageFault: string | null;
   /** The last checkpoint saved in this tab. */
   saved: { readonly runId: string; readonly evaluated: number; readonly planned: number } | null;
+  /** Whether the file of the run started in this tab is kept for resumes (`message`: why not); null for the sample. */
+  dataCopy: { readonly runId: string; readonly name: string; readonly message: string | null } | null;
   runs: StoredRunSummary[];
   historyError: string | null;
   viewing: ViewingRun | null;
@@ -32,6 +34,7 @@ export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice
   storage: null,
   storageFault: null,
   saved: null,
+  dataCopy: null,
   runs: [],
   historyError: null,
   viewing: null,
@@ -44,6 +47,8 @@ export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice
           return { saved: { runId: n.runId, evaluated: n.evaluated, planned: n.planned }, storageFault: null };
         case 'fault':
           return { storageFault: n.message };
+        case 'data-copy':
+          return { dataCopy: { runId: n.runId, name: n.name, message: n.message } };
         case 'finished':
           return {};
       }

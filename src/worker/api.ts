@@ -192,7 +192,7 @@ export interface EvolabWorkerApi {
   deleteRun(id: string): Promise<void>;
   /** Saves a run log file's text into the history; throws parseRunLog's one-line error for a bad file. */
   importRunLog(text: string): Promise<StoredRunSummary>;
-  /** Loads a saved run's data again: regenerates the synthetic sample, or checks the loaded file by its SHA-256. */
+  /** Loads a saved run's data again: regenerates the synthetic sample, or checks the loaded file (else the copy kept in this browser) by its SHA-256. */
   restoreRunDataset(id: string): Promise<DatasetSummary>;
   /**
    * Continues a saved run from its checkpoint (the candidate that was training is retrained): first replays the

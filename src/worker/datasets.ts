@@ -10,6 +10,7 @@ import { syntheticDataset } from '../data/synthetic';
 import type { RunConfig } from '../experiment/types';
 import type { DatasetDescriptor } from '../persist/types';
 import type { DatasetSummary, LoadOutcome, LoadProgress } from './api';
+import type { DatasetCache } from './datasetCache';
 import type { RunStorage, SampleRecipe } from './storage';
 import { datasetSummary } from './summary';
 
@@ -29,7 +30,10 @@ export class Datasets {
   /** The file load in progress; cancelLoad sets `aborted`, which the parser checks at every chunk. */
   private activeLoad: { aborted: boolean } | null = null;
 
-  constructor(private readonly storage: RunStorage) {}
+  constructor(
+    private readonly storage: RunStorage,
+    private readonly copies: DatasetCache,
+  ) {}
 
   /** The dataset in memory, or null. */
   loaded(): Dataset | null {
@@ -75,6 +79,13 @@ export class Datasets {
   describe(): Promise<DatasetDescriptor> {
     const data = this.current();
     return this.storage.describe(data, data.synthetic ? this.recipe : null, this.report?.bytesRead ?? null);
+  }
+
+  /** Keeps a copy of a file's data for resumes (the sample is regenerated instead); the descriptor says when it was not kept. */
+  async keepCopy(descriptor: DatasetDescriptor): Promise<DatasetDescriptor> {
+    if (descriptor.kind !== 'file') return descriptor;
+    const notKept = await this.copies.keep(this.current(), descriptor.sha256, this.report);
+    return notKept === null ? descriptor : { ...descriptor, notKept };
   }
 
   /** Null when the data in memory is the data a saved run used; otherwise what the person must do. */
@@ -135,14 +146,24 @@ export class Datasets {
     return this.summary(mode, seed, perClassCap);
   }
 
-  /** Brings back the data of a saved run: regenerates its sample, or checks that the loaded file is the run's. */
+  /**
+   * Brings back the data of a saved run: regenerates its sample, or uses the loaded file when it is the run's, else the
+   * copy kept in this browser (checked by its SHA-256 too).
+   */
   async restore(descriptor: DatasetDescriptor, config: RunConfig): Promise<DatasetSummary> {
     if (descriptor.kind === 'sample') {
       this.useSample(descriptor);
       return this.summary(config.split ?? 'canonical', descriptor.seed);
     }
     const problem = await this.mismatch(descriptor);
-    if (problem || !this.data) throw new Error(problem ?? 'load the run\'s data first');
+    if (problem) {
+      const copy = descriptor.kind === 'file' ? await this.copies.load(descriptor.sha256) : null;
+      if (!copy || (await this.storage.mismatch(descriptor, copy.data)) !== null) throw new Error(problem);
+      this.data = copy.data;
+      this.report = copy.report;
+      this.recipe = null;
+    }
+    if (!this.data) throw new Error('load the run\'s data first');
     return this.summary(config.split ?? 'canonical', config.seed);
   }
 

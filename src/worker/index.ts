@@ -4,6 +4,7 @@ import { BackendCrashedError, chooseBackend, configureWasm, isBackendName, memor
 import { browserWasmOptions, WASM_PATHS } from '../ml/wasm-assets';
 import { parseSimulate } from '../persist/codec';
 import type { EvolabWorkerApi, WorkerFatalMessage } from './api';
+import { DatasetCache } from './datasetCache';
 import { Datasets } from './datasets';
 import { FaceReader } from './faces';
 import { exportServed, predictServed, releasePredictionModel } from './models';
@@ -32,8 +33,9 @@ function unlessCrashed<T>(run: Promise<T>): Promise<T> {
   });
 }
 
-const storage = new RunStorage();
-const datasets = new Datasets(storage);
+const copies = new DatasetCache();
+const storage = new RunStorage(copies);
+const datasets = new Datasets(storage, copies);
 const runs = new Runs(storage, datasets);
 const faces = new FaceReader();
 
@@ -85,6 +87,7 @@ const api: EvolabWorkerApi = {
 
   openStorage: (simulate) => {
     runs.faults = parseSimulate(simulate);
+    copies.refuse = runs.faults.noOpfs;
     return storage.open(simulate);
   },
   watchStorage: (onNotice) => storage.watch(onNotice),

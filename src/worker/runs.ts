@@ -72,7 +72,9 @@ export class Runs {
     this.active = control;
     let recorder: RunRecorder | null = null;
     try {
-      recorder = await this.storage.begin(config, data, splits, await this.datasets.describe());
+      const dataset = await this.datasets.keepCopy(await this.datasets.describe());
+      recorder = await this.storage.begin(config, data, splits, dataset);
+      this.storage.notifyDataCopy(recorder.id, dataset);
       return await this.drive({ config, data, splits, backend, control, emit: onEvent }, recorder);
     } finally {
       if (recorder) this.storage.end(recorder);

@@ -19,6 +19,11 @@ export interface SampleRecipe {
   readonly seed: number;
 }
 
+/** Which file data has a copy kept for resumes (src/worker/datasetCache.ts, which only the worker compiles against). */
+export interface KeptCopies {
+  has(sha256: string): Promise<boolean>;
+}
+
 /** Saved runs for one worker; every call works (as a no-op or a clear error) when storage is unavailable. */
 export class RunStorage {
   private store: Promise<RunStore | null> = Promise.resolve(null);
@@ -27,6 +32,8 @@ export class RunStorage {
   private readonly hashes = new WeakMap<Dataset, Promise<string>>();
   /** The run this worker drives, if any (its lock is ours). */
   activeId: string | null = null;
+
+  constructor(private readonly copies: KeptCopies) {}
 
   /** Opens the database; `simulate` is the page's `?simulate=` test hook (see parseSimulate). */
   async open(simulate: string | null): Promise<StorageState> {
@@ -57,8 +64,9 @@ export class RunStorage {
     const store = await this.store;
     if (!store) return [];
     const [records, held] = await Promise.all([store.list(), heldLocks()]);
+    const needed = await Promise.all(records.map((r) => this.fileNeeded(r.dataset)));
     return records
-      .map((r) => storedRunSummary(r, { held: held.has(runLockName(r.id)), mine: r.id === this.activeId }))
+      .map((r, i) => storedRunSummary(r, { held: held.has(runLockName(r.id)), mine: r.id === this.activeId }, needed[i] ?? null))
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
@@ -102,6 +110,17 @@ export class RunStorage {
   async describe(data: Dataset, recipe: SampleRecipe | null, fileBytes: number | null): Promise<DatasetDescriptor> {
     if (data.synthetic && recipe) return { kind: 'sample', name: data.name, count: data.count, perClass: recipe.perClass, seed: recipe.seed };
     return { kind: 'file', name: data.name, count: data.count, bytes: fileBytes, sha256: await this.hash(data) };
+  }
+
+  /** Why resuming a run on this data asks for its file again, or null when it does not. */
+  private async fileNeeded(dataset: DatasetDescriptor): Promise<string | null> {
+    if (dataset.kind !== 'file' || (await this.copies.has(dataset.sha256))) return null;
+    return dataset.notKept ?? 'no copy of it is kept in this browser any more (a later run on another file replaced it, or the browser cleared it)';
+  }
+
+  /** Tells the page whether the data of the run this worker drives is kept for resumes. */
+  notifyDataCopy(runId: string, dataset: DatasetDescriptor): void {
+    if (dataset.kind === 'file') this.sink({ kind: 'data-copy', runId, name: dataset.name, message: dataset.notKept ?? null });
   }
 
   /** Null when `data` is the data the run used; otherwise what the person must do before `then` (resume, train...). */

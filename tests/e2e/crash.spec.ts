@@ -4,6 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { withoutTimings } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
+import { fer2013Fixture } from '../helpers/fer2013';
 import { Lab, type MicroSettings } from './lab';
 
 const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 4, seed: 31 };
@@ -65,4 +66,25 @@ test('a worker that dies of an uncaught error after a candidate: clear message, 
 
 test('a wasm abort (out of memory) in a training step ends the worker the same way, not as a failed candidate', async ({ page }) => {
   await crashAndResume(page, 'abort:1', /the wasm backend crashed \(Aborted\(OOM\) \(simulated by \?simulate=abort:1\)\)/);
+});
+
+test('a run on a FER2013 file whose worker crashed resumes with one click: the data comes back from the copy kept in the browser', async ({ page }) => {
+  const fixture = fer2013Fixture();
+  const lab = new Lab(page);
+  await lab.open('?backend=wasm&simulate=crash:1');
+  await lab.waitForBackend('wasm');
+  await lab.chooseFile({ name: fixture.name, mimeType: 'text/csv', buffer: Buffer.from(fixture.csv) });
+  await expect(lab.datasetSummary()).toContainText(fixture.name);
+  await lab.configure(MICRO);
+  await lab.start();
+  await expect(lab.status()).toContainText('Run failed: The training worker crashed', { timeout: 120_000 });
+  await lab.waitForBackend('wasm');
+  await expect(page.getByTestId('resume-data')).toHaveText(`Its data, ${fixture.name}, is kept in this browser: Resume needs no file.`, { timeout: 15_000 });
+  await noSeriousViolations(page, 'after a crash on a file');
+  await page.getByRole('button', { name: 'Resume interrupted run' }).click();
+  await expect(lab.datasetSummary()).toContainText(`${fixture.kept} images`);
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  const resumed = parseRunLog(await runLogDownload(page));
+  expect(resumed.phases.flatMap((p) => p.individuals)).toHaveLength(4);
+  expect(resumed.dataset.name).toBe(fixture.name);
 });

@@ -189,7 +189,38 @@ test('a second tab cannot drive the run the first tab runs, says why, and takes 
   await expect(rows(pageB).first()).toContainText('done4/4');
 });
 
-test('a run on a FER2013 file resumes only once the same file is loaded again, checked by its SHA-256', async ({ page }) => {
+test('a run on a FER2013 file resumes after a reload with one click: its data comes from the copy kept in the browser', async ({ page }) => {
+  const fixture = fer2013Fixture();
+  const lab = new Lab(page);
+  await lab.open('?backend=wasm');
+  await lab.waitForBackend('wasm');
+  await lab.chooseFile({ name: fixture.name, mimeType: 'text/csv', buffer: Buffer.from(fixture.csv) });
+  await expect(lab.datasetSummary()).toContainText(fixture.name);
+  await lab.configure({ ...MICRO, perClass: 4 });
+  await pauseWhenFirstSaved(page);
+  await lab.start();
+  await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
+  await expect(page.getByTestId('data-copy')).toHaveText(
+    `A copy of ${fixture.name} is kept in this browser: resuming this run after a reload or crash needs no file.`,
+  );
+  await expect(lab.button('Resume')).toBeEnabled();
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await lab.waitForBackend('wasm');
+
+  // No file is loaded in the new page: the one click brings the data back from the kept copy.
+  await expect(page.getByTestId('resume-data')).toHaveText(`Its data, ${fixture.name}, is kept in this browser: Resume needs no file.`);
+  await expect(lab.button('Start')).toBeDisabled();
+  await page.getByRole('button', { name: 'Resume interrupted run' }).click();
+  await expect(lab.datasetSummary()).toContainText(fixture.name);
+  await expect(lab.datasetSummary()).toContainText(`${fixture.kept} images`);
+  // The loader's report comes back with the data.
+  await expect(lab.datasetSummary()).toContainText('duplicate rows removed');
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  await expect(page.getByRole('region', { name: 'Saved runs' }).getByRole('alert')).toHaveCount(0);
+  await expect(rows(page).first()).toContainText('done4/4');
+});
+
+test('when the browser refuses the space for a copy, a run on a FER2013 file says why and resumes once the same file is loaded again', async ({ page }) => {
   const fixture = fer2013Fixture();
   const small = Buffer.from(fixture.csv);
   // One pixel changed: same size and row count, different data.
@@ -200,7 +231,8 @@ test('a run on a FER2013 file resumes only once the same file is loaded again, c
   const file = (buffer: Buffer) => ({ name: fixture.name, mimeType: 'text/csv', buffer });
 
   const lab = new Lab(page);
-  await lab.open('?backend=wasm');
+  // ?simulate=noopfs: the browser refuses the Origin Private File System space for the copy.
+  await lab.open('?backend=wasm&simulate=noopfs');
   await lab.waitForBackend('wasm');
   await lab.chooseFile(file(small));
   await expect(lab.datasetSummary()).toContainText(fixture.name);
@@ -208,12 +240,16 @@ test('a run on a FER2013 file resumes only once the same file is loaded again, c
   await pauseWhenFirstSaved(page);
   await lab.start();
   await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
+  const refusal = /the browser did not give the \d+ MB to keep a copy of .+ \(refused by the \?simulate=noopfs test hook\)/;
+  await expect(page.getByTestId('data-copy')).toContainText(`Resuming this run after a reload or crash will ask for ${fixture.name} again: `);
+  await expect(page.getByTestId('data-copy')).toContainText(refusal);
   await expect(lab.button('Resume')).toBeEnabled();
   await page.reload({ waitUntil: 'domcontentloaded' });
   await lab.waitForBackend('wasm');
 
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText(`Load ${fixture.name} again first (it is checked by its SHA-256)`);
+  await expect(offer).toContainText(`Load ${fixture.name} again first (it is checked by its SHA-256): `);
+  await expect(offer).toContainText(refusal);
   const resume = page.getByRole('button', { name: 'Resume interrupted run' });
   const problem = page.getByRole('region', { name: 'Saved runs' }).getByRole('alert');
   await resume.click();

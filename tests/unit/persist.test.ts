@@ -61,7 +61,7 @@ describe('storage faults and the test hook', () => {
   });
 
   it('parses ?simulate=', () => {
-    const none = { quotaAfterWrites: null, noStorage: false, crashAfter: null, abortAfter: null };
+    const none = { quotaAfterWrites: null, noStorage: false, crashAfter: null, abortAfter: null, noOpfs: false };
     expect(parseSimulate('quota')).toEqual({ ...none, quotaAfterWrites: 0 });
     expect(parseSimulate('quota:3')).toEqual({ ...none, quotaAfterWrites: 3 });
     expect(parseSimulate('nostorage')).toEqual({ ...none, noStorage: true });
@@ -69,6 +69,7 @@ describe('storage faults and the test hook', () => {
     expect(parseSimulate('quota:x')).toEqual(none);
     expect(parseSimulate('crash:2')).toEqual({ ...none, crashAfter: 2 });
     expect(parseSimulate('abort:1, quota:4')).toEqual({ ...none, abortAfter: 1, quotaAfterWrites: 4 });
+    expect(parseSimulate('noopfs,crash:1')).toEqual({ ...none, noOpfs: true, crashAfter: 1 });
   });
 });
 
