@@ -71,8 +71,8 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
     <section className="panel run-history" aria-labelledby="history-title">
       <h2 id="history-title">Run history</h2>
       <p className="help">
-        Every run is saved in this browser after each evaluated candidate (settings, results, the best weights; the data file only by its
-        SHA-256). Tick two runs to compare their fitness curves.
+        Every run is saved in this browser after each evaluated candidate (settings, results, the best weights; a data file by its SHA-256,
+        with a copy of the latest one's images so that its run resumes without it). Tick two runs to compare their fitness curves.
       </p>
       <label className="import">
         Import run log <input type="file" accept=".json,application/json" onChange={onFile} disabled={busy || storage?.available === false} />
