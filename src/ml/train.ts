@@ -8,6 +8,7 @@ import { evaluate, type Evaluation } from './evaluate';
 import { buildModel, type NetworkSettings } from './model';
 import { makeOptimizer } from './optimizers';
 import { backendCrash, takeBackendFault } from './backend';
+import { figureRow, FigureReadback } from './readback';
 import { DEFAULT_RUN_CONFIG, trainingSettings } from '../settings';
 
 export interface TrainSettings {
@@ -91,6 +92,11 @@ export interface TrainOptions {
   readonly control?: TrainControl;
   /** Wall clock in ms; injected for tests. */
   readonly now?: () => number;
+  /**
+   * Batches between reads of the training figures (loss, accuracy, the NaN check, progress); unset: chosen from the
+   * measured batch time so that a read comes about every half second (src/ml/readback.ts). 1 reads after every batch.
+   */
+  readonly readEvery?: number;
 }
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -114,9 +120,9 @@ export function restoreWeights(model: tf.LayersModel, snap: WeightSnapshot): voi
   }
 }
 
-/** The control's decision once any pause is over. */
-async function decide(control: TrainControl | undefined): Promise<'go' | 'stop' | 'skip'> {
-  let decision = control?.check() ?? 'go';
+/** The control's decision once any pause is over; `first` is the decision already read, if any. */
+async function decide(control: TrainControl | undefined, first?: ControlDecision): Promise<'go' | 'stop' | 'skip'> {
+  let decision = first ?? control?.check() ?? 'go';
   while (decision === 'pause') {
     await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
     decision = control?.check() ?? 'go';
@@ -124,37 +130,31 @@ async function decide(control: TrainControl | undefined): Promise<'go' | 'stop' 
   return decision;
 }
 
-/** One step's figures: loss (NaN once the network is), correct predictions. */
-interface StepResult {
-  readonly loss: number;
-  readonly correct: number;
-}
-
-/** One optimiser step on rows order[start..end); every tensor it makes is disposed, also when a call in it throws. */
-async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, order: Int32Array, start: number, end: number, flip: Rng | undefined): Promise<StepResult> {
+/**
+ * One optimiser step on rows order[start..end); returns its figures as one row left on the device (read later, see
+ * src/ml/readback.ts). Every other tensor it makes is disposed, also when a call in it throws.
+ */
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, order: Int32Array, start: number, end: number, flip: Rng | undefined): tf.Tensor1D {
   const made: tf.Tensor[] = [];
   try {
     const { xs, ys } = makeBatch(data, order, start, end, flip);
     made.push(xs, ys);
-    // [correct predictions, sum of all probabilities]: the sum is NaN once the network is, even where the loss is not.
-    let statsT: tf.Tensor | undefined;
+    // Correct predictions, and the sum of all probabilities: NaN once the network is, even where the loss is not.
+    const side: { correct?: tf.Scalar; probSum?: tf.Scalar } = {};
     const lossT = optimizer.minimize(() => {
       const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-      const correctT = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(ys, 1)), 'float32'));
-      statsT = tf.keep(tf.stack([correctT, tf.sum(probs)]));
-      made.push(statsT);
+      const correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(ys, 1)), 'float32'))) as tf.Scalar;
+      const probSum = tf.keep(tf.sum(probs)) as tf.Scalar;
+      made.push(correct, probSum);
+      Object.assign(side, { correct, probSum });
       return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
     }, true);
     if (lossT) made.push(lossT);
     // Sum of every weight after the update: NaN or infinite once the step blew the network up.
     // Pairwise adds, not addN: WebGPU's AddN binds every input at once and fails beyond 8 storage buffers.
-    const weightSumT = tf.tidy(() => model.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0)));
+    const weightSumT = tf.tidy(() => model.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0))) as tf.Scalar;
     made.push(weightSumT);
-    const [lossV, statsV, weightSumV] = await Promise.all([lossT?.data(), (statsT as tf.Tensor | undefined)?.data(), weightSumT.data()]);
-    // wasm's ClipByValue and Relu map NaN to a bound, so a network of NaN weights can show a finite loss (-log(1e-7)):
-    // the probabilities and weights are checked too, and any non-finite one counts as a NaN loss (as in Keras).
-    const finite = Number.isFinite(statsV?.[1] ?? NaN) && Number.isFinite(weightSumV[0] ?? NaN);
-    return { loss: finite ? (lossV?.[0] ?? NaN) : NaN, correct: statsV?.[0] ?? 0 };
+    return tf.tidy(() => figureRow(lossT ?? tf.scalar(NaN), side.correct ?? tf.scalar(0), side.probSum ?? tf.scalar(NaN), weightSumT));
   } finally {
     tf.dispose(made);
   }
@@ -186,6 +186,7 @@ export async function trainCandidate(
   let images = 0;
   let trainSeconds = 0;
   let params = 0;
+  const reads = new FigureReadback(now, opts.readEvery);
   const finish = (status: TrainStatus, reason?: string): TrainResult => ({
     status,
     ...(reason === undefined ? {} : { reason }),
@@ -214,27 +215,46 @@ export async function trainCandidate(
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
+      /** Reads the kept figures: why the candidate ends (a backend fault, a NaN in any batch read), or null. */
+      const readFigures = async (): Promise<{ status: TrainStatus; reason: string } | null> => {
+        const tr = now();
+        const figures = await reads.take();
+        trainSeconds += (now() - tr) / 1000;
+        // A lost device or GPU out-of-memory is reported asynchronously; its reason beats the NaN it may cause.
+        const fault = takeBackendFault();
+        if (fault !== null) return { status: 'failed', reason: fault };
+        for (const f of figures) {
+          if (!Number.isFinite(f.loss)) return { status: 'diverged', reason: `loss became ${f.loss} at epoch ${epoch + 1}, batch ${f.batch}` };
+          lossSum += f.loss * f.n;
+          correct += f.correct;
+          seen += f.n;
+        }
+        const last = figures[figures.length - 1];
+        if (last) {
+          opts.onProgress?.({
+            kind: 'batch', epoch: epoch + 1, epochs: settings.epochs, batch: last.batch, batches,
+            loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
+          });
+        }
+        return null;
+      };
       for (let b = 0; b < batches; b++) {
         const start = b * settings.batchSize;
         const end = Math.min(order.length, start + settings.batchSize);
         const tb = now();
-        const step = await trainStep(model, optimizer, data, order, start, end, settings.augmentFlip ? rng : undefined);
-        const n = end - start;
+        reads.add(trainStep(model, optimizer, data, order, start, end, settings.augmentFlip ? rng : undefined), b + 1, end - start, tb);
         trainSeconds += (now() - tb) / 1000;
-        images += n;
-        // A lost device or GPU out-of-memory is reported asynchronously; its reason beats the NaN it may cause.
+        images += end - start;
         const fault = takeBackendFault();
         if (fault !== null) return fail('failed', fault);
-        if (!Number.isFinite(step.loss)) return fail('diverged', `loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}`);
-        lossSum += step.loss * n;
-        correct += step.correct;
-        seen += n;
-        opts.onProgress?.({
-          kind: 'batch', epoch: epoch + 1, epochs: settings.epochs, batch: b + 1, batches,
-          loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
-        });
+        // Figures are read every k batches, at the epoch's end and before a pause, never to decide Stop or Skip.
+        const ended = reads.due || b === batches - 1 ? await readFigures() : null;
+        if (ended) return fail(ended.status, ended.reason);
         await yieldToEvents();
-        const decision = await decide(control);
+        const first = control?.check();
+        const paused = first === 'pause' && reads.size > 0 ? await readFigures() : null;
+        if (paused) return fail(paused.status, paused.reason);
+        const decision = await decide(control, first);
         if (decision === 'stop') return fail('cancelled', 'stopped by user');
         if (decision === 'skip') return fail('skipped', 'skipped by user');
       }
@@ -269,10 +289,12 @@ export async function trainCandidate(
     const crash = backendCrash(e);
     if (crash) {
       optimizer = undefined;
+      reads.forget();
       throw crash;
     }
     return fail('failed', takeBackendFault() ?? (e instanceof Error ? e.message : String(e)));
   } finally {
+    reads.dispose();
     optimizer?.dispose();
   }
 }

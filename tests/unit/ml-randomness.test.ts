@@ -160,7 +160,8 @@ describe('shuffles and flips vary between epochs and batches', () => {
       const progress: TrainProgress[] = [];
       const { model } = await trainCandidate(
         { chromosome: micro('sgd', 0), data, train, val: rowsOf(data.usage, USAGE_PUBLIC), settings, seed },
-        { onProgress: (p) => progress.push(p) },
+        // Per-batch losses need a progress event after every batch: figures read after each one.
+        { onProgress: (p) => progress.push(p), readEvery: 1 },
       );
       model?.dispose();
       return { e1: batchLosses(progress, 1, 8, train.length), e2: batchLosses(progress, 2, 8, train.length) };
