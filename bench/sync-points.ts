@@ -37,7 +37,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { where: 'node', backend: 'wasm', label: '6 x 4 filters, batch 32, 2 epochs of 560 images', options: { chromosome: micro(4, 'adam'), batch: 32, perClass: 100, epochs: 2, denseUnits: 32 } },
+  { where: 'node', backend: 'wasm', label: '6 x 4 filters, batch 32, 2 epochs', options: { chromosome: micro(4, 'adam'), batch: 32, perClass: 100, epochs: 2, denseUnits: 32 } },
   { where: 'node', backend: 'cpu', label: '6 x 2 filters, batch 8, 1 epoch', options: { chromosome: micro(2, 'adam'), batch: 8, perClass: 20, epochs: 1, denseUnits: 16 } },
   { where: 'chromium', backend: 'wasm', label: '6 x 4 filters, batch 32, 2 epochs', options: { chromosome: micro(4, 'adam'), batch: 32, perClass: 100, epochs: 2, denseUnits: 32 } },
   { where: 'chromium', backend: 'webgpu', label: '6 x 2 filters, batch 8, 1 epoch', options: { chromosome: micro(2, 'adam'), batch: 8, perClass: 20, epochs: 1, denseUnits: 16 } },
