@@ -3,6 +3,9 @@
  * bench/types.ts), each in its own Node process, with a production build served by `vite preview`, and rewrites
  * BENCHMARKS.md with the machine, date, commit and one section per module. A failing module gets its error in its
  * section. Given NAMEs, only those run and the other sections are kept from the previous BENCHMARKS.md.
+ * Two declarations in a module's source change this (bench/types.ts, BenchModuleFlags): `export const explicitOnly =
+ * true` keeps it out of a run without NAMEs (it runs only when named; its last section is kept), and `export const
+ * needsPreview = false` says it needs no served build, so a run of such modules alone builds nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 import { startPreview } from './serve';
-import type { BenchContext, BenchModule, BenchSection } from './types';
+import type { BenchContext, BenchModule, BenchModuleFlags, BenchSection } from './types';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const OUT_DIR = path.join(REPO, 'bench-out');
@@ -31,6 +34,14 @@ function discoverModules(): string[] {
     .sort();
 }
 
+/** A module's declared flags, read from its source so that tfjs is never loaded in this process. */
+function moduleFlags(name: string): Required<BenchModuleFlags> {
+  const source = readFileSync(path.join(REPO, 'bench', `${name}.ts`), 'utf8');
+  return {
+    explicitOnly: /export\s+const\s+explicitOnly\b[^=\n]*=\s*true\b/.test(source),
+    needsPreview: !/export\s+const\s+needsPreview\b[^=\n]*=\s*false\b/.test(source),
+  };
+}
 
 function tryExec(cmd: string, args: string[]): string | null {
   try {
@@ -101,14 +112,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const all = discoverModules();
-  const noPreview = argv.includes('--no-preview');
   const wanted = argv.filter((a) => !a.startsWith('--'));
   const unknown = wanted.filter((w) => !all.includes(w));
   if (unknown.length) {
     process.stderr.write(`bench: no benchmark module ${unknown.join(', ')} (have: ${all.join(', ')})\n`);
     return 2;
   }
-  const names = wanted.length ? wanted : all;
+  const skipped = wanted.length ? [] : all.filter((n) => moduleFlags(n).explicitOnly);
+  const names = wanted.length ? wanted : all.filter((n) => !skipped.includes(n));
+  if (skipped.length) log(`not run unless named: ${skipped.join(', ')}`);
+  const noPreview = argv.includes('--no-preview') || names.every((n) => !moduleFlags(n).needsPreview);
   mkdirSync(OUT_DIR, { recursive: true });
   const chromiumPath = findChromium() ?? '';
   if (!chromiumPath) log('Chromium not found (browser benchmarks will fail); run node scripts/ensure-chromium.mjs');
@@ -142,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
     const header = [
       '# Benchmarks',
       '',
-      `Written by \`npm run bench\` (bench/index.ts); do not edit by hand.${wanted.length ? ` This run measured: ${wanted.join(', ')}; other sections are from earlier runs (their dates are in each section).` : ''}`,
+      `Written by \`npm run bench\` (bench/index.ts); do not edit by hand.${wanted.length || skipped.length ? ` This run measured: ${names.join(', ')}; other sections are from earlier runs (their dates are in each section).` : ''}`,
       '',
       ...machine(chromiumPath),
       '',

@@ -22,3 +22,14 @@ export interface BenchSection {
 
 /** What every bench/<name>.ts exports. */
 export type BenchModule = { run(ctx: BenchContext): Promise<BenchSection> };
+
+/**
+ * Optional declarations of a bench/<name>.ts, as `export const NAME = value;` literals: bench/index.ts reads them from
+ * the source text, without importing the module.
+ */
+export interface BenchModuleFlags {
+  /** `true`: runs only when named (`npm run bench -- NAME`), never in a plain `npm run bench`. */
+  readonly explicitOnly?: boolean;
+  /** `false`: needs no served app build (`ctx.baseUrl` is empty when no module of the run needs one). */
+  readonly needsPreview?: boolean;
+}
