@@ -23,6 +23,7 @@ const PLAN: ParityPlan = {
   flip: true,
   seeds: [1],
   targetPoints: null,
+  stepCheck: false,
 };
 
 /** Runs the full-data benchmark and renders its BENCHMARKS.md section. */

@@ -21,6 +21,7 @@ const PLAN: ParityPlan = {
   flip: false,
   seeds: [1, 2, 3],
   targetPoints: 2,
+  stepCheck: true,
 };
 
 /** Runs the parity benchmark and renders its BENCHMARKS.md section. */

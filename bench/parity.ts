@@ -18,6 +18,7 @@ import { configureWasm } from '../src/ml/backend';
 import { evaluate } from '../src/ml/evaluate';
 import { DEFAULT_NETWORK } from '../src/ml/model';
 import { trainCandidate, type TrainSettings } from '../src/ml/train';
+import { writeStepCheck } from './parity-step';
 import { decodeSubset, drawSubset, encodeSubset, sampleStats, subsetCounts, type PartCaps, type ParitySubset, type SampleStats } from './parity-data';
 import type { BenchContext, BenchSection } from './types';
 
@@ -48,7 +49,21 @@ export interface ParityPlan {
   readonly seeds: readonly number[];
   /** Largest gap in points by which Evolab's mean may trail PyTorch's, or null for a plain comparison. */
   readonly targetPoints: number | null;
+  /** Also compare one training step's gradients from identical weights (bench/parity-step.ts). */
+  readonly stepCheck: boolean;
 }
+
+/** bench/torch_parity.py --check-step's answer. */
+interface StepCheckResult {
+  readonly loss: number;
+  readonly backendLoss: Record<string, number>;
+  /** Relative gradient error per weight key, per tfjs backend. */
+  readonly errors: Record<string, Record<string, number>>;
+}
+
+/** Gradient errors above this are more than float32 rounding (the cpu control stays below 1e-2 in every layer). */
+const GRADIENT_TOLERANCE = 1e-2;
+const STEP_BACKENDS = ['cpu', 'wasm'] as const;
 
 /** One epoch of one training, in result.json's terms (`npm run train`). */
 export interface EpochRecord {
@@ -138,6 +153,38 @@ async function evolabSeed(plan: ParityPlan, subset: ParitySubset, seed: number, 
   }
 }
 
+async function stepCheck(plan: ParityPlan, subset: ParitySubset, subsetFile: string, dir: string, threads: number, log: (m: string) => void): Promise<StepCheckResult> {
+  const file = path.join(dir, 'step.json');
+  log('one-step gradient check: tfjs cpu and wasm');
+  await writeStepCheck(file, plan.chromosome, subset, plan.batchSize, STEP_BACKENDS);
+  const out = execFileSync(PYTHON, [TORCH_SCRIPT, '--data', subsetFile, '--check-step', file, '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as StepCheckResult;
+}
+
+/** Rows of the step-check table: the largest error over each layer's weights (conv N with its batch norm). */
+function stepCheckLines(r: StepCheckResult): string[] {
+  const layers = new Map<string, Record<string, number>>();
+  for (const [key, perBackend] of Object.entries(r.errors)) {
+    const layer = key.split('/')[0]?.replace(/^bn/, 'conv') ?? key;
+    const row = layers.get(layer) ?? {};
+    for (const [b, e] of Object.entries(perBackend)) row[b] = Math.max(row[b] ?? 0, e);
+    layers.set(layer, row);
+  }
+  const bad = [...layers].filter(([, row]) => (row.wasm ?? 0) > GRADIENT_TOLERANCE).map(([layer]) => layer);
+  return [
+    'One training step from identical weights (dropout off, the first training batch): largest relative gradient error per layer against PyTorch, |g − g_torch| / |g_torch| (conv N includes its batch norm). The cpu backend is a control: it runs the same tfjs model on plain JavaScript kernels.',
+    '',
+    '| layer | wasm (what Evolab trains on) | cpu (control) |',
+    '|---|---|---|',
+    ...[...layers].map(([layer, row]) => `| ${layer} | ${(row.wasm ?? NaN).toExponential(1)} | ${(row.cpu ?? NaN).toExponential(1)} |`),
+    '',
+    `Loss of that batch: PyTorch ${r.loss.toFixed(5)}, ${STEP_BACKENDS.map((b) => `${b} ${(r.backendLoss[b] ?? NaN).toFixed(5)}`).join(', ')}. ` +
+      (bad.length
+        ? `**The wasm gradients disagree with PyTorch (error > ${GRADIENT_TOLERANCE}) in ${bad.join(', ')}**: wasm does not compute the same training step.`
+        : `The wasm gradients agree with PyTorch within ${GRADIENT_TOLERANCE} in every layer.`),
+  ];
+}
+
 function torchSeed(plan: ParityPlan, subsetFile: string, seed: number, threads: number, log: (m: string) => void): Promise<SeedResult & { threads: number; torch: string }> {
   const args = [
     TORCH_SCRIPT, '--data', subsetFile, '--chromosome', JSON.stringify(plan.chromosome), '--seed', String(seed),
@@ -208,6 +255,8 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   if ('missing' in torch) ctx.log(`PyTorch side skipped: ${torch.missing}`);
   else ctx.log(`PyTorch ${torch.version}, pinned to ${threads} thread(s) like the wasm backend`);
 
+  const step = plan.stepCheck && 'version' in torch ? await stepCheck(plan, subset, subsetFile, dir, threads, ctx.log) : null;
+
   const evolab: SeedResult[] = [];
   const reference: SeedResult[] = [];
   let torchThreads = 0;
@@ -224,7 +273,7 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
       ctx.log(`pytorch: seed ${seed}: PrivateTest accuracy ${pct(r.testAccuracy)}%`);
     }
   }
-  writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ plan, evolab, reference }, null, 2));
+  writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ plan, step, evolab, reference }, null, 2));
 
   const ev = sampleStats(evolab.map((r) => r.testAccuracy));
   const ref = reference.length ? sampleStats(reference.map((r) => r.testAccuracy)) : null;
@@ -274,9 +323,10 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   } else {
     lines.push(`No gap: ${torchNote}.`);
   }
+  if (step) lines.push('', ...stepCheckLines(step));
   return {
     title: plan.title,
     markdown: lines.join('\n'),
-    data: { file, subsetSha256: sha256, counts, threads, torch, evolab, reference, evolabStats: ev, referenceStats: ref, gapPoints, targetMet, commit: commit(ctx.repoRoot) },
+    data: { file, subsetSha256: sha256, counts, threads, torch, step, evolab, reference, evolabStats: ev, referenceStats: ref, gapPoints, targetMet, commit: commit(ctx.repoRoot) },
   };
 }

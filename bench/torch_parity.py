@@ -20,6 +20,10 @@ subset file written by bench/parity-data.ts, so that only the framework differs:
 Usage: /usr/bin/python3 bench/torch_parity.py --data FILE --chromosome JSON --seed S --epochs E [--batch 32]
        [--threads 1] [--flip] [--dense 256] [--dropout-conv 0.25] [--dropout-dense 0.5]
 Progress goes to stderr; the result is one JSON line on stdout.
+
+       /usr/bin/python3 bench/torch_parity.py --data FILE --check-step STEP.json [--threads 1]
+One training step from the weights in STEP.json (bench/parity-step.ts, dropout off) on its batch; prints PyTorch's
+loss and, per weight and per tfjs backend in the file, the relative error |g_tfjs - g_torch| / |g_torch|.
 """
 import argparse
 import json
@@ -141,6 +145,56 @@ def evaluate(net, images, labels):
     return correct / n, loss / n
 
 
+def load_tfjs_weights(net, weights, side):
+    """Copies tfjs weights (layer/weight keys, tfjs layouts) into the Net; returns key -> function mapping the
+    PyTorch gradient of that weight back to tfjs' layout."""
+    to_tfjs = {}
+
+    def put(key, param, from_tfjs, back):
+        with torch.no_grad():
+            param.copy_(from_tfjs(torch.tensor(weights[key]["values"]).view(*weights[key]["shape"])))
+        to_tfjs[key] = lambda: back(param.grad).reshape(-1)
+
+    for i, (conv, bn) in enumerate(zip(net.convs, net.bns)):
+        put(f"conv{i + 1}/kernel", conv.weight, lambda t: t.permute(3, 2, 0, 1), lambda g: g.permute(2, 3, 1, 0))
+        put(f"conv{i + 1}/bias", conv.bias, lambda t: t, lambda g: g)
+        put(f"bn{i + 1}/gamma", bn.weight, lambda t: t, lambda g: g)
+        put(f"bn{i + 1}/beta", bn.bias, lambda t: t, lambda g: g)
+        with torch.no_grad():
+            bn.moving_mean.copy_(torch.tensor(weights[f"bn{i + 1}/moving_mean"]["values"]))
+            bn.moving_var.copy_(torch.tensor(weights[f"bn{i + 1}/moving_variance"]["values"]))
+    channels = net.convs[-1].out_channels
+    units = net.dense.out_features
+    # tfjs flattens [h, w, c]; PyTorch flattens [c, h, w].
+    put("dense/kernel", net.dense.weight,
+        lambda t: t.view(side, side, channels, units).permute(2, 0, 1, 3).reshape(-1, units).t(),
+        lambda g: g.t().reshape(channels, side, side, units).permute(1, 2, 0, 3))
+    put("dense/bias", net.dense.bias, lambda t: t, lambda g: g)
+    put("output/kernel", net.out.weight, lambda t: t.t(), lambda g: g.t())
+    put("output/bias", net.out.bias, lambda t: t, lambda g: g)
+    return to_tfjs
+
+
+def check_step(args, images, labels):
+    with open(args.check_step) as f:
+        step = json.load(f)
+    conv = step["chromosome"]["conv"]
+    net = Net(conv, step["denseUnits"], 0.0, 0.0, side=images.shape[-1])
+    side = images.shape[-1] // 2 ** (len(conv) // 2)
+    to_tfjs = load_tfjs_weights(net, step["weights"], side)
+    net.train()
+    rows = torch.tensor(step["rows"])
+    loss = F.cross_entropy(clipped_log(net(images[rows].float() / 255)), labels[rows])
+    loss.backward()
+    errors = {}
+    for key, grad in to_tfjs.items():
+        ref = grad()
+        errors[key] = {name: ((torch.tensor(b["grads"][key]) - ref).norm() / ref.norm().clamp_min(1e-30)).item()
+                       for name, b in step["backends"].items()}
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "loss": loss.item(),
+                      "backendLoss": {name: b["loss"] for name, b in step["backends"].items()}, "errors": errors}))
+
+
 def log(message):
     print(f"pytorch: {message}", file=sys.stderr, flush=True)
 
@@ -148,9 +202,10 @@ def log(message):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True)
-    p.add_argument("--chromosome", required=True, help="chromosome JSON (src/ga/chromosome.ts)")
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--epochs", type=int, required=True)
+    p.add_argument("--chromosome", help="chromosome JSON (src/ga/chromosome.ts)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--check-step", help="STEP.json from bench/parity-step.ts: compare one step's gradients instead of training")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--flip", action="store_true")
@@ -165,9 +220,14 @@ def main():
     except RuntimeError:
         pass
     torch.use_deterministic_algorithms(True)
+    images, labels, (n_train, n_val, n_test) = read_subset(args.data)
+    if args.check_step:
+        check_step(args, images, labels)
+        return
+    if args.chromosome is None or args.seed is None or args.epochs is None:
+        p.error("training needs --chromosome, --seed and --epochs")
     log(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), seed {args.seed}")
 
-    images, labels, (n_train, n_val, n_test) = read_subset(args.data)
     train_x, train_y = images[:n_train], labels[:n_train]
     val_x, val_y = images[n_train : n_train + n_val], labels[n_train : n_train + n_val]
     test_x, test_y = images[n_train + n_val :], labels[n_train + n_val :]
