@@ -4,7 +4,9 @@
  * and by PyTorch (bench/torch_parity.py); both PrivateTest accuracies. Over an hour on wasm, so it runs only when
  * named: `npm run bench -- accuracy-full` (progress on stderr).
  */
+import { pathToFileURL } from 'node:url';
 import { REFERENCE_CHROMOSOME, runParity, type ParityPlan } from './parity';
+import { runStandalone } from './serve';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
 /** Too long for every `npm run bench`: only when named. */
@@ -32,3 +34,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 }
 
 export default { run } satisfies BenchModule;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runStandalone('accuracy-full', run, { needsPreview });

@@ -4,7 +4,9 @@
  * PrivateTest accuracy within 2 points of PyTorch's. Needs the full fer2013.csv(.gz) (FER2013_CSV or ../shared/data);
  * without PyTorch only Evolab's side is measured. `npm run bench -- accuracy`.
  */
+import { pathToFileURL } from 'node:url';
 import { REFERENCE_CHROMOSOME, runParity, type ParityPlan } from './parity';
+import { runStandalone } from './serve';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
 /** Node only: no app build to serve. */
@@ -30,3 +32,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 }
 
 export default { run } satisfies BenchModule;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runStandalone('accuracy', run, { needsPreview });

@@ -8,13 +8,14 @@
  * needsPreview = false` says it needs no served build, so a run of such modules alone builds nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 import { startPreview } from './serve';
-import type { BenchContext, BenchModule, BenchModuleFlags, BenchSection } from './types';
+import { discoverModules, moduleFlags, selectModules } from './modules';
+import type { BenchContext, BenchModule, BenchSection } from './types';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const OUT_DIR = path.join(REPO, 'bench-out');
@@ -24,24 +25,6 @@ const BENCH_FILE = path.join(REPO, 'BENCHMARKS.md');
 const log = (m: string): void => {
   process.stderr.write(`bench: ${m}\n`);
 };
-
-/** Modules: bench/*.ts other than index/types/configs whose source exports `run` (vitest benches do not). */
-function discoverModules(): string[] {
-  return readdirSync(path.join(REPO, 'bench'))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.config.ts') && !f.endsWith('.d.ts') && f !== 'index.ts' && f !== 'types.ts')
-    .filter((f) => /export\s+(async\s+function\s+run\b|function\s+run\b|const\s+run\b)/.test(readFileSync(path.join(REPO, 'bench', f), 'utf8')))
-    .map((f) => f.replace(/\.ts$/, ''))
-    .sort();
-}
-
-/** A module's declared flags, read from its source so that tfjs is never loaded in this process. */
-function moduleFlags(name: string): Required<BenchModuleFlags> {
-  const source = readFileSync(path.join(REPO, 'bench', `${name}.ts`), 'utf8');
-  return {
-    explicitOnly: /export\s+const\s+explicitOnly\b[^=\n]*=\s*true\b/.test(source),
-    needsPreview: !/export\s+const\s+needsPreview\b[^=\n]*=\s*false\b/.test(source),
-  };
-}
 
 function tryExec(cmd: string, args: string[]): string | null {
   try {
@@ -111,17 +94,16 @@ async function main(argv: string[]): Promise<number> {
     await runOne(argv[1] as string, argv[2] as string, argv[3] as string);
     return 0;
   }
-  const all = discoverModules();
+  const benchDir = path.join(REPO, 'bench');
+  const all = discoverModules(benchDir);
   const wanted = argv.filter((a) => !a.startsWith('--'));
-  const unknown = wanted.filter((w) => !all.includes(w));
+  const { names, skipped, unknown, needsPreview } = selectModules(all, wanted, (n) => moduleFlags(benchDir, n));
   if (unknown.length) {
     process.stderr.write(`bench: no benchmark module ${unknown.join(', ')} (have: ${all.join(', ')})\n`);
     return 2;
   }
-  const skipped = wanted.length ? [] : all.filter((n) => moduleFlags(n).explicitOnly);
-  const names = wanted.length ? wanted : all.filter((n) => !skipped.includes(n));
   if (skipped.length) log(`not run unless named: ${skipped.join(', ')}`);
-  const noPreview = argv.includes('--no-preview') || names.every((n) => !moduleFlags(n).needsPreview);
+  const noPreview = argv.includes('--no-preview') || !needsPreview;
   mkdirSync(OUT_DIR, { recursive: true });
   const chromiumPath = findChromium() ?? '';
   if (!chromiumPath) log('Chromium not found (browser benchmarks will fail); run node scripts/ensure-chromium.mjs');

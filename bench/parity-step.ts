@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { Chromosome } from '../src/ga/chromosome';
 import { makeBatch } from '../src/ml/batches';
+import { crossEntropyOfProbs } from '../src/ml/loss';
 import { buildModel, DEFAULT_NETWORK } from '../src/ml/model';
 import type { ParitySubset } from './parity-data';
 
@@ -43,11 +44,7 @@ export async function writeStepCheck(file: string, chromosome: Chromosome, subse
         model.setWeights(initial);
       }
       const { xs, ys } = makeBatch(subset.dataset, rows, 0, rows.length);
-      // The trainer's loss (src/ml/train.ts): cross-entropy of the clipped probabilities.
-      const { value, grads } = tf.variableGrads(() => {
-        const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-        return tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1))) as tf.Scalar;
-      });
+      const { value, grads } = tf.variableGrads(() => crossEntropyOfProbs(ys as tf.Tensor2D, model.apply(xs, { training: true }) as tf.Tensor2D));
       const byKey: Record<string, number[]> = {};
       for (const [name, g] of Object.entries(grads)) byKey[keyOf.get(name) ?? name] = Array.from(await g.data());
       results[backend] = { loss: (await value.data())[0] as number, grads: byKey };

@@ -3,7 +3,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { servePreview } from '../cli/preview';
 import path from 'node:path';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
-import type { BenchModule } from './types';
+import type { BenchModule, BenchModuleFlags } from './types';
 
 /** Builds the app (bench pages included) into `outDir` and serves it with `vite preview`; the caller kills the server. */
 export async function startPreview(repoRoot: string, outDir: string, log: (m: string) => void): Promise<{ url: string; server: ChildProcess }> {
@@ -13,20 +13,23 @@ export async function startPreview(repoRoot: string, outDir: string, log: (m: st
   return servePreview(repoRoot, outDir);
 }
 
-/** `npx tsx bench/NAME.ts`: builds into dist-NAME (unless EVOLAB_BENCH_URL names a server), runs, prints the markdown. */
-export async function runStandalone(name: string, run: BenchModule['run']): Promise<void> {
+/**
+ * `npx tsx bench/NAME.ts`: builds into dist-NAME (unless EVOLAB_BENCH_URL names a server, or the module declares
+ * `needsPreview = false`), runs, prints the markdown.
+ */
+export async function runStandalone(name: string, run: BenchModule['run'], flags: BenchModuleFlags = {}): Promise<void> {
   const repoRoot = path.resolve(import.meta.dirname, '..');
   const log = (m: string): void => void process.stderr.write(`${name}: ${m}\n`);
   let server: ChildProcess | null = null;
   try {
     let baseUrl = process.env.EVOLAB_BENCH_URL ?? '';
-    if (!baseUrl) {
+    if (!baseUrl && flags.needsPreview !== false) {
       const preview = await startPreview(repoRoot, process.env.EVOLAB_DIST ?? `dist-${name}`, log);
       server = preview.server;
       baseUrl = preview.url;
     }
-    const chromiumPath = findChromium();
-    if (!chromiumPath) throw new Error('Chromium not found; run node scripts/ensure-chromium.mjs');
+    const chromiumPath = findChromium() ?? '';
+    if (!chromiumPath && flags.needsPreview !== false) throw new Error('Chromium not found; run node scripts/ensure-chromium.mjs');
     const section = await run({ repoRoot, sharedData: path.resolve(repoRoot, '../shared/data'), chromiumPath, baseUrl, log });
     process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`);
   } catch (err: unknown) {
