@@ -10,14 +10,16 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { CLASS_NAMES } from '../src/data/dataset';
 import { parseFer2013 } from '../src/data/fer2013';
 import type { Chromosome } from '../src/ga/chromosome';
+import { nodeWasmOptions } from '../cli/wasm';
 import { configureWasm } from '../src/ml/backend';
 import { evaluate } from '../src/ml/evaluate';
 import { DEFAULT_NETWORK } from '../src/ml/model';
+import { simdKernels } from '../src/ml/kernels/simd';
 import { trainCandidate, type TrainSettings } from '../src/ml/train';
+import { wasmThreadCount } from '../src/ml/wasm-threads';
 import { writeStepCheck } from './parity-step';
 import { decodeSubset, drawSubset, encodeSubset, sampleStats, subsetCounts, type PartCaps, type ParitySubset, type SampleStats } from './parity-data';
 import type { BenchContext, BenchSection } from './types';
@@ -247,10 +249,12 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   const counts = subsetCounts(subset);
   ctx.log(`subset: ${subset.train.length} training, ${subset.val.length} validation, ${subset.test.length} test images (${path.relative(ctx.repoRoot, subsetFile)})`);
 
-  configureWasm(undefined);
+  // The wasm backend as the CLI configures it in Node: Evolab's training kernels and its thread count.
+  configureWasm(undefined, await nodeWasmOptions());
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
-  const threads = getThreadsCount();
+  if (simdKernels(tf.backend()) === null) throw new Error("Evolab's SIMD training kernels did not load on the wasm backend");
+  const threads = wasmThreadCount();
   const torch = torchVersion();
   if ('missing' in torch) ctx.log(`PyTorch side skipped: ${torch.missing}`);
   else ctx.log(`PyTorch ${torch.version}, pinned to ${threads} thread(s) like the wasm backend`);
@@ -289,7 +293,7 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
     `- Network: ${g.map((x) => `${x.filters}@${x.kernel}x${x.kernel} ${x.activation}`).join(', ')}; ${plan.chromosome.optimizer} ${plan.chromosome.learningRate}; dense ${DEFAULT_NETWORK.denseUnits}, dropout ${DEFAULT_NETWORK.dropoutConv} after pools and ${DEFAULT_NETWORK.dropoutDense} before the output (src/ml/model.ts).`,
     `- Data: ${path.basename(file)}, ${parsed.dataset.count.toLocaleString('en-US')} distinct images; the canonical split with ${capText(plan.caps.train)} Training, ${capText(plan.caps.val)} PublicTest and ${capText(plan.caps.test)} PrivateTest images per class${Object.values(plan.caps).some((c) => c !== null) ? ` (drawn with seed ${plan.subsetSeed})` : ''}: **${subset.train.length} training, ${subset.val.length} validation (PublicTest, after every epoch), ${subset.test.length} test (PrivateTest)** images. Both sides read the same subset file (SHA-256 \`${sha256.slice(0, 16)}…\`).`,
     `- Training: ${plan.epochs} epochs, batch ${plan.batchSize}, early stopping off (the last epoch's weights are tested), horizontal flips ${plan.flip ? 'on' : 'off'}; seeds ${plan.seeds.join(', ')}.`,
-    `- Evolab: Node ${process.version}, tfjs ${tf.version.tfjs} wasm backend, ${threads} thread(s), src/ml trainCandidate + evaluate. ${torchNote}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores.`,
+    `- Evolab: Node ${process.version}, tfjs ${tf.version.tfjs} wasm backend with Evolab's SIMD training kernels, ${threads} thread(s) (as npm run evolve configures it), src/ml trainCandidate + evaluate. ${torchNote}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores.`,
     `- Commit: \`${commit(ctx.repoRoot)}\`.`,
     '',
     '| part | total | ' + CLASS_NAMES.join(' | ') + ' |',
