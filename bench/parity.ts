@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CLASS_NAMES } from '../src/data/dataset';
 import { parseFer2013 } from '../src/data/fer2013';
 import type { Chromosome } from '../src/ga/chromosome';
+import { nodeInflate } from '../cli/inflate';
 import { nodeWasmOptions } from '../cli/wasm';
 import { configureWasm } from '../src/ml/backend';
 import { evaluate } from '../src/ml/evaluate';
@@ -235,7 +236,7 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
     return { title: plan.title, markdown: `Not measured: ${reason}.`, data: { skipped: reason } };
   }
   ctx.log(`reading ${file}`);
-  const parsed = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: statSync(file).size, name: path.basename(file) });
+  const parsed = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: statSync(file).size, name: path.basename(file), inflate: nodeInflate });
   if (!parsed.ok) throw new Error(`${file} rejected: ${parsed.error}`);
 
   const dir = path.join(ctx.repoRoot, 'bench-out', plan.id);
