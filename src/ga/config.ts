@@ -9,6 +9,14 @@ export type CrossoverKind = (typeof CROSSOVER_KINDS)[number];
 export const SELECTION_KINDS = ['tournament', 'roulette'] as const;
 /** Which selection operator picks parents. */
 export type SelectionKind = (typeof SELECTION_KINDS)[number];
+/** How each phase after the first is made: bred from the last one (the GA) or drawn afresh (random search). */
+export const STRATEGY_KINDS = ['ga', 'random'] as const;
+/** How each phase after the first is made. */
+export type StrategyKind = (typeof STRATEGY_KINDS)[number];
+/** How long a phase's new candidates train: all of them the full epochs, or by successive halving. */
+export const FIDELITY_KINDS = ['full', 'halving'] as const;
+/** How long a phase's new candidates train. */
+export type FidelityKind = (typeof FIDELITY_KINDS)[number];
 
 /** Everything that decides a search; plain JSON, stored in the engine state. */
 export interface GaConfig {
@@ -35,8 +43,16 @@ export interface GaConfig {
   /** Budget: chromosomes whose cost exceeds these are not trained. */
   readonly maxParams?: number;
   readonly maxFlops?: number;
-  /** Redraws of an over-budget chromosome in the initial population before it is kept anyway; default 20. */
+  /** Redraws of an over-budget chromosome in a drawn population before it is kept anyway; default 20. */
   readonly budgetRedraws?: number;
+  /** 'ga' (default): each phase is bred from the last; 'random': each phase is drawn afresh from the gene domains. */
+  readonly strategy?: StrategyKind;
+  /** 'full' (default): every new candidate trains `epochs`; 'halving': successive halving within each phase. */
+  readonly fidelity?: FidelityKind;
+  /** Halving factor: the best 1/eta of a rung go on to the next; default 3. */
+  readonly eta?: number;
+  /** Epochs of a full training: passed to the fitness function, and the top rung with halving (required then). */
+  readonly epochs?: number;
   /** Opaque fingerprint of the training settings (data, epochs, network...); part of the cache key. */
   readonly trainingKey: string;
 }
@@ -99,6 +115,14 @@ export function validateGaConfig(config: GaConfig): string[] {
   positive('maxParams');
   positive('maxFlops');
   if (config.budgetRedraws !== undefined) int('budgetRedraws', 0);
+  if (config.strategy !== undefined && !(STRATEGY_KINDS as readonly string[]).includes(config.strategy)) {
+    errors.push(`strategy must be ga or random, got ${JSON.stringify(config.strategy)}`);
+  }
+  if (config.fidelity !== undefined && !(FIDELITY_KINDS as readonly string[]).includes(config.fidelity)) {
+    errors.push(`fidelity must be full or halving, got ${JSON.stringify(config.fidelity)}`);
+  }
+  if (config.eta !== undefined) int('eta', 2);
+  if (config.epochs !== undefined || config.fidelity === 'halving') int('epochs', 1);
   if (typeof config.trainingKey !== 'string') errors.push(`trainingKey must be a string, got ${JSON.stringify(config.trainingKey)}`);
   return errors;
 }

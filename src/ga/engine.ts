@@ -1,7 +1,7 @@
 /**
  * The GA engine: DEAP's eaSimple + varAnd over the paper's chromosome, with elitism, a hall of fame, a training
  * cache, a compute budget, failure handling, events, stop and exact resume from JSON (see README.md for the
- * differences from DEAP).
+ * differences from DEAP); random search as the alternative strategy, and successive halving within each phase.
  */
 import type { Chromosome } from './chromosome';
 import { chromosomeKey } from './chromosome';
@@ -9,10 +9,12 @@ import type { GaConfig } from './config';
 import { DEFAULT_BUDGET_REDRAWS, validateGaConfig } from './config';
 import type { GeneSpec, GeneValue } from './genes';
 import { fromGenes, GENE_COUNT, geneSpecs, toGenes } from './genes';
+import { DEFAULT_ETA, outOfContention, promoted, rungSchedule, type Contestant } from './halving';
 import type {
   CacheEntry,
   CostFn,
   Details,
+  EngineEvent,
   EngineState,
   EvalStatus,
   FitnessContext,
@@ -20,7 +22,9 @@ import type {
   FitnessSuccess,
   Individual,
   PhaseStats,
+  PlannedCall,
   RunOptions,
+  RungResult,
 } from './types';
 import {
   cxKPoint,
@@ -37,12 +41,20 @@ import {
 import type { RandomSource } from './rng';
 import { Rng } from './rng';
 
-/** The cache key of a chromosome under some training settings. */
+/** The cache key of a chromosome's full training under some training settings. */
 export function cacheKey(trainingKey: string, chromosome: Chromosome): string {
   return `${trainingKey}|${chromosomeKey(chromosome)}`;
 }
 
+/** The cache key of a chromosome trained to a lower rung only: valid for that many epochs, not for a full training. */
+export function partialKey(trainingKey: string, chromosome: Chromosome, epochs: number): string {
+  return `${cacheKey(trainingKey, chromosome)}|${epochs} epochs`;
+}
+
 const isSuccess = (ind: Individual): boolean => ind.status === 'trained' || ind.status === 'cached';
+
+/** May be the run's best: successful and, with halving, trained the full epochs. */
+const isComplete = (ind: Individual): boolean => isSuccess(ind) && ind.partial !== true;
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -50,6 +62,8 @@ const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : S
 
 /** A failed fitness call's reason as text; the fitness function is outside the engine, so its reason may be anything. */
 const reasonText = (reason: unknown): string => (reason === undefined || reason === null ? 'failed' : typeof reason === 'string' ? reason : JSON.stringify(reason));
+
+const allIndices = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** The genetic algorithm as a resumable state machine; all randomness comes from its own seeded Rng. */
 export class GaEngine {
@@ -59,6 +73,9 @@ export class GaEngine {
   private initialised: boolean;
   private phase: number;
   private cursor: number;
+  private queue: number[];
+  private rung: number;
+  private rungEpochs: number[] | null;
   private population: Individual[];
   private hallOfFame: Individual[];
   private cache: Map<string, CacheEntry>;
@@ -66,6 +83,8 @@ export class GaEngine {
   private fitnessCalls: number;
   private finished: boolean;
   private running = false;
+  /** Candidates of this rung already named to onRelease (not state: a resume names the rest again). */
+  private released = new Set<number>();
 
   private constructor(state: EngineState) {
     const errors = validateGaConfig(state.config);
@@ -78,6 +97,9 @@ export class GaEngine {
     this.phase = s.phase;
     this.cursor = s.cursor;
     this.population = [...s.population];
+    this.queue = s.queue ? [...s.queue] : allIndices(this.population.length);
+    this.rung = s.rung ?? 0;
+    this.rungEpochs = s.rungEpochs ? [...s.rungEpochs] : null;
     this.hallOfFame = [...s.hallOfFame];
     this.cache = new Map(s.cache.map(([k, v]) => [k, v] as const));
     this.history = [...s.history];
@@ -94,6 +116,8 @@ export class GaEngine {
       initialised: false,
       phase: 0,
       cursor: 0,
+      queue: [],
+      rung: 0,
       population: [],
       hallOfFame: [],
       cache: opts.cache ?? [],
@@ -106,15 +130,19 @@ export class GaEngine {
   /** An engine that continues from a snapshot (e.g. after JSON.parse); throws on a foreign or broken state. */
   static restore(state: EngineState): GaEngine {
     if (typeof state !== 'object' || state === null || state.version !== 1) throw new Error('not a GA engine state (version 1)');
+    const queue = state.queue ?? (Array.isArray(state.population) ? allIndices(state.population.length) : null);
     const ok =
       Array.isArray(state.population) &&
       Array.isArray(state.hallOfFame) &&
       Array.isArray(state.cache) &&
       Array.isArray(state.history) &&
+      Array.isArray(queue) &&
+      queue.every((i) => Number.isInteger(i) && i >= 0 && i < state.population.length) &&
       Number.isInteger(state.phase) &&
       Number.isInteger(state.cursor) &&
       state.cursor >= 0 &&
-      state.cursor <= state.population.length;
+      state.cursor <= queue.length &&
+      (state.rung === undefined || (Number.isInteger(state.rung) && state.rung >= 0));
     if (!ok) throw new Error('GA engine state is incomplete or inconsistent');
     return new GaEngine(withSkippedStatus(state));
   }
@@ -128,6 +156,9 @@ export class GaEngine {
       initialised: this.initialised,
       phase: this.phase,
       cursor: this.cursor,
+      queue: this.queue,
+      rung: this.rung,
+      ...(this.rungEpochs === null ? {} : { rungEpochs: this.rungEpochs }),
       population: this.population,
       hallOfFame: this.hallOfFame,
       cache: [...this.cache.entries()],
@@ -142,7 +173,7 @@ export class GaEngine {
     return this.finished;
   }
 
-  /** The best successful individual so far (the head of the hall of fame). */
+  /** The best individual so far that may be the run's best (the head of the hall of fame). */
   best(): Individual | undefined {
     return this.hallOfFame[0];
   }
@@ -183,37 +214,48 @@ export class GaEngine {
       config: clone(this.config),
       resumed: this.initialised,
       phase: this.phase,
-      index: this.cursor,
+      index: this.queue[this.cursor] ?? this.population.length,
       phases: this.config.generations + 1,
     });
+    this.released = new Set();
     if (!this.initialised) {
-      this.initPopulation(opts.cost);
+      this.population = this.drawPopulation(0, opts.cost);
+      this.initialised = true;
+      this.startPhase(opts.cost, emit);
       await checkpoint();
     }
+    this.announce(opts);
     for (;;) {
-      while (this.cursor < this.population.length) {
+      while (this.cursor < this.queue.length) {
+        const index = this.queue[this.cursor] as number;
         if (stopRequested()) {
-          emit({ type: 'run-stopped', phase: this.phase, index: this.cursor });
+          emit({ type: 'run-stopped', phase: this.phase, index });
           return 'stopped';
         }
-        const current = this.population[this.cursor] as Individual;
+        const current = this.population[index] as Individual;
         let record = current;
-        if (current.status === 'pending') {
+        if (this.rung > 0 || current.status === 'pending') {
           const result = await this.evaluate(current, opts, stopRequested);
           if (result === 'aborted') {
-            emit({ type: 'run-stopped', phase: this.phase, index: this.cursor });
+            emit({ type: 'run-stopped', phase: this.phase, index });
             return 'stopped';
           }
           record = result;
         }
-        this.population[this.cursor] = record;
+        this.population[index] = record;
         this.cursor += 1;
         emit({ type: 'evaluated', ...clone(record) });
+        this.release(opts);
         await checkpoint();
+      }
+      if (this.nextRung(emit)) {
+        this.announce(opts);
+        await checkpoint();
+        continue;
       }
       const summary = this.phaseStats();
       this.history.push(summary);
-      this.hallOfFame = hofUpdate(this.hallOfFame, this.population, this.config.hallOfFameSize);
+      this.hallOfFame = hofUpdate(this.hallOfFame, this.population.filter(isComplete), this.config.hallOfFameSize);
       emit({ type: 'phase-done', ...clone(summary) });
       if (this.phase >= this.config.generations) {
         this.finished = true;
@@ -221,13 +263,19 @@ export class GaEngine {
         await checkpoint();
         return 'done';
       }
-      this.breed();
+      this.phase += 1;
+      this.population = this.config.strategy === 'random' ? this.drawPopulation(this.phase, opts.cost) : this.breed();
+      this.startPhase(opts.cost, emit);
+      this.announce(opts);
       await checkpoint();
     }
   }
 
-  /** Draws the initial population; over-budget draws are redrawn up to budgetRedraws times, then kept (and recorded). */
-  private initPopulation(cost: CostFn | undefined): void {
+  /**
+   * A population of `populationSize` chromosomes drawn from the gene domains: the initial population, and every phase
+   * of random search. An over-budget draw is redrawn up to budgetRedraws times, then kept (and recorded over budget).
+   */
+  private drawPopulation(phase: number, cost: CostFn | undefined): Individual[] {
     const redraws = this.config.budgetRedraws ?? DEFAULT_BUDGET_REDRAWS;
     const population: Individual[] = [];
     for (let i = 0; i < this.config.populationSize; i++) {
@@ -235,10 +283,88 @@ export class GaEngine {
       for (let t = 0; t < redraws && this.overBudget(cost, chromosome) !== null; t++) {
         chromosome = fromGenes(initGenes(this.rng, this.specs));
       }
-      population.push(pending(0, i, chromosome));
+      population.push(pending(phase, i, chromosome));
     }
-    this.population = population;
-    this.initialised = true;
+    return population;
+  }
+
+  /** The first pass of a new phase: every individual in index order; with halving, the phase's rung schedule. */
+  private startPhase(cost: CostFn | undefined, emit: (e: EngineEvent) => void): void {
+    this.queue = allIndices(this.population.length);
+    this.cursor = 0;
+    this.rung = 0;
+    this.rungEpochs = null;
+    if (this.config.fidelity !== 'halving') return;
+    // The candidates the phase trains: distinct chromosomes that still need a full training and fit the budget.
+    const fresh = new Set<string>();
+    for (const ind of this.population) {
+      if (ind.status !== 'pending' || this.overBudget(cost, ind.chromosome) !== null) continue;
+      if (!this.cache.has(cacheKey(this.config.trainingKey, ind.chromosome))) fresh.add(chromosomeKey(ind.chromosome));
+    }
+    this.rungEpochs = rungSchedule(this.config.epochs as number, this.config.eta ?? DEFAULT_ETA, fresh.size);
+    emit({ type: 'rung-started', phase: this.phase, rung: 0, rungEpochs: [...this.rungEpochs], indices: [...this.queue] });
+  }
+
+  /** Epochs the current rung trains to (the config's epochs with full fidelity, which may not say). */
+  private rungTarget(): number | undefined {
+    return this.rungEpochs?.[this.rung] ?? this.config.epochs;
+  }
+
+  /** True while the current rung is below the top one: its results may be continued. */
+  private belowTop(): boolean {
+    return this.rungEpochs !== null && this.rung < this.rungEpochs.length - 1;
+  }
+
+  /** onPlan with the calls left in the current pass (cache hits, repeats and over-budget individuals left out). */
+  private announce(opts: RunOptions): void {
+    if (!opts.onPlan || this.cursor >= this.queue.length) return;
+    const epochs = this.rungTarget();
+    const seen = new Set<string>();
+    const calls: PlannedCall[] = [];
+    for (const index of this.queue.slice(this.cursor)) {
+      const ind = this.population[index] as Individual;
+      if (this.rung === 0 && ind.status !== 'pending') continue;
+      if (this.overBudget(opts.cost, ind.chromosome) !== null || this.cached(ind.chromosome) !== undefined) continue;
+      const key = chromosomeKey(ind.chromosome);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      calls.push({ index, chromosome: clone(ind.chromosome), ...(epochs === undefined ? {} : { epochs }), ...(this.rungEpochs ? { rung: this.rung } : {}) });
+    }
+    opts.onPlan({ phase: this.phase, rung: this.rung, rungCount: this.rungEpochs?.length ?? 1, calls });
+  }
+
+  /** The contestants of the current rung: successful, evaluated in this pass and not yet trained the full epochs. */
+  private contestants(upTo: number): Contestant[] {
+    return this.queue
+      .slice(0, upTo)
+      .map((i) => this.population[i] as Individual)
+      .filter((ind) => isSuccess(ind) && ind.partial === true && ind.rung === this.rung)
+      .map((ind) => ({ index: ind.index, fitness: ind.fitness as number }));
+  }
+
+  /** onRelease for the candidates of this pass that will not be trained further, each named once. */
+  private release(opts: RunOptions): void {
+    if (!opts.onRelease || this.rungEpochs === null) return;
+    const contestants = this.contestants(this.cursor);
+    const live = new Set(contestants.map((c) => c.index));
+    const out = new Set<number>(this.queue.slice(0, this.cursor).filter((i) => !live.has(i)));
+    for (const i of outOfContention(contestants, this.queue.length - this.cursor, this.config.eta ?? DEFAULT_ETA)) out.add(i);
+    const fresh = [...out].filter((i) => !this.released.has(i)).sort((a, b) => a - b);
+    for (const i of fresh) this.released.add(i);
+    if (fresh.length > 0) opts.onRelease(this.phase, fresh);
+  }
+
+  /** After a pass below the top rung: promotes the best 1/eta of its contestants to the next rung; false when none go on. */
+  private nextRung(emit: (e: EngineEvent) => void): boolean {
+    if (!this.belowTop() || this.rungEpochs === null) return false;
+    const up = promoted(this.contestants(this.queue.length), this.config.eta ?? DEFAULT_ETA);
+    if (up.length === 0) return false;
+    this.rung += 1;
+    this.queue = up;
+    this.cursor = 0;
+    this.released = new Set();
+    emit({ type: 'rung-started', phase: this.phase, rung: this.rung, rungEpochs: [...this.rungEpochs], indices: [...up] });
+    return true;
   }
 
   /** Why a chromosome is over budget, or null; a throwing cost function is left for evaluate() to report. */
@@ -254,21 +380,41 @@ export class GaEngine {
   private budgetReason(c: { readonly params: number; readonly flops: number }): string | null {
     const { maxParams, maxFlops } = this.config;
     if (maxParams !== undefined && !(c.params <= maxParams)) return `${c.params} parameters exceed the budget of ${maxParams}`;
-    if (maxFlops !== undefined && !(c.flops <= maxFlops)) return `${c.flops} FLOPs exceed the budget of ${maxFlops}`;
+    if (maxFlops !== undefined && !(c.flops <= maxFlops)) {
+      const mflops = (f: number): string => `${Number((f / 1e6).toPrecision(4))}`;
+      return `${mflops(c.flops)} MFLOPs per image exceed the budget of ${mflops(maxFlops)}`;
+    }
     return null;
   }
 
+  /** The cache entry that answers a call for this chromosome at the current rung: a full training, or one to exactly these epochs. */
+  private cached(chromosome: Chromosome): CacheEntry | undefined {
+    const full = this.cache.get(cacheKey(this.config.trainingKey, chromosome));
+    if (full !== undefined) return full;
+    const epochs = this.rungTarget();
+    return this.belowTop() && epochs !== undefined ? this.cache.get(partialKey(this.config.trainingKey, chromosome, epochs)) : undefined;
+  }
+
   /**
-   * The record of a pending individual: over budget, cached, or trained/failed by one fitness call. Changes no engine
-   * state before the fitness call settles, so a snapshot taken meanwhile is the state before this evaluation.
-   * 'aborted': the call failed after a stop request; its result is dropped and the evaluation is redone on resume.
+   * The record of an individual after one evaluation: over budget, cached, or trained/failed by one fitness call (at
+   * the current rung, continuing its earlier rungs). Changes no engine state before the fitness call settles, so a
+   * snapshot taken meanwhile is the state before this evaluation. 'aborted': the call failed after a stop request; its
+   * result is dropped and the evaluation is redone on resume.
    */
   private async evaluate(ind: Individual, opts: RunOptions, stopRequested: () => boolean): Promise<Individual | 'aborted'> {
     const { chromosome, phase, index } = ind;
-    const base = { phase, index, chromosome };
-    let params: number | null = null;
-    let flops: number | null = null;
-    if (opts.cost) {
+    const first = this.rung === 0;
+    const halving = this.rungEpochs !== null;
+    const target = this.rungTarget();
+    const belowTop = this.belowTop();
+    // Seconds and rungs of the earlier rungs of this phase carry into the record of a later one.
+    const before = first ? { seconds: 0, rungs: [] as RungResult[] } : { seconds: ind.seconds, rungs: [...(ind.rungs ?? [])] };
+    let params: number | null = ind.params;
+    let flops: number | null = ind.flops;
+    const base = { phase, index, chromosome, ...(halving ? { rung: this.rung } : {}) };
+    const rungsWith = (fitness: number | null, seconds: number): { rungs?: RungResult[] } =>
+      halving && target !== undefined ? { rungs: [...before.rungs, { epochs: target, fitness, seconds }] } : {};
+    if (first && opts.cost) {
       try {
         const c = opts.cost(chromosome);
         params = c.params;
@@ -279,13 +425,34 @@ export class GaEngine {
       const reason = this.budgetReason({ params, flops });
       if (reason !== null) return { ...base, status: 'over-budget', fitness: null, reason, seconds: 0, params, flops };
     }
-    const key = cacheKey(this.config.trainingKey, chromosome);
-    const hit = this.cache.get(key);
+    const hit = this.cached(chromosome);
     if (hit !== undefined) {
-      return withDetails<Individual>({ ...base, status: 'cached', fitness: hit.fitness, seconds: 0, params: params ?? hit.params, flops: flops ?? hit.flops }, hit.details);
+      // A full training from the cache takes no part in this phase's rungs unless it was promoted into one.
+      const inRungs = hit.partial === true || !first;
+      const { rung: _r, ...unranked } = base;
+      return withDetails<Individual>(
+        {
+          ...(inRungs ? base : unranked),
+          status: 'cached',
+          fitness: hit.fitness,
+          seconds: before.seconds,
+          params: params ?? hit.params,
+          flops: flops ?? hit.flops,
+          ...(hit.epochsTrained === undefined ? {} : { epochsTrained: hit.epochsTrained }),
+          ...(inRungs ? rungsWith(hit.fitness, 0) : {}),
+          ...(hit.partial ? { partial: true as const } : {}),
+        },
+        hit.details,
+      );
     }
     const now = opts.now ?? ((): number => Date.now());
-    const ctx: FitnessContext = opts.signal ? { phase, index, signal: opts.signal } : { phase, index };
+    const ctx: FitnessContext = {
+      phase,
+      index,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(target === undefined ? {} : { epochs: target }),
+      ...(halving ? { rung: this.rung, rungCount: (this.rungEpochs as number[]).length, keep: belowTop } : {}),
+    };
     const t0 = now();
     let result: FitnessResult;
     try {
@@ -293,15 +460,24 @@ export class GaEngine {
     } catch (e) {
       if (stopRequested()) return 'aborted';
       this.fitnessCalls += 1;
-      return { ...base, status: 'failed', fitness: null, reason: errorMessage(e), seconds: (now() - t0) / 1000, params, flops };
+      const seconds = (now() - t0) / 1000;
+      return { ...base, status: 'failed', fitness: null, reason: errorMessage(e), seconds: before.seconds + seconds, params, flops, ...rungsWith(null, seconds) };
     }
     const seconds = (now() - t0) / 1000;
     const status = (result as { status?: unknown }).status;
     const fitness = (result as { fitness?: unknown }).fitness;
+    const epochsTrained = (result as { epochsTrained?: unknown }).epochsTrained;
+    const trainedEpochs = typeof epochsTrained === 'number' ? { epochsTrained } : {};
+    const spent = { seconds: before.seconds + seconds, params, flops, ...trainedEpochs, ...rungsWith(null, seconds) };
     if (status === 'skipped') {
       if (stopRequested()) return 'aborted';
       this.fitnessCalls += 1;
-      return { ...base, status: 'skipped', fitness: null, seconds, params, flops };
+      return { ...base, status: 'skipped', fitness: null, ...spent };
+    }
+    if (status === 'over-budget') {
+      if (stopRequested()) return 'aborted';
+      this.fitnessCalls += 1;
+      return { ...base, status: 'over-budget', fitness: null, reason: (result as { reason?: unknown }).reason === undefined ? 'over budget' : reasonText((result as { reason?: unknown }).reason), ...spent };
     }
     if (status === 'failed' || typeof fitness !== 'number' || !Number.isFinite(fitness)) {
       if (stopRequested()) return 'aborted';
@@ -310,44 +486,51 @@ export class GaEngine {
         status === 'failed'
           ? reasonText((result as { reason?: unknown }).reason)
           : `fitness function returned no finite fitness (${JSON.stringify(fitness)})`;
-      return { ...base, status: 'failed', fitness: null, reason, seconds, params, flops };
+      return { ...base, status: 'failed', fitness: null, reason, ...spent };
     }
     this.fitnessCalls += 1;
-    const { fitness: _f, status: _s, ...extra } = result as FitnessSuccess;
+    const { fitness: _f, status: _s, epochsTrained: _e, final, ...extra } = result as FitnessSuccess;
     const details = Object.keys(extra).length > 0 ? clone(extra) : undefined;
     if (params === null && typeof extra.params === 'number') params = extra.params;
     if (flops === null && typeof extra.flops === 'number') flops = extra.flops;
-    const entry = withDetails<CacheEntry>({ fitness, seconds, params, flops }, details);
-    this.cache.set(key, entry);
-    return withDetails<Individual>({ ...base, status: 'trained', fitness, seconds, params, flops }, details);
+    // A training that early stopping ended is as complete as a full one: no rung above would train it further.
+    const partial = belowTop && final !== true;
+    const entry = withDetails<CacheEntry>({ fitness, seconds, params, flops, ...trainedEpochs, ...(partial ? { partial: true as const } : {}) }, details);
+    this.cache.set(partial ? partialKey(this.config.trainingKey, chromosome, target as number) : cacheKey(this.config.trainingKey, chromosome), entry);
+    return withDetails<Individual>(
+      { ...base, status: 'trained', fitness, ...spent, params, flops, ...rungsWith(fitness, seconds), ...(partial ? { partial: true as const } : {}) },
+      details,
+    );
   }
 
   private phaseStats(): PhaseStats {
     const pop = this.population;
     const ok = pop.filter(isSuccess);
     const values = ok.map((i) => i.fitness as number);
-    const best = selBest(ok, 1)[0] ?? null;
+    const eligible = pop.filter(isComplete);
+    const best = selBest(eligible, 1)[0] ?? null;
     const counts: Record<EvalStatus, number> = { trained: 0, cached: 0, failed: 0, skipped: 0, 'over-budget': 0 };
     for (const ind of pop) if (ind.status !== 'pending') counts[ind.status] += 1;
     return {
       phase: this.phase,
-      best: values.length > 0 ? Math.max(...values) : null,
+      best: best === null ? null : (best.fitness as number),
       mean: values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null,
       min: values.length > 0 ? Math.min(...values) : null,
       fitnesses: pop.map((i) => (isSuccess(i) ? i.fitness : null)),
       bestIndividual: best,
       seconds: pop.reduce((s, i) => s + i.seconds, 0),
       counts,
+      ...(this.rungEpochs === null ? {} : { rungEpochs: [...this.rungEpochs] }),
     };
   }
 
   /**
-   * The next phase, as eaSimple's loop body: elites (best successful, copied unchanged), then select
+   * The next phase of the GA, as eaSimple's loop body: elites (best successful, copied unchanged), then select
    * populationSize - elites offspring, varAnd them; a child whose genes are unchanged keeps its parent's result.
    */
-  private breed(): void {
+  private breed(): Individual[] {
     const { config, rng, specs } = this;
-    const next = this.phase + 1;
+    const next = this.phase;
     const elites = selBest(this.population.filter(isSuccess), config.elitism);
     const k = config.populationSize - elites.length;
     const parents = config.selection === 'roulette' ? selRoulette(rng, this.population, k) : selTournament(rng, this.population, k, config.tournamentSize);
@@ -367,9 +550,7 @@ export class GaEngine {
       const index = population.length;
       population.push(chromosomeKey(chromosome) === chromosomeKey(parent.chromosome) ? carry(parent, next, index) : pending(next, index, chromosome));
     });
-    this.population = population;
-    this.phase = next;
-    this.cursor = 0;
+    return population;
   }
 
   private mate(rng: RandomSource, a: readonly GeneValue[], b: readonly GeneValue[]): [GeneValue[], GeneValue[]] {
@@ -388,9 +569,14 @@ function pending(phase: number, index: number, chromosome: Chromosome): Individu
   return { phase, index, chromosome, status: 'pending', fitness: null, seconds: 0, params: null, flops: null };
 }
 
-/** An unchanged individual in a new phase: a success shows as 'cached'; a failed or skipped one keeps its status and reason (it is not retried). */
+/**
+ * An unchanged individual in a new phase: a success shows as 'cached'; a failed or skipped one keeps its status and
+ * reason (it is not retried). It is not trained in the new phase, so its rungs stay with the phase that trained it;
+ * a partial one stays partial.
+ */
 function carry(ind: Individual, phase: number, index: number): Individual {
-  return { ...ind, phase, index, status: isSuccess(ind) ? 'cached' : ind.status, seconds: 0 };
+  const { rung: _r, rungs: _rs, ...rest } = ind;
+  return { ...rest, phase, index, status: isSuccess(ind) ? 'cached' : ind.status, seconds: 0 };
 }
 
 /** The value with `details` set only when there are some, so JSON round trips keep the same keys. */

@@ -17,12 +17,14 @@
  *
  * Modules: `chromosome` (JSON type, bounds, key, validator), `genes` (flat gene list and domains), `operators`
  * (init*, sel*, cx*, mut*, varAnd, hofUpdate), `config` (GaConfig, PAPER_GA_DEFAULTS), `engine` (GaEngine), `types`
- * (individuals, events, fitness and cost functions, engine state), `rng`.
+ * (individuals, events, fitness and cost functions, engine state), `halving` (successive halving's rung schedule and
+ * promotion rule), `rng`.
  */
 export * from './chromosome';
 export * from './config';
 export * from './engine';
 export * from './genes';
+export * from './halving';
 export * from './operators';
 export * from './rng';
 export * from './types';

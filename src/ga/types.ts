@@ -25,18 +25,39 @@ export interface Individual {
   readonly params: number | null;
   readonly flops: number | null;
   readonly details?: Details;
+  /** Epochs its network was trained, when the fitness function said (`epochsTrained` in its result). */
+  readonly epochsTrained?: number;
+  /** Successive halving: the rung (0 = the first) of its latest result in this phase. */
+  readonly rung?: number;
+  /** Successive halving: its result at each rung it reached in this phase, lowest first. */
+  readonly rungs?: readonly RungResult[];
+  /** Successive halving: trained to a lower rung only; its fitness ranks it for selection, but it is never the best. */
+  readonly partial?: true;
 }
 
-/** A cached training result, keyed by trainingKey and chromosome. */
+/** One rung of an individual: the epochs it was trained to, its fitness there (null if it failed) and the seconds it took. */
+export interface RungResult {
+  readonly epochs: number;
+  readonly fitness: number | null;
+  readonly seconds: number;
+}
+
+/** A cached training result, keyed by trainingKey and chromosome (and the epochs, for a partial training). */
 export interface CacheEntry {
   readonly fitness: number;
   readonly seconds: number;
   readonly params: number | null;
   readonly flops: number | null;
   readonly details?: Details;
+  readonly epochsTrained?: number;
+  /** A training stopped at a lower rung: valid only for a call asking for exactly its epochs. */
+  readonly partial?: true;
 }
 
-/** Statistics of one finished phase, over its successful individuals. */
+/**
+ * Statistics of one finished phase. `best` and `bestIndividual` are over the individuals that may be the run's best
+ * (successful and, with halving, trained the full epochs); `mean`, `min` and `fitnesses` over every successful one.
+ */
 export interface PhaseStats {
   readonly phase: number;
   readonly best: number | null;
@@ -45,6 +66,8 @@ export interface PhaseStats {
   /** Every individual's fitness in index order; null for failed, skipped and over-budget ones. */
   readonly fitnesses: (number | null)[];
   readonly bestIndividual: Individual | null;
+  /** Successive halving: the epochs of each rung of this phase, lowest first. */
+  readonly rungEpochs?: readonly number[];
   /** Seconds spent in this phase's evaluations. */
   readonly seconds: number;
   readonly counts: Readonly<Record<EvalStatus, number>>;
@@ -54,17 +77,31 @@ export interface PhaseStats {
 export type EngineEvent =
   | { readonly type: 'run-started'; readonly config: GaConfig; readonly resumed: boolean; readonly phase: number; readonly index: number; readonly phases: number }
   | ({ readonly type: 'evaluated' } & Individual)
+  | { readonly type: 'rung-started'; readonly phase: number; readonly rung: number; readonly rungEpochs: readonly number[]; readonly indices: readonly number[] }
   | ({ readonly type: 'phase-done' } & PhaseStats)
   | { readonly type: 'run-stopped'; readonly phase: number; readonly index: number }
   | { readonly type: 'run-done'; readonly best: Individual | null; readonly hallOfFame: Individual[]; readonly fitnessCalls: number };
 
-/** Successful fitness: `fitness` plus any JSON-safe extras (kept as the individual's details). */
+/**
+ * Successful fitness: `fitness` plus any JSON-safe extras (kept as the individual's details), except two the engine
+ * reads: `epochsTrained` (the network's epochs in total) and `final` (its training ended before the epochs asked for,
+ * by early stopping, so more epochs would change nothing: with halving it then counts as trained the full epochs).
+ */
 export interface FitnessSuccess {
   readonly fitness: number;
+  readonly epochsTrained?: number;
+  readonly final?: boolean;
   readonly [extra: string]: unknown;
 }
-/** What a fitness function may return: a fitness, a failure with its reason, or "skipped by the person running it". */
-export type FitnessResult = FitnessSuccess | { readonly status: 'failed'; readonly reason?: string } | { readonly status: 'skipped' };
+/**
+ * What a fitness function may return: a fitness, a failure with its reason, "skipped by the person running it", or
+ * "over budget" (e.g. it ran past a time budget; recorded with the seconds it took, never cached).
+ */
+export type FitnessResult =
+  | FitnessSuccess
+  | { readonly status: 'failed'; readonly reason?: string; readonly epochsTrained?: number }
+  | { readonly status: 'skipped'; readonly epochsTrained?: number }
+  | { readonly status: 'over-budget'; readonly reason?: string; readonly epochsTrained?: number };
 
 /** Anything with an `aborted` flag, e.g. an AbortSignal. */
 export interface StopSignal {
@@ -76,6 +113,39 @@ export interface FitnessContext {
   readonly phase: number;
   readonly index: number;
   readonly signal?: StopSignal;
+  /** Epochs the network must have been trained in total when the call returns (set when the config has `epochs`). */
+  readonly epochs?: number;
+  /** Successive halving: this call's rung (0 = the first) and the number of rungs of the phase. */
+  readonly rung?: number;
+  readonly rungCount?: number;
+  /**
+   * Successive halving: the engine may ask for more epochs of this candidate later in the phase, so keep what is
+   * needed to continue its training until `onRelease` names it. A call for more epochs of a candidate whose state
+   * was not kept may train from scratch to `epochs`: the result must be the same.
+   */
+  readonly keep?: boolean;
+}
+
+/** One fitness call the engine is about to make. */
+export interface PlannedCall {
+  readonly index: number;
+  readonly chromosome: Chromosome;
+  /** The epochs the call asks for (FitnessContext.epochs). */
+  readonly epochs?: number;
+  readonly rung?: number;
+}
+
+/**
+ * The fitness calls of one pass (a phase, or a rung of a phase with halving), in the order the engine makes them. The
+ * engine makes exactly these calls unless the run stops, except when a chromosome repeats within the pass: a planned
+ * repeat is answered from the cache when the earlier call's result was cached, and a repeat left out of the plan (as
+ * a cache hit to be) is called when the earlier call failed or was skipped. Match calls to it by (phase, index, rung).
+ */
+export interface EvaluationPlan {
+  readonly phase: number;
+  readonly rung: number;
+  readonly rungCount: number;
+  readonly calls: readonly PlannedCall[];
 }
 
 /** The injected fitness: higher is better (e.g. validation accuracy). May throw; the individual is then failed. */
@@ -97,7 +167,15 @@ export interface RunOptions {
   readonly signal?: StopSignal;
   /** Milliseconds clock for `seconds`; default Date.now. */
   readonly now?: () => number;
+  /**
+   * Told before each pass of fitness calls (a phase, or a rung of a phase), and on resume for the rest of the pass,
+   * which calls are coming: a caller may compute them concurrently while the engine takes their results in order.
+   */
+  readonly onPlan?: (plan: EvaluationPlan) => void;
+  /** Told which candidates of the phase will not be trained further (successive halving): drop what was kept for them. */
+  readonly onRelease?: (phase: number, indices: readonly number[]) => void;
 }
+
 
 /** The whole engine as plain JSON: restoring it continues exactly where it was. */
 export interface EngineState {
@@ -108,8 +186,14 @@ export interface EngineState {
   readonly initialised: boolean;
   /** Current phase: 0 is the initial population, `generations` is the last. */
   readonly phase: number;
-  /** Index of the next individual of this phase to evaluate; population.length means the phase awaits its summary. */
+  /** Position in `queue` of the next individual to evaluate; queue.length means the pass is over. */
   readonly cursor: number;
+  /** Indices of the individuals this pass evaluates, in order; absent (states saved before halving) means all. */
+  readonly queue?: readonly number[];
+  /** The rung in progress (0 = the first; always 0 with full fidelity). */
+  readonly rung?: number;
+  /** Successive halving: the epochs of each rung of this phase, lowest first. */
+  readonly rungEpochs?: readonly number[];
   readonly population: readonly Individual[];
   readonly hallOfFame: readonly Individual[];
   /** Successful trainings by key `${trainingKey}|${chromosomeKey}`, in insertion order. */
