@@ -1,20 +1,23 @@
 /**
- * The CLI's checkpoint in DIR/checkpoint/: state.json (engine state, run log so far, settings, best model's shapes)
- * and best-N.bin (the best weights as raw float32). Every file is written to a temp name and renamed, and state.json
- * is renamed last, so a kill at any moment leaves the previous or the new checkpoint, never a torn one.
+ * The CLI's checkpoint in DIR/checkpoint/: state.json (engine state, run log so far, settings, best model's shapes,
+ * the continuation states' metadata), best-N.bin (the best weights as raw float32) and, with successive halving,
+ * cont-N.bin (a training that a later rung may continue, as packed by src/experiment/weights.ts). Every file is
+ * written to a temp name and renamed, and state.json is renamed last, so a kill at any moment leaves the previous or
+ * the new checkpoint, never a torn one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineState } from '../src/ga';
-import type { BestModel, RunCheckpoint } from '../src/experiment/run';
+import type { BestModel, Continuation, RunCheckpoint } from '../src/experiment/run';
 import type { RunLog } from '../src/experiment/runlog';
 import { parseRunLog } from '../src/experiment/runlogParser';
 import type { RunConfig } from '../src/experiment/types';
 import type { Chromosome } from '../src/ga/chromosome';
 import type { CliBackend } from './args';
 import type { SplitMode } from '../src/data/splits';
-import { packWeights, unpackWeights } from '../src/experiment/weights';
+import { packTrainState, packWeights, unpackTrainState, unpackWeights, type PackedTrainStateMeta } from '../src/experiment/weights';
+import type { TrainState } from '../src/ml/train';
 
 const FORMAT = 'evolab-cli-checkpoint';
 const STATE_FILE = 'state.json';
@@ -36,6 +39,8 @@ interface StateFile {
   readonly engine: EngineState;
   readonly runLog: RunLog;
   readonly best: { readonly chromosome: Chromosome; readonly fitness: number; readonly shapes: number[][]; readonly file: string } | null;
+  /** Successive halving: the trainings a later rung may continue (absent in checkpoints written before halving). */
+  readonly continuations?: readonly { readonly phase: number; readonly index: number; readonly file: string; readonly meta: PackedTrainStateMeta }[];
 }
 
 /** What a resume starts from. */
@@ -68,21 +73,38 @@ export function hasCheckpoint(out: string): boolean {
   return existsSync(path.join(checkpointDir(out), STATE_FILE));
 }
 
-/** Saves checkpoints of one run; the best weights are rewritten only when the best model changed. */
+/** A continuation state written to disk: its file and metadata. */
+interface WrittenState {
+  readonly file: string;
+  readonly meta: PackedTrainStateMeta;
+}
+
+const CONTINUATION_FILE = /^cont-(\d+)\.bin$/;
+
+/**
+ * Saves checkpoints of one run; the best weights are rewritten only when the best model changed, and a continuation
+ * state only when it is new (the run hands over the same object until its candidate trains again).
+ */
 export class CheckpointWriter {
   private lastBest: BestModel | null = null;
   private bestFile: string | null = null;
   private counter = 0;
+  private readonly written = new Map<TrainState, WrittenState>();
+  private stateCounter = 0;
 
   constructor(
     private readonly dir: string,
     private readonly settings: CheckpointSettings,
-    restored?: { readonly best: BestModel | null; readonly file: string | null },
+    restored?: { readonly best: BestModel | null; readonly file: string | null; readonly continuations?: readonly (Continuation & WrittenState)[] },
   ) {
     if (restored) {
       this.lastBest = restored.best;
       this.bestFile = restored.file;
       this.counter = restored.file ? Number(/best-(\d+)\.bin$/.exec(restored.file)?.[1] ?? 0) : 0;
+      for (const c of restored.continuations ?? []) {
+        this.written.set(c.state, { file: c.file, meta: c.meta });
+        this.stateCounter = Math.max(this.stateCounter, Number(CONTINUATION_FILE.exec(c.file)?.[1] ?? 0));
+      }
     }
   }
 
@@ -99,6 +121,19 @@ export class CheckpointWriter {
       }
       this.lastBest = cp.best;
     }
+    const continuations: { phase: number; index: number; file: string; meta: PackedTrainStateMeta }[] = [];
+    const live = new Map<TrainState, WrittenState>();
+    for (const c of cp.continuations ?? []) {
+      let written = this.written.get(c.state);
+      if (!written) {
+        const { meta, buffer } = packTrainState(c.state);
+        const file = `cont-${++this.stateCounter}.bin`;
+        await writeAtomic(path.join(this.dir, file), new Uint8Array(buffer));
+        written = { file, meta };
+      }
+      live.set(c.state, written);
+      continuations.push({ phase: c.phase, index: c.index, ...written });
+    }
     const state: StateFile = {
       format: FORMAT,
       version: 1,
@@ -106,11 +141,16 @@ export class CheckpointWriter {
       engine: cp.engine,
       runLog,
       best: cp.best && this.bestFile ? { chromosome: cp.best.chromosome, fitness: cp.best.fitness, shapes: cp.best.weights.shapes, file: this.bestFile } : null,
+      ...(continuations.length > 0 ? { continuations } : {}),
     };
     await writeAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
-    // Weights files of earlier bests are no longer referenced once state.json names the new one.
+    this.written.clear();
+    for (const [k, v] of live) this.written.set(k, v);
+    // Files of earlier bests and of dropped continuation states are no longer referenced once state.json is renamed.
+    const kept = new Set([...live.values()].map((w) => w.file));
     for (const name of await readdir(this.dir)) {
-      if (/^best-\d+\.bin$/.test(name) && name !== this.bestFile) await rm(path.join(this.dir, name), { force: true });
+      const stale = (/^best-\d+\.bin$/.test(name) && name !== this.bestFile) || (CONTINUATION_FILE.test(name) && !kept.has(name));
+      if (stale) await rm(path.join(this.dir, name), { force: true });
     }
   }
 
@@ -120,8 +160,14 @@ export class CheckpointWriter {
   }
 }
 
+/** What resuming a CLI run needs beyond the run checkpoint: the files the writer continues from. */
+export interface CheckpointFiles {
+  readonly bestFile: string | null;
+  readonly continuationFiles: readonly (Continuation & WrittenState)[];
+}
+
 /** Reads DIR/checkpoint; throws an Error with a one-line message when it is missing or damaged. */
-export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & { readonly bestFile: string | null }> {
+export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & CheckpointFiles> {
   const dir = checkpointDir(out);
   let text: string;
   try {
@@ -150,5 +196,25 @@ export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & { 
     }
     best = { chromosome: state.best.chromosome, fitness: state.best.fitness, weights: { shapes: state.best.shapes, values } };
   }
-  return { settings: state.settings, run: { engine: state.engine, best }, runLog, bestFile: state.best?.file ?? null };
+  const continuationFiles: (Continuation & WrittenState)[] = [];
+  for (const c of state.continuations ?? []) {
+    const bytes = await readFile(path.join(dir, c.file)).catch(() => {
+      throw new Error(`checkpoint training state ${path.join(dir, c.file)} is missing`);
+    });
+    let trainState: TrainState;
+    try {
+      trainState = unpackTrainState(c.meta, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    } catch {
+      throw new Error(`checkpoint training state ${c.file} does not match its description`);
+    }
+    continuationFiles.push({ phase: c.phase, index: c.index, state: trainState, file: c.file, meta: c.meta });
+  }
+  const continuations = continuationFiles.map(({ phase, index, state: s }) => ({ phase, index, state: s }));
+  return {
+    settings: state.settings,
+    run: { engine: state.engine, best, ...(continuations.length > 0 ? { continuations } : {}) },
+    runLog,
+    bestFile: state.best?.file ?? null,
+    continuationFiles,
+  };
 }

@@ -21,7 +21,7 @@ import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
 import { runInBrowser } from './browser';
-import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointFiles, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
 import { initBackend, loadCsv, runCommand, stopOnSignals, writeModel } from './node';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
@@ -32,7 +32,7 @@ function firstDifference(a: RunConfig, b: RunConfig): Setting | null {
 }
 
 /** Settings of the run: from the arguments, or from the checkpoint on --resume (explicit flags must agree with it). */
-async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): Promise<{ settings: CheckpointSettings; resume: (LoadedCheckpoint & { bestFile: string | null }) | null }> {
+async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): Promise<{ settings: CheckpointSettings; resume: (LoadedCheckpoint & CheckpointFiles) | null }> {
   const fromArgs: CheckpointSettings = {
     csv: path.resolve(options.csv || '.'), split: options.split, backend: options.backend, config: options.config,
     ...(options.finalEpochs === null ? {} : { finalEpochs: options.finalEpochs }),
@@ -43,7 +43,7 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
     }
     return { settings: fromArgs, resume: null };
   }
-  let loaded: LoadedCheckpoint & { bestFile: string | null };
+  let loaded: LoadedCheckpoint & CheckpointFiles;
   try {
     loaded = await readCheckpoint(options.out);
   } catch (e) {
@@ -141,7 +141,11 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const meta = { dataset: { name: dataset.name, synthetic: dataset.synthetic, count: dataset.count, split: settings.split, train: splits.train.length, val: splits.val.length, test: splits.test.length } };
   const builder = resume ? RunLogBuilder.from(resume.runLog) : new RunLogBuilder(meta);
-  const writer = new CheckpointWriter(checkpointDir(options.out), settings, resume ? { best: resume.run.best, file: resume.bestFile } : undefined);
+  const writer = new CheckpointWriter(
+    checkpointDir(options.out),
+    settings,
+    resume ? { best: resume.run.best, file: resume.bestFile, continuations: resume.continuationFiles } : undefined,
+  );
   await mkdir(options.out, { recursive: true });
   if (resume) progress.message(`evolve: resuming the run in ${options.out}`);
 

@@ -21,6 +21,10 @@ export class ProgressReporter {
   private trainedCount = 0;
   private candidateStart = 0;
   private current: { phase: number; index: number } | null = null;
+  /** Successive halving: the rung of the training in progress, as "rung 2/3 (4 epochs)". */
+  private rungText = '';
+  /** Individuals evaluated once or more (a later rung evaluates some again). */
+  private readonly seen = new Set<string>();
   private lineShown = false;
   private finalStart = 0;
 
@@ -53,13 +57,24 @@ export class ProgressReporter {
       case 'run-started':
         this.phases = e.phases;
         this.population = e.config.populationSize;
-        this.message(`evolve: ${e.phases} phases x ${e.config.populationSize} candidates, ${e.config.epochs} epochs each, on ${e.backend.name}`);
+        this.message(
+          `evolve: ${e.phases} phases x ${e.config.populationSize} candidates, ${e.config.epochs} epochs each${e.config.fidelity === 'halving' ? ' (successive halving)' : ''}` +
+            `${e.config.strategy === 'random' ? ', random search' : ''}, on ${e.backend.name}`,
+        );
+        break;
+      case 'rung-started':
+        this.message(
+          e.rung === 0
+            ? `phase ${e.phase + 1}/${this.phases}: successive halving in ${e.rungEpochs.length} rung${e.rungEpochs.length === 1 ? '' : 's'} of ${e.rungEpochs.join(', ')} epochs`
+            : `phase ${e.phase + 1}/${this.phases} rung ${e.rung + 1}/${e.rungEpochs.length}: ${e.indices.length} candidate${e.indices.length === 1 ? '' : 's'} (${e.indices.map((i) => i + 1).join(', ')}) continue to ${e.rungEpochs[e.rung] ?? '?'} epochs`,
+        );
         break;
       case 'candidate-started':
         this.current = { phase: e.phase, index: e.index };
         this.candidateStart = this.now();
-        if (!this.sink.isTTY) this.sink.write(`${this.where(e.phase, e.index)}: training (${e.params.toLocaleString('en-US')} parameters)\n`);
-        else this.status(`${this.where(e.phase, e.index)}: building network`);
+        this.rungText = e.rung === undefined ? '' : ` rung ${e.rung + 1}/${e.rungCount ?? 1} (${e.epochs ?? '?'} epochs)`;
+        if (!this.sink.isTTY) this.sink.write(`${this.where(e.phase, e.index)}${this.rungText}: training (${e.params.toLocaleString('en-US')} parameters)\n`);
+        else this.status(`${this.where(e.phase, e.index)}${this.rungText}: building network`);
         break;
       case 'progress': {
         const p = e.progress;
@@ -76,14 +91,19 @@ export class ProgressReporter {
         break;
       }
       case 'evaluated': {
-        this.evaluated++;
-        if (e.status === 'trained') {
+        const key = `${e.phase}:${e.index}`;
+        const again = this.seen.has(key);
+        this.seen.add(key);
+        if (!again) this.evaluated++;
+        if (e.status === 'trained' && !again) {
           this.trainedCount++;
           this.secondsTrained += e.seconds;
         }
         this.current = null;
         const why = e.reason ? ` (${e.reason})` : '';
-        this.message(`${this.where(e.phase, e.index)} ${e.status}${why}: fitness ${pct(e.fitness)} in ${duration(e.seconds)}`);
+        const rung = e.rung === undefined ? '' : ` rung ${e.rung + 1}`;
+        const epochs = e.epochsTrained === undefined || e.status === 'cached' ? '' : `, ${e.epochsTrained} epoch${e.epochsTrained === 1 ? '' : 's'}`;
+        this.message(`${this.where(e.phase, e.index)}${rung} ${e.status}${why}: fitness ${pct(e.fitness)} in ${duration(e.seconds)}${epochs}`);
         break;
       }
       case 'phase-done':

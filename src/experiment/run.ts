@@ -1,12 +1,12 @@
 /** One evolution run (in the worker or the CLI): the GA engine with fitness supplied by training on the chosen backend. */
-import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type FitnessResult, type Individual } from '../ga';
+import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type FitnessContext, type FitnessResult, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
 import { backendCrash, memoryStats, recreateBackend, type BackendCrashedError } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
-import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type WeightSnapshot } from '../ml/train';
-import { gaConfig, trainingSettings } from '../settings';
+import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainState, type WeightSnapshot } from '../ml/train';
+import { gaConfig, trainingSettings, type TrainingSettings } from '../settings';
 import type { RunController } from './control';
 import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './types';
 
@@ -17,10 +17,22 @@ export interface BestModel {
   readonly weights: WeightSnapshot;
 }
 
-/** What a run can be resumed from: the engine state and the best weights at the same moment. */
+/** A training kept to be continued at a later rung of its phase (successive halving). */
+export interface Continuation {
+  readonly phase: number;
+  readonly index: number;
+  readonly state: TrainState;
+}
+
+/**
+ * What a run can be resumed from: the engine state, the best weights and (with halving) the trainings of the phase
+ * that may still be promoted, all at the same moment. A state object is the same object from one checkpoint to the
+ * next until its candidate trains again, so a writer can save only the new ones.
+ */
 export interface RunCheckpoint {
   readonly engine: EngineState;
   readonly best: BestModel | null;
+  readonly continuations?: readonly Continuation[];
 }
 
 export interface RunInput {
@@ -69,10 +81,25 @@ function toRecord(ind: Individual): IndividualRecord {
     ...(ind.reason === undefined ? {} : { reason: ind.reason }),
     seconds: ind.seconds,
     params: ind.params ?? 0,
+    ...(ind.flops === null ? {} : { flops: ind.flops }),
+    epochsTrained: ind.epochsTrained ?? 0,
+    ...(ind.rung === undefined ? {} : { rung: ind.rung }),
+    ...(ind.rungs === undefined ? {} : { rungs: ind.rungs.map((r) => ({ epochs: r.epochs, fitness: r.fitness, seconds: r.seconds })) }),
+    ...(ind.partial ? { partial: true as const } : {}),
   };
 }
 
 /**
+ * The training settings that decide a result, as the GA's cache key: the time budget is left out, because a result
+ * that finished within one budget is the same under another (over-budget results are never cached).
+ */
+function resultSettings(settings: TrainingSettings): Omit<TrainingSettings, 'maxSeconds'> {
+  const { maxSeconds: _m, ...rest } = settings;
+  return rest;
+}
+
+const continuationKey = (phase: number, index: number): string => `${phase}:${index}`;
+
  * Runs the GA to its end or until stopped, emitting every step; the best model is then scored on the test split.
  * Rejects with a BackendCrashedError when the backend crashes: the candidate in training is neither recorded nor
  * checkpointed, so the last checkpoint resumes the run (in a fresh worker or process) as if never interrupted.
@@ -81,18 +108,28 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
   const { config, data, splits, backend, control, emit } = input;
   const train = input.train ?? trainCandidate;
   const settings = trainingSettings(config);
-  const trainingKey = JSON.stringify({ settings, data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
+  const trainingKey = JSON.stringify({ settings: resultSettings(settings), data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
   const engine = input.resume
     ? GaEngine.restore(input.resume.engine)
     : GaEngine.create(gaConfig(config, trainingKey));
   let best: BestModel | null = input.resume?.best ?? null;
   let crashed: BackendCrashedError | null = null;
+  // Successive halving: trainings that a later rung of their phase may continue (the engine says when to drop them).
+  const continuations = new Map<string, Continuation>((input.resume?.continuations ?? []).map((c) => [continuationKey(c.phase, c.index), c]));
 
-  const fitness = async (chromosome: Chromosome, ctx: { phase: number; index: number }): Promise<FitnessResult> => {
+  const fitness = async (chromosome: Chromosome, ctx: FitnessContext): Promise<FitnessResult> => {
     const cost = networkCost(chromosome, config.network);
+    const epochs = ctx.epochs ?? settings.epochs;
+    const key = continuationKey(ctx.phase, ctx.index);
+    // A rung continues the training its candidate reached at the rung below; without that state (its result came from
+    // the cache) it trains from scratch, which gives the same weights.
+    const resume = continuations.get(key)?.state;
     // In training from here on: a Skip that arrives now is for this candidate.
     control.beginCandidate(ctx);
-    emit({ type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params, memory: memoryStats() });
+    emit({
+      type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params, memory: memoryStats(), epochs,
+      ...(ctx.rung === undefined ? {} : { rung: ctx.rung, rungCount: ctx.rungCount ?? 1 }),
+    });
     let lastSent = 0;
     const onProgress = (progress: TrainProgress): void => {
       const t = performance.now();
@@ -104,8 +141,8 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     let trained: Awaited<ReturnType<typeof trainCandidate>>;
     try {
       trained = await train(
-        { chromosome, data, train: splits.train, val: splits.val, settings, seed: candidateSeed(config.seed, chromosome) },
-        { onProgress, control },
+        { chromosome, data, train: splits.train, val: splits.val, settings: { ...settings, epochs }, seed: candidateSeed(config.seed, chromosome), ...(resume ? { resume } : {}) },
+        { onProgress, control, keepState: ctx.keep === true },
       );
     } catch (e) {
       // The engine drops an evaluation that fails after a stop request: the crash leaves no record and no checkpoint.
@@ -116,10 +153,17 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
       // Its training is over: a Skip from now on has nothing to act on (and must not reach the next candidate).
       control.endCandidate();
     }
-    const { result, model } = trained;
+    const { result, model, state } = trained;
+    // A cancelled training is redone on resume from the state it started with; any other end replaces that state.
+    if (result.status !== 'cancelled') {
+      if (state) continuations.set(key, { phase: ctx.phase, index: ctx.index, state });
+      else continuations.delete(key);
+    }
+    // Only a training of the full epochs (or one that early stopping ended) may be the run's best.
+    const complete = epochs >= settings.epochs || result.stoppedEarly;
     if (model) {
       try {
-        if (result.status === 'trained' && (best === null || result.valAccuracy > best.fitness)) {
+        if (result.status === 'trained' && complete && (best === null || result.valAccuracy > best.fitness)) {
           best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
         }
       } finally {
@@ -132,12 +176,17 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     }
     switch (result.status) {
       case 'trained':
-        return { fitness: result.valAccuracy, epochs: result.epochsRun, valLoss: result.valLoss, imagesPerSecond: result.imagesPerSecond };
+        return {
+          fitness: result.valAccuracy, epochsTrained: result.epochsRun, ...(result.stoppedEarly ? { final: true } : {}),
+          valLoss: result.valLoss, imagesPerSecond: result.imagesPerSecond,
+        };
       case 'cancelled':
         // The engine drops an evaluation that fails after a stop request; a resumed run retrains it.
         throw new Error('stopped by user');
       case 'skipped':
-        return { status: 'skipped' };
+        return { status: 'skipped', epochsTrained: result.epochsRun };
+      case 'over-budget':
+        return { status: 'over-budget', reason: result.reason ?? 'over budget', epochsTrained: result.epochsRun };
       case 'diverged':
         return { status: 'failed' as const, reason: `diverged: ${result.reason ?? ''}` };
       case 'failed':
@@ -153,8 +202,14 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
       case 'evaluated':
         emit({ type: 'evaluated', ...toRecord(e), memory: memoryStats() });
         break;
+      case 'rung-started':
+        emit({ type: 'rung-started', phase: e.phase, rung: e.rung, rungEpochs: [...e.rungEpochs], indices: [...e.indices] });
+        break;
       case 'phase-done':
-        emit({ type: 'phase-done', phase: e.phase, best: e.best, mean: e.mean, min: e.min, fitnesses: e.fitnesses, seconds: e.seconds });
+        emit({
+          type: 'phase-done', phase: e.phase, best: e.best, mean: e.mean, min: e.min, fitnesses: e.fitnesses, seconds: e.seconds,
+          ...(e.rungEpochs === undefined ? {} : { rungEpochs: [...e.rungEpochs] }),
+        });
         break;
       case 'run-stopped':
       case 'run-done':
@@ -171,7 +226,16 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     },
     cost: (c) => networkCost(c, config.network),
     onEvent: onEngineEvent,
-    ...(onCheckpoint ? { onCheckpoint: (engineState: EngineState) => onCheckpoint({ engine: engineState, best }) } : {}),
+    ...(onCheckpoint
+      ? { onCheckpoint: (engineState: EngineState) => onCheckpoint({ engine: engineState, best, ...(continuations.size > 0 ? { continuations: [...continuations.values()] } : {}) }) }
+      : {}),
+    onRelease: (phase, indices) => {
+      for (const i of indices) continuations.delete(continuationKey(phase, i));
+    },
+    // States of an earlier phase are never continued (the engine released them; a resumed run may still hold some).
+    onPlan: (plan) => {
+      for (const [k, c] of continuations) if (c.phase !== plan.phase) continuations.delete(k);
+    },
     shouldStop: () => control.stopRequested,
   });
   // Set inside the fitness callback, which the compiler's narrowing does not see.

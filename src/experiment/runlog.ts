@@ -32,8 +32,14 @@ export interface RunLogDataset {
 /** One phase (the initial population is phase 0) with its individuals in index order. */
 export interface RunLogPhase {
   readonly phase: number;
+  /** With successive halving, each individual's record after the last rung it reached. */
   readonly individuals: IndividualRecord[];
-  /** Best, mean and lowest fitness of the phase's successful individuals; null until the phase is done or when none succeeded. */
+  /** Successive halving: the epochs of each rung of this phase, lowest first. */
+  readonly rungEpochs?: number[];
+  /**
+   * Best, mean and lowest fitness of the phase's successful individuals (the best only over those trained the full
+   * epochs); null until the phase is done or when none succeeded.
+   */
   readonly best: number | null;
   readonly mean: number | null;
   readonly min: number | null;
@@ -97,6 +103,10 @@ export function withoutTimings(log: RunLog): Omit<RunLog, 'createdAt' | 'finishe
   return {
     ...rest,
     ...(rest.final ? { final: finalWithoutTimings(rest.final) } : {}),
-    phases: rest.phases.map((p) => ({ ...p, seconds: 0, individuals: p.individuals.map((i) => ({ ...i, seconds: 0 })) })),
+    phases: rest.phases.map((p) => ({
+      ...p,
+      seconds: 0,
+      individuals: p.individuals.map((i) => ({ ...i, seconds: 0, ...(i.rungs ? { rungs: i.rungs.map((r) => ({ ...r, seconds: 0 })) } : {}) })),
+    })),
   };
 }

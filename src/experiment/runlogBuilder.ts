@@ -72,10 +72,19 @@ export class RunLogBuilder {
         const record: IndividualRecord = {
           phase: event.phase, index: event.index, chromosome: clone(event.chromosome), fitness: event.fitness, status: event.status,
           ...(event.reason === undefined ? {} : { reason: event.reason }), seconds: event.seconds, params: event.params,
+          ...(event.flops === undefined ? {} : { flops: event.flops }),
+          ...(event.epochsTrained === undefined ? {} : { epochsTrained: event.epochsTrained }),
+          ...(event.rung === undefined ? {} : { rung: event.rung }),
+          ...(event.rungs === undefined ? {} : { rungs: clone(event.rungs) }),
+          ...(event.partial ? { partial: true as const } : {}),
         };
+        // A later rung's record replaces the earlier one: the log keeps where each individual ended.
         this.phase(record.phase).individuals[record.index] = record;
         break;
       }
+      case 'rung-started':
+        (this.phase(event.phase) as Mutable<RunLogPhase>).rungEpochs = [...event.rungEpochs];
+        break;
       case 'phase-done': {
         const phase = this.phase(event.phase) as Mutable<RunLogPhase>;
         phase.best = event.best;
@@ -145,7 +154,7 @@ export class RunLogBuilder {
     let found: IndividualRecord | null = null;
     for (const p of this.log.phases) {
       for (const r of p.individuals) {
-        if (r && r.fitness !== null && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
+        if (r && r.fitness !== null && r.partial !== true && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
       }
     }
     return found;

@@ -74,6 +74,7 @@ export function parseRunLog(input: unknown): RunLog {
     for (const k of ['best', 'mean', 'min'] as const) numOrNull(phase[k], `${at}.${k}`);
     num(phase.seconds, `${at}.seconds`);
     if (typeof phase.done !== 'boolean') fail(`${at}.done`, 'must be true or false');
+    if (phase.rungEpochs !== undefined) arr(phase.rungEpochs, `${at}.rungEpochs`).forEach((e, k) => int(e, `${at}.rungEpochs[${k}]`));
     arr(phase.individuals, `${at}.individuals`).forEach((i, ii) => {
       const iat = `${at}.individuals[${ii}]`;
       const ind = obj(i, iat);
@@ -85,6 +86,19 @@ export function parseRunLog(input: unknown): RunLog {
       if (ind.reason !== undefined) str(ind.reason, `${iat}.reason`);
       num(ind.seconds, `${iat}.seconds`);
       int(ind.params, `${iat}.params`);
+      if (ind.flops !== undefined) num(ind.flops, `${iat}.flops`);
+      if (ind.epochsTrained !== undefined) int(ind.epochsTrained, `${iat}.epochsTrained`);
+      if (ind.rung !== undefined) int(ind.rung, `${iat}.rung`);
+      if (ind.partial !== undefined && ind.partial !== true) fail(`${iat}.partial`, 'must be true when present');
+      if (ind.rungs !== undefined) {
+        arr(ind.rungs, `${iat}.rungs`).forEach((r, k) => {
+          const rat = `${iat}.rungs[${k}]`;
+          const rung = obj(r, rat);
+          int(rung.epochs, `${rat}.epochs`);
+          numOrNull(rung.fitness, `${rat}.fitness`);
+          num(rung.seconds, `${rat}.seconds`);
+        });
+      }
     });
   });
   if (root.best !== null) {

@@ -11,31 +11,65 @@ export type { RunConfig } from '../settings';
 
 export type CandidateStatus = 'trained' | 'cached' | 'failed' | 'diverged' | 'over-budget' | 'skipped';
 
+/** One rung an individual reached with successive halving: the epochs it was trained to, its fitness there, the seconds it took. */
+export interface RungRecord {
+  readonly epochs: number;
+  readonly fitness: number | null;
+  readonly seconds: number;
+}
+
 /** One evaluated individual, as the run log and tables show it. */
 export interface IndividualRecord {
   readonly phase: number;
   readonly index: number;
   readonly chromosome: Chromosome;
+  /** With successive halving, the validation accuracy at the last rung it reached. */
   readonly fitness: number | null;
   readonly status: CandidateStatus;
   readonly reason?: string;
+  /** Seconds of training in this phase (all its rungs); 0 when cached or carried over. */
   readonly seconds: number;
   readonly params: number;
+  /** Forward FLOPs per image (absent in logs written before budgets). */
+  readonly flops?: number;
+  /** Epochs its network was trained (absent in older logs; 0 when it was never trained). */
+  readonly epochsTrained?: number;
+  /** Successive halving: the rung (0 = the first) of its latest result, and each rung it reached in this phase. */
+  readonly rung?: number;
+  readonly rungs?: readonly RungRecord[];
+  /** Successive halving: trained to a lower rung only; its fitness is a shorter training's and it cannot be the best. */
+  readonly partial?: true;
 }
 
 export interface PhaseSummary {
   readonly phase: number;
+  /** Over the individuals that may be the best (with halving: trained the full epochs). */
   readonly best: number | null;
   readonly mean: number | null;
   readonly min: number | null;
   readonly fitnesses: (number | null)[];
   readonly seconds: number;
+  /** Successive halving: the epochs of each rung of the phase, lowest first. */
+  readonly rungEpochs?: readonly number[];
 }
 
 /** What the worker reports during a run, in order. */
 export type RunEvent =
   | { readonly type: 'run-started'; readonly config: RunConfig; readonly phases: number; readonly backend: BackendChoice }
-  | { readonly type: 'candidate-started'; readonly phase: number; readonly index: number; readonly chromosome: Chromosome; readonly params: number; readonly memory?: MemoryStats }
+  | {
+      readonly type: 'candidate-started';
+      readonly phase: number;
+      readonly index: number;
+      readonly chromosome: Chromosome;
+      readonly params: number;
+      readonly memory?: MemoryStats;
+      /** Epochs this training reaches in total; with halving, its rung (0 = the first) of `rungCount`. */
+      readonly epochs?: number;
+      readonly rung?: number;
+      readonly rungCount?: number;
+    }
+  // Successive halving: a rung of a phase begins, training the individuals at `indices` to rungEpochs[rung] epochs.
+  | { readonly type: 'rung-started'; readonly phase: number; readonly rung: number; readonly rungEpochs: readonly number[]; readonly indices: readonly number[] }
   | { readonly type: 'progress'; readonly phase: number; readonly index: number; readonly progress: TrainProgress }
   // `memory`: tensors and GPU bytes after the candidate's tensors were disposed (before the next backend re-creation).
   | ({ readonly type: 'evaluated'; readonly memory?: MemoryStats } & IndividualRecord)

@@ -294,6 +294,7 @@ export class GaEngine {
     this.cursor = 0;
     this.rung = 0;
     this.rungEpochs = null;
+    this.released = new Set();
     if (this.config.fidelity !== 'halving') return;
     // The candidates the phase trains: distinct chromosomes that still need a full training and fit the budget.
     const fresh = new Set<string>();

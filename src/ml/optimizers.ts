@@ -216,3 +216,93 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Opt
       return new Nadam(learningRate);
   }
 }
+
+/** A tensor as plain data. */
+export interface PlainTensor {
+  readonly shape: number[];
+  readonly values: Float32Array;
+}
+
+/**
+ * An optimizer's whole state as plain data, read from its own fields: its counters (numbers), its scalar variables
+ * (Adam's accumulated beta powers...), its slot lists (tfjs' optimizers keep one per trainable weight, by position) and
+ * its slot maps (Nadam's, by weight name, stored here by the weight's position so that they fit a rebuilt model).
+ */
+export interface OptimizerState {
+  readonly numbers: Readonly<Record<string, number>>;
+  readonly scalars: Readonly<Record<string, PlainTensor>>;
+  readonly lists: Readonly<Record<string, readonly (PlainTensor & { readonly name: string })[]>>;
+  readonly maps: Readonly<Record<string, readonly { readonly weight: number; readonly slots: Readonly<Record<string, PlainTensor>> }[]>>;
+}
+
+interface SlotVariable {
+  readonly originalName: string;
+  readonly variable: tf.Variable;
+}
+
+const isSlot = (x: unknown): x is SlotVariable => typeof x === 'object' && x !== null && (x as SlotVariable).variable instanceof tf.Variable;
+
+async function plain(v: tf.Tensor): Promise<PlainTensor> {
+  if (v.dtype !== 'float32') throw new Error(`optimizer state: a ${v.dtype} tensor, only float32 is saved`);
+  return { shape: v.shape.slice(), values: new Float32Array(await v.data()) };
+}
+
+const variableOf = (t: PlainTensor): tf.Variable => tf.tidy(() => tf.tensor(t.values, t.shape).variable(false));
+
+/**
+ * The state of `optimizer` for a model whose trainable weights have these variable names, in order (a copy; nothing
+ * is changed). Continue with `restoreOptimizerState` on a fresh optimizer of the same kind for a model of the same
+ * chromosome: the next steps are then exactly those the original optimizer would have taken.
+ */
+export async function optimizerState(optimizer: tf.Optimizer, weightNames: readonly string[]): Promise<OptimizerState> {
+  const numbers: Record<string, number> = {};
+  const scalars: Record<string, PlainTensor> = {};
+  const lists: Record<string, (PlainTensor & { name: string })[]> = {};
+  const maps: Record<string, { weight: number; slots: Record<string, PlainTensor> }[]> = {};
+  for (const [key, value] of Object.entries(optimizer)) {
+    if (typeof value === 'number') numbers[key] = value;
+    else if (value instanceof tf.Variable) scalars[key] = await plain(value);
+    else if (Array.isArray(value) && value.every(isSlot)) lists[key] = await Promise.all(value.map(async (s) => ({ name: s.originalName, ...(await plain(s.variable)) })));
+    else if (value instanceof Map) {
+      const entries: { weight: number; slots: Record<string, PlainTensor> }[] = [];
+      for (const [name, slot] of value as Map<string, unknown>) {
+        const weight = weightNames.indexOf(name);
+        if (weight < 0) throw new Error(`optimizer state: a slot of ${name}, which is not a weight of this model`);
+        const parts: Record<string, PlainTensor> = {};
+        if (slot instanceof tf.Variable) parts[''] = await plain(slot);
+        else for (const [k, v] of Object.entries(slot as Record<string, unknown>)) if (v instanceof tf.Variable) parts[k] = await plain(v);
+        entries.push({ weight, slots: parts });
+      }
+      maps[key] = entries;
+    }
+  }
+  return { numbers, scalars, lists, maps };
+}
+
+/** Puts a saved state into a fresh optimizer of the same kind, for a model whose trainable weights have these names; changes `optimizer`. */
+export function restoreOptimizerState(optimizer: tf.Optimizer, weightNames: readonly string[], state: OptimizerState): void {
+  const target = optimizer as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(state.numbers)) target[key] = value;
+  for (const [key, value] of Object.entries(state.scalars)) {
+    const v = target[key];
+    if (!(v instanceof tf.Variable)) throw new Error(`optimizer state: ${key} is not a variable of this optimizer`);
+    tf.tidy(() => v.assign(tf.tensor(value.values, value.shape)));
+  }
+  for (const [key, list] of Object.entries(state.lists)) {
+    const old = target[key];
+    if (Array.isArray(old)) for (const s of old) if (isSlot(s)) s.variable.dispose();
+    target[key] = list.map((s) => ({ originalName: s.name, variable: variableOf(s) }));
+  }
+  for (const [key, entries] of Object.entries(state.maps)) {
+    const map = target[key];
+    if (!(map instanceof Map)) throw new Error(`optimizer state: ${key} is not a slot map of this optimizer`);
+    for (const slot of (map as Map<string, unknown>).values()) tf.dispose(slot instanceof tf.Variable ? slot : Object.values(slot as Record<string, tf.Variable>));
+    map.clear();
+    for (const { weight, slots } of entries) {
+      const name = weightNames[weight];
+      if (name === undefined) throw new Error(`optimizer state: a slot of weight ${weight}, which this model does not have`);
+      const single = slots[''];
+      map.set(name, single ? variableOf(single) : Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, variableOf(v)])));
+    }
+  }
+}

@@ -1,12 +1,16 @@
-/** Trains one candidate network: seeded shuffles, early stopping with best-weight restore, NaN guard, cancel within a batch. */
+/**
+ * Trains one candidate network: seeded shuffles, early stopping with best-weight restore, NaN guard, cancel within a
+ * batch, a time budget, and a continuation state that later trains more epochs exactly as one longer training would.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { Chromosome } from '../ga/chromosome';
-import { Rng } from '../ga/rng';
+import { Rng, type RngState } from '../ga/rng';
 import type { Dataset } from '../data/dataset';
 import { makeBatch } from './batches';
-import { evaluate, type Evaluation } from './evaluate';
+import { dropoutState, restoreDropoutState, type DropoutState } from './dropout';
+import { evaluate } from './evaluate';
 import { buildModel, type NetworkSettings } from './model';
-import { makeOptimizer } from './optimizers';
+import { makeOptimizer, optimizerState, restoreOptimizerState, type OptimizerState } from './optimizers';
 import { backendCrash, takeBackendFault } from './backend';
 import { figureRow, FigureReadback } from './readback';
 import { DEFAULT_RUN_CONFIG, trainingSettings } from '../settings';
@@ -23,6 +27,11 @@ export interface TrainSettings {
   readonly patience: number;
   readonly augmentFlip: boolean;
   readonly network: NetworkSettings;
+  /**
+   * Time budget in seconds (wall time of the training, validation passes and earlier continued calls included): a
+   * candidate still training past it is stopped and ends as 'over-budget'. Unset: no budget.
+   */
+  readonly maxSeconds?: number;
 }
 
 /** How a candidate trains when nothing else is said (the settings schema's defaults). */
@@ -42,7 +51,7 @@ export interface TrainProgress {
   readonly imagesPerSecond: number;
 }
 
-export type TrainStatus = 'trained' | 'diverged' | 'failed' | 'cancelled' | 'skipped';
+export type TrainStatus = 'trained' | 'diverged' | 'failed' | 'cancelled' | 'skipped' | 'over-budget';
 
 export interface TrainResult {
   readonly status: TrainStatus;
@@ -53,7 +62,11 @@ export interface TrainResult {
   readonly valLoss: number;
   /** The epoch (1-based) whose weights are returned; 0 when none finished. */
   readonly keptEpoch: number;
+  /** Epochs trained in total, those of the continued state included. */
   readonly epochsRun: number;
+  /** True when early stopping ended the training: more epochs would not change it. */
+  readonly stoppedEarly: boolean;
+  /** Wall seconds of this call. */
   readonly seconds: number;
   readonly imagesPerSecond: number;
   readonly params: number;
@@ -65,14 +78,44 @@ export interface WeightSnapshot {
   readonly values: Float32Array[];
 }
 
+/**
+ * Everything needed to continue a training where it stopped, as plain data (structured-clone safe; packTrainState in
+ * src/experiment/weights.ts writes it to one buffer). Training k epochs, then continuing this state to k + m epochs,
+ * gives exactly the weights, optimizer state and fitness of one training to k + m epochs.
+ */
+export interface TrainState {
+  readonly epochsDone: number;
+  /** The model's current weights (the last epoch's, which the kept ones may not be). */
+  readonly weights: WeightSnapshot;
+  readonly optimizer: OptimizerState;
+  /** The shuffling and flipping RNG. */
+  readonly rng: RngState;
+  /** The training rows in their order after the last shuffle (each epoch shuffles the previous order). */
+  readonly order: Int32Array;
+  readonly dropout: DropoutState;
+  /** The kept epoch (1-based), its validation figures and weights (null weights: the current ones); null before any epoch. */
+  readonly kept: { readonly epoch: number; readonly accuracy: number; readonly loss: number; readonly weights: WeightSnapshot | null } | null;
+  /** Epochs since the validation loss last improved. */
+  readonly stale: number;
+  /** True when early stopping ended the training. */
+  readonly stopped: boolean;
+  /** Wall seconds so far (the time budget counts them), training images and the seconds of their steps (img/s). */
+  readonly seconds: number;
+  readonly images: number;
+  readonly trainSeconds: number;
+}
+
 export interface TrainInput {
   readonly chromosome: Chromosome;
   readonly data: Dataset;
   readonly train: Int32Array;
   readonly val: Int32Array;
+  /** `epochs` is the total to reach, the epochs of a continued state included. */
   readonly settings: TrainSettings;
   /** Seeds initial weights, shuffles and augmentation. */
   readonly seed: number;
+  /** Continue this state (same chromosome, data, settings and seed) instead of starting afresh. */
+  readonly resume?: TrainState;
 }
 
 /** What to do after a batch: go on, wait and ask again, end the candidate as cancelled, or end it as skipped. */
@@ -97,6 +140,8 @@ export interface TrainOptions {
    * measured batch time so that a read comes about every half second (src/ml/readback.ts). 1 reads after every batch.
    */
   readonly readEvery?: number;
+  /** Also return the state to continue from (unless early stopping ended the training). */
+  readonly keepState?: boolean;
 }
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -161,30 +206,36 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset
 }
 
 /**
- * Trains a fresh network for the chromosome. Returns the result and the model with the kept weights (the rule is
- * under TrainSettings.patience); the caller owns (and must dispose) the model. On failure, cancel or skip the model is
- * disposed here and `model` is undefined. Every tensor made here is disposed on every path, errors included. Throws
- * only a BackendCrashedError: the backend cannot train anything any more (src/ml/backend.ts).
+ * Trains a fresh network for the chromosome, or continues `input.resume`, to `settings.epochs` epochs in total.
+ * Returns the result and the model with the kept weights (the rule is under TrainSettings.patience); the caller owns
+ * (and must dispose) the model. With `keepState`, also the state to continue from (taken before the kept weights are
+ * put back). On failure, cancel, skip or a spent time budget the model is disposed here and `model` is undefined.
+ * Every tensor made here is disposed on every path, errors included.
  */
 export async function trainCandidate(
   input: TrainInput,
   opts: TrainOptions = {},
-): Promise<{ result: TrainResult; model?: tf.LayersModel }> {
+): Promise<{ result: TrainResult; model?: tf.LayersModel; state?: TrainState }> {
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const { settings, data, chromosome } = input;
   const control = opts.control;
-  const rng = Rng.fromSeed(input.seed);
+  const resume = input.resume;
+  const rng = resume ? Rng.fromState(resume.rng) : Rng.fromSeed(input.seed);
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
   /** Validation figures of the weights that will be returned. */
-  let kept: Evaluation | undefined;
-  let keptEpoch = 0;
+  let kept: { accuracy: number; loss: number } | undefined = resume?.kept ? { accuracy: resume.kept.accuracy, loss: resume.kept.loss } : undefined;
+  let keptEpoch = resume?.kept?.epoch ?? 0;
   /** With early stopping: a copy of the kept epoch's weights, while later epochs change the model. */
-  let keptWeights: WeightSnapshot | undefined;
-  let epochsRun = 0;
-  let images = 0;
-  let trainSeconds = 0;
+  // Null kept weights in a state are its current weights; without early stopping the last epoch is always kept.
+  let keptWeights: WeightSnapshot | undefined = resume?.kept && settings.patience > 0 ? (resume.kept.weights ?? resume.weights) : undefined;
+  let epochsRun = resume?.epochsDone ?? 0;
+  let images = resume?.images ?? 0;
+  let trainSeconds = resume?.trainSeconds ?? 0;
+  let stale = resume?.stale ?? 0;
+  let stopped = resume?.stopped ?? false;
+  const earlierSeconds = resume?.seconds ?? 0;
   let params = 0;
   const reads = new FigureReadback(now, opts.readEvery);
   const finish = (status: TrainStatus, reason?: string): TrainResult => ({
@@ -194,6 +245,7 @@ export async function trainCandidate(
     valLoss: kept?.loss ?? NaN,
     keptEpoch,
     epochsRun,
+    stoppedEarly: stopped,
     seconds: (now() - t0) / 1000,
     imagesPerSecond: trainSeconds > 0 ? images / trainSeconds : 0,
     params,
@@ -203,14 +255,23 @@ export async function trainCandidate(
     model = undefined;
     return { result: finish(status, reason) };
   };
+  const budget = settings.maxSeconds;
+  const overBudget = (): boolean => budget !== undefined && earlierSeconds + (now() - t0) / 1000 > budget;
+  const overBudgetReason = (): string => `ran past its time budget of ${budget ?? 0} s`;
   try {
     model = buildModel(chromosome, settings.network, input.seed);
     params = model.countParams();
     optimizer = makeOptimizer(chromosome.optimizer, chromosome.learningRate);
-    const order = Int32Array.from(input.train);
+    // The optimizer's slots belong to these variables (by name or by position); a rebuilt model has new names.
+    const weightNames = model.trainableWeights.map((w) => w.name);
+    if (resume) {
+      restoreWeights(model, resume.weights);
+      restoreOptimizerState(optimizer, weightNames, resume.optimizer);
+      restoreDropoutState(model, resume.dropout);
+    }
+    const order = Int32Array.from(resume?.order ?? input.train);
     const batches = Math.ceil(order.length / settings.batchSize);
-    let stale = 0;
-    for (let epoch = 0; epoch < settings.epochs; epoch++) {
+    for (let epoch = epochsRun; epoch < settings.epochs && !stopped; epoch++) {
       rng.shuffle(order);
       let lossSum = 0;
       let correct = 0;
@@ -257,6 +318,7 @@ export async function trainCandidate(
         const decision = await decide(control, first);
         if (decision === 'stop') return fail('cancelled', 'stopped by user');
         if (decision === 'skip') return fail('skipped', 'skipped by user');
+        if (overBudget()) return fail('over-budget', overBudgetReason());
       }
       epochsRun = epoch + 1;
       const val = await evaluate(model, data, input.val);
@@ -265,25 +327,42 @@ export async function trainCandidate(
         loss: lossSum / Math.max(seen, 1), accuracy: correct / Math.max(seen, 1),
         valLoss: val.loss, valAccuracy: val.accuracy, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
       });
-      let stopEarly = false;
       if (settings.patience === 0) {
-        kept = val;
+        kept = { accuracy: val.accuracy, loss: val.loss };
         keptEpoch = epoch + 1;
       } else if (kept === undefined || val.loss < kept.loss) {
-        kept = val;
+        kept = { accuracy: val.accuracy, loss: val.loss };
         keptEpoch = epoch + 1;
         stale = 0;
-        // After the last epoch the model holds these weights itself.
+        // After this call's last epoch the model holds these weights itself.
         keptWeights = epoch < settings.epochs - 1 ? await snapshotWeights(model) : undefined;
       } else {
-        stopEarly = ++stale >= settings.patience;
+        stopped = ++stale >= settings.patience;
       }
       // A Skip pressed during the validation pass was meant for this candidate, not for the next one.
       if (control?.check() === 'skip') return fail('skipped', 'skipped by user');
-      if (stopEarly) break;
+      if (overBudget()) return fail('over-budget', overBudgetReason());
+    }
+    let state: TrainState | undefined;
+    if (opts.keepState && !stopped) {
+      const current = await snapshotWeights(model);
+      state = {
+        epochsDone: epochsRun,
+        weights: current,
+        optimizer: await optimizerState(optimizer, weightNames),
+        rng: rng.state(),
+        order,
+        dropout: dropoutState(model),
+        kept: kept ? { ...kept, epoch: keptEpoch, weights: keptWeights ?? null } : null,
+        stale,
+        stopped,
+        seconds: earlierSeconds + (now() - t0) / 1000,
+        images,
+        trainSeconds,
+      };
     }
     if (keptWeights) restoreWeights(model, keptWeights);
-    return { result: finish('trained'), model };
+    return { result: finish('trained'), model, ...(state ? { state } : {}) };
   } catch (e) {
     // A crashed wasm module fails every later call too: not this candidate's fault, and nothing here can be disposed.
     const crash = backendCrash(e);

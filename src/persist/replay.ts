@@ -15,6 +15,10 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
     { type: 'run-started', config: log.config, phases: log.phasesPlanned, backend: { name: log.backend.name as BackendName, reason: log.backend.reason, software } },
   ];
   for (const phase of log.phases) {
+    if (phase.rungEpochs) {
+      // The rungs the phase ran; the individuals' records already say which rung each one reached.
+      events.push({ type: 'rung-started', phase: phase.phase, rung: 0, rungEpochs: phase.rungEpochs, indices: phase.individuals.map((_, i) => i) });
+    }
     for (const ind of phase.individuals) {
       if (ind) events.push({ type: 'evaluated', ...ind });
     }
@@ -27,6 +31,7 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
         min: phase.min,
         fitnesses: phase.individuals.map((i) => i?.fitness ?? null),
         seconds: phase.seconds,
+        ...(phase.rungEpochs ? { rungEpochs: phase.rungEpochs } : {}),
       });
     }
   }

@@ -18,6 +18,13 @@ export function gaConfig(config: RunConfig, trainingKey: string): GaConfig {
     elitism: c.elitism,
     hallOfFameSize: c.hallOfFameSize,
     maxFilters: c.maxFilters,
+    strategy: c.strategy,
+    fidelity: c.fidelity,
+    eta: c.eta,
+    epochs: c.epochs,
+    ...(c.maxParams === undefined ? {} : { maxParams: c.maxParams }),
+    // The engine counts FLOPs; people set MFLOPs.
+    ...(c.maxMflops === undefined ? {} : { maxFlops: c.maxMflops * 1e6 }),
     trainingKey,
   };
 }
@@ -30,9 +37,21 @@ export interface TrainingSettings {
   readonly patience: number;
   readonly augmentFlip: boolean;
   readonly network: NetworkSettings;
+  /** The time budget of one candidate in seconds, when set (src/ml's TrainSettings.maxSeconds). */
+  readonly maxSeconds?: number;
 }
 
-/** The training settings of a run's candidates. The key order is fixed: their JSON is part of the GA's cache key. */
+/**
+ * The training settings of a run's candidates. The key order is fixed: their JSON (without the time budget, which
+ * src/experiment/run.ts leaves out) is part of the GA's cache key.
+ */
 export function trainingSettings(config: RunConfig): TrainingSettings {
-  return { epochs: config.epochs, batchSize: config.batchSize, patience: config.patience, augmentFlip: config.augmentFlip, network: config.network };
+  return {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    patience: config.patience,
+    augmentFlip: config.augmentFlip,
+    network: config.network,
+    ...(config.maxSeconds === undefined ? {} : { maxSeconds: config.maxSeconds }),
+  };
 }

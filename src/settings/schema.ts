@@ -3,12 +3,13 @@
  * address key. The lab's settings form and address, the CLI's flags and --help, the GA config and the trainer's
  * defaults are all read from SETTINGS; RunConfig itself is derived from it. Pure: no tfjs, DOM or host globals.
  */
-import { CROSSOVER_KINDS, PAPER_GA_DEFAULTS, SELECTION_KINDS } from '../ga/config';
+import { CROSSOVER_KINDS, FIDELITY_KINDS, PAPER_GA_DEFAULTS, SELECTION_KINDS, STRATEGY_KINDS } from '../ga/config';
+import { DEFAULT_ETA } from '../ga/halving';
 import { GENE_COUNT, isValidMaxFilters, MAX_FILTERS } from '../ga/genes';
 import { SPLIT_MODES } from '../data/splits';
 
 /** What a setting is about; the lab groups its fields by it. */
-export type SettingGroup = 'ga' | 'training' | 'data';
+export type SettingGroup = 'ga' | 'search' | 'training' | 'data';
 
 interface RowBase {
   /** The RunConfig key (inside `config.network` when `nest` is 'network'). */
@@ -125,6 +126,35 @@ const ROWS = [
   int({
     key: 'hallOfFameSize', label: 'Hall of fame size', flag: 'hall-of-fame', url: 'hof', group: 'ga', optional: true, min: 1, max: 100, default: ga.hallOfFameSize,
     help: 'Best distinct chromosomes remembered over the whole run.',
+  }),
+  // How much the search spends: the strategy, successive halving and the budget per candidate (all off by default, as
+  // in the paper).
+  choice({
+    key: 'strategy', label: 'Search strategy', flag: 'strategy', metavar: 'KIND', url: 'strategy', group: 'search', optional: true, choices: STRATEGY_KINDS, default: 'ga',
+    help: 'The genetic algorithm, or random search: each phase drawn afresh from the same gene domains (the baseline the GA should beat).',
+    choiceLabels: { ga: 'Genetic algorithm (selection, crossover, mutation)', random: 'Random search (each phase drawn afresh)' },
+  }),
+  choice({
+    key: 'fidelity', label: 'Fidelity', flag: 'fidelity', metavar: 'MODE', url: 'fid', group: 'search', optional: true, choices: FIDELITY_KINDS, default: 'full',
+    help: 'Full: every new candidate trains all epochs. Halving: each phase trains its new candidates briefly, and only the best continue, up to the full epochs.',
+    choiceLabels: { full: 'Full: every new candidate trains all epochs', halving: 'Successive halving: short trainings first, the best continue' },
+  }),
+  int({
+    key: 'eta', label: 'Halving factor', flag: 'eta', metavar: 'N', url: 'eta', group: 'search', optional: true, min: 2, max: 10, default: DEFAULT_ETA,
+    appliesIf: { key: 'fidelity', oneOf: ['halving'] },
+    help: 'Successive halving keeps the best 1/N of each rung; rungs train to ceil(epochs / N^k) epochs.',
+  }),
+  int({
+    key: 'maxParams', label: 'Max parameters', flag: 'max-params', metavar: 'N', url: 'maxp', group: 'search', optional: true, min: 1, max: 1_000_000_000, default: undefined,
+    help: 'Candidates with more parameters are not trained (recorded over budget). Empty: no limit.',
+  }),
+  real({
+    key: 'maxMflops', label: 'Max MFLOPs', flag: 'max-mflops', metavar: 'X', url: 'maxmf', group: 'search', optional: true, min: 0.001, max: 1_000_000, step: 1, default: undefined,
+    help: 'Candidates needing more million floating-point operations per image (forward pass) are not trained. Empty: no limit.',
+  }),
+  real({
+    key: 'maxSeconds', label: 'Max seconds per candidate', flag: 'max-seconds', metavar: 'S', url: 'maxs', group: 'search', optional: true, min: 1, max: 10_000_000, step: 10, default: undefined,
+    help: 'A candidate still training after this many seconds is stopped and recorded over budget (results then depend on the machine). Empty: no limit.',
   }),
   int({ key: 'batchSize', label: 'Batch size', flag: 'batch-size', url: 'batch', group: 'training', min: 1, max: 1024, default: 32, help: 'Images per training step.' }),
   int({

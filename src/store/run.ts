@@ -13,6 +13,10 @@ export interface CurrentCandidate {
   readonly chromosome: Chromosome;
   readonly params: number;
   readonly progress: TrainProgress | null;
+  /** Epochs this training reaches; with successive halving, its rung (0 = the first) of `rungCount`. */
+  readonly epochs: number | null;
+  readonly rung: number | null;
+  readonly rungCount: number | null;
 }
 
 /** One point of the current candidate's training curves; validation values only at epoch ends. */
@@ -57,7 +61,10 @@ export interface RunSlice {
   backendError: string | null;
   phases: number;
   populationSize: number;
+  /** Every individual's latest record (with successive halving, a later rung's replaces the earlier one), in evaluation order. */
   individuals: IndividualRecord[];
+  /** Successive halving: the rung epochs of each phase so far, by phase. */
+  rungEpochs: Record<number, readonly number[]>;
   phaseSummaries: PhaseSummary[];
   current: CurrentCandidate | null;
   best: IndividualRecord | null;
@@ -91,8 +98,9 @@ export interface RunSlice {
   workerCrashed: (reason: string, message: string) => void;
 }
 
+/** True when `a` may be the best (successful; with halving, trained the full epochs) and beats `b`. */
 function better(a: IndividualRecord, b: IndividualRecord | null): boolean {
-  return a.fitness !== null && (b === null || b.fitness === null || a.fitness > b.fitness);
+  return a.fitness !== null && a.partial !== true && (b === null || b.fitness === null || a.fitness > b.fitness);
 }
 
 /** What the dataset panel says when the worker that held the data died. */
@@ -112,6 +120,7 @@ export const createRunSlice: StateCreator<
   phases: 0,
   populationSize: 0,
   individuals: [],
+  rungEpochs: {},
   phaseSummaries: [],
   current: null,
   best: null,
@@ -133,7 +142,7 @@ export const createRunSlice: StateCreator<
   backendFailed: (message) => set({ backendError: message }),
   runRequested: () =>
     set({
-      status: 'starting', individuals: [], phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false,
+      status: 'starting', individuals: [], rungEpochs: {}, phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false,
       runConfig: null, curve: [], viewing: null, final: NO_FINAL, modelSource: null,
     }),
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
@@ -154,7 +163,7 @@ function recordOf(records: IndividualRecord[], c: Chromosome): IndividualRecord 
   const key = chromosomeKey(c);
   let found: IndividualRecord | null = null;
   for (const r of records) {
-    if (r.fitness !== null && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
+    if (r.fitness !== null && r.partial !== true && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
   }
   return found;
 }
@@ -164,7 +173,15 @@ function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
     case 'run-started':
       return { status: s.status === 'stopping' ? 'stopping' : 'running', phases: event.phases, populationSize: event.config.populationSize, backend: event.backend, runConfig: event.config };
     case 'candidate-started':
-      return { current: { phase: event.phase, index: event.index, chromosome: event.chromosome, params: event.params, progress: null }, curve: [] };
+      return {
+        current: {
+          phase: event.phase, index: event.index, chromosome: event.chromosome, params: event.params, progress: null,
+          epochs: event.epochs ?? null, rung: event.rung ?? null, rungCount: event.rungCount ?? null,
+        },
+        curve: [],
+      };
+    case 'rung-started':
+      return { rungEpochs: { ...s.rungEpochs, [event.phase]: event.rungEpochs } };
     case 'progress': {
       if (!s.current || s.current.phase !== event.phase || s.current.index !== event.index) return {};
       const p = event.progress;
@@ -179,7 +196,10 @@ function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
     }
     case 'evaluated': {
       const { type: _type, ...record } = event;
-      return { individuals: [...s.individuals, record], best: better(record, s.best) ? record : s.best };
+      // A later rung's record of an individual replaces its earlier one.
+      const at = s.individuals.findIndex((r) => r.phase === record.phase && r.index === record.index);
+      const individuals = at < 0 ? [...s.individuals, record] : s.individuals.map((r, i) => (i === at ? record : r));
+      return { individuals, best: better(record, s.best) ? record : s.best };
     }
     case 'phase-done': {
       const { type: _type, ...summary } = event;

@@ -11,6 +11,7 @@ describe('evolve arguments', () => {
       '--batch-size', '16', '--patience', '0', '--flip', '--dense-units', '128', '--dropout-conv', '0.1', '--dropout-dense', '0.3',
       '--crossover-rate', '0.5', '--mutation-rate', '0.3', '--crossover', 'k-point', '--crossover-points', '2', '--selection', 'roulette',
       '--tournament-size', '4', '--elitism', '2', '--hall-of-fame', '3', '--backend', 'cpu',
+      '--strategy', 'random', '--fidelity', 'halving', '--eta', '2', '--max-params', '100000', '--max-mflops', '12.5', '--max-seconds', '90',
     ]);
     expect(r.kind).toBe('run');
     if (r.kind !== 'run') return;
@@ -19,6 +20,7 @@ describe('evolve arguments', () => {
       seed: 9, populationSize: 4, generations: 2, epochs: 3, perClass: 5, maxFilters: 64, batchSize: 16, patience: 0, augmentFlip: true,
       network: { denseUnits: 128, dropoutConv: 0.1, dropoutDense: 0.3 }, crossoverRate: 0.5, mutationRate: 0.3, crossover: 'k-point',
       crossoverPoints: 2, selection: 'roulette', tournamentSize: 4, elitism: 2, hallOfFameSize: 3, split: 'paper-clean',
+      strategy: 'random', fidelity: 'halving', eta: 2, maxParams: 100000, maxMflops: 12.5, maxSeconds: 90,
     });
   });
 

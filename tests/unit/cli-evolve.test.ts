@@ -120,6 +120,47 @@ describe('evolve CLI', () => {
     expect(existsSync(path.join(dir, 'checkpoint'))).toBe(false);
   });
 
+  it('with --fidelity halving, Ctrl-C during a later rung keeps the trainings to continue, and --resume continues them to the same run.json', async () => {
+    // 3 candidates, eta 3: rungs of 1 and 3 epochs, the best one continues.
+    const HALVING = ['--csv', SMALL, '--pop', '3', '--gens', '1', '--epochs', '3', '--per-class', '3', '--max-filters', '4', '--seed', '5', '--split', 'paper-clean', '--fidelity', 'halving'];
+    const ref = evolve(...HALVING, '--out', out('h'));
+    expect(ref.status).toBe(0);
+    expect(ref.stderr).toMatch(/phase 1\/2: successive halving in 2 rungs of 1, 3 epochs/);
+    expect(ref.stderr).toMatch(/phase 1\/2 rung 2\/2: 1 candidate \(\d\) continue to 3 epochs/);
+    const refLog = readLog(out('h'));
+    expect(refLog.config).toMatchObject({ fidelity: 'halving', eta: 3 });
+    expect(refLog.phases[0]?.rungEpochs).toEqual([1, 3]);
+    expect(refLog.phases[0]?.individuals.filter((i) => i.epochsTrained === 3)).toHaveLength(1);
+
+    const dir = out('hc');
+    const child = spawn(process.execPath, [...NODE_ARGS, ...HALVING, '--out', dir], { cwd: REPO });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // The promoted candidate has started its second rung: stop it there.
+      if (!sent && /rung 2\/2 \(3 epochs\): training/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    const saved = JSON.parse(readFileSync(path.join(dir, 'checkpoint/state.json'), 'utf8')) as { engine: { rung: number }; continuations?: { file: string }[] };
+    expect(saved.engine.rung).toBe(1);
+    expect(saved.continuations).toHaveLength(1);
+    expect(existsSync(path.join(dir, 'checkpoint', saved.continuations?.[0]?.file ?? ''))).toBe(true);
+
+    const resumed = evolve('--resume', '--out', dir);
+    expect(resumed.status).toBe(0);
+    // The kept training goes on at epoch 2, not from scratch.
+    const after = resumed.stderr.slice(resumed.stderr.indexOf('resuming'));
+    expect(/ epoch (\d)\/3 /.exec(after)?.[1]).toBe('2');
+    expect(withoutTimings(readLog(dir))).toEqual(withoutTimings(refLog));
+    expect(existsSync(path.join(dir, 'checkpoint'))).toBe(false);
+  });
+
   it('exports a model that loads with tf.loadLayersModel and reproduces the reported test accuracy', async () => {
     await useWasm();
     const dir = out('a/model');

@@ -215,37 +215,45 @@ describe('successive halving inside each phase', () => {
     for (const i of pop.slice(1, 4)) expect(keys.has(chromosomeKey(i.chromosome))).toBe(false);
   });
 
-  it('onRelease names each trained candidate once, never one that is promoted later, and all of them by the end of the phase', async () => {
-    const held = new Set<number>();
-    const released: number[] = [];
+  it('onRelease names each trained candidate once per phase, never one that is promoted later, and all of them by the end of the phase', async () => {
+    const held = new Set<string>();
+    const released = new Map<number, number[]>();
     let maxHeld = 0;
     const f0 = scripted();
     const f: typeof f0 = {
       ...f0,
       fitness: async (c, ctx) => {
         const r = await f0.fitness(c, ctx);
-        if (ctx.keep) held.add(ctx.index);
+        if (ctx.keep) held.add(`${ctx.phase}:${ctx.index}`);
         maxHeld = Math.max(maxHeld, held.size);
         return r;
       },
     };
-    const { events } = await run(halving(), f, {
+    const phaseDone: number[] = [];
+    // Random search: every phase trains 9 new candidates.
+    const { events } = await run(halving({ generations: 2, strategy: 'random' }), f, {
       onRelease: (phase, indices) => {
-        expect(phase).toBe(0);
+        expect(phaseDone).not.toContain(phase);
+        const list = released.get(phase) ?? [];
         for (const i of indices) {
-          expect(released).not.toContain(i);
-          released.push(i);
-          held.delete(i);
+          expect(list).not.toContain(i);
+          list.push(i);
+          held.delete(`${phase}:${i}`);
         }
+        released.set(phase, list);
       },
     });
-    const later = events.flatMap((e) => (e.type === 'rung-started' && e.rung > 0 ? e.indices : []));
+    for (const e of events) if (e.type === 'phase-done') phaseDone.push(e.phase);
     expect(held.size).toBe(0);
-    expect([...released].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    // A promoted candidate is released only after its last rung.
-    for (const i of later) {
-      const lastRung = Math.max(...evaluated(events).filter((e) => e.index === i).map((e) => e.rung ?? 0));
-      expect(evaluated(events).filter((e) => e.index === i && e.rung === lastRung)).toHaveLength(1);
+    for (const p of [0, 1, 2]) {
+      expect([...(released.get(p) ?? [])].sort((a, b) => a - b), `phase ${p}`).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      // A candidate is released after its last evaluation in the phase, never before a rung it is promoted to.
+      const order = events.filter((e) => (e.type === 'evaluated' && e.phase === p) || (e.type === 'rung-started' && e.phase === p));
+      for (const i of released.get(p) ?? []) {
+        const lastEval = order.reduce((last, e, k) => (e.type === 'evaluated' && e.index === i ? k : last), -1);
+        const promotedAfter = order.findIndex((e, k) => k > lastEval && e.type === 'rung-started' && e.indices.includes(i));
+        expect(promotedAfter).toBe(-1);
+      }
     }
     // Out-of-contention candidates are dropped as soon as they are known: fewer than all 9 are ever held at once.
     expect(maxHeld).toBeLessThan(9);

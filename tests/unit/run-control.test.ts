@@ -57,7 +57,7 @@ const splits = makeSplits(data, { mode: 'canonical', seed: 1 }).splits;
 const backend = { name: 'wasm', reason: 'test', software: false } as const;
 
 const outcome = (status: TrainResult['status'], valAccuracy = 0): TrainResult => ({
-  status, valAccuracy, valLoss: 1, keptEpoch: 1, epochsRun: 1, seconds: 0, imagesPerSecond: 0, params: 1,
+  status, valAccuracy, valLoss: 1, keptEpoch: 1, epochsRun: 1, stoppedEarly: false, seconds: 0, imagesPerSecond: 0, params: 1,
 });
 
 type Script = (candidate: number, at: 'batch' | 'validation', step: number) => void;

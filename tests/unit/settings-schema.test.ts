@@ -87,6 +87,12 @@ describe('the settings schema', () => {
       tournamentSize: ['Tournament size', 'tour', 'tournament-size'],
       elitism: ['Elitism', 'elite', 'elitism'],
       hallOfFameSize: ['Hall of fame size', 'hof', 'hall-of-fame'],
+      strategy: ['Search strategy', 'strategy', 'strategy'],
+      fidelity: ['Fidelity', 'fid', 'fidelity'],
+      eta: ['Halving factor', 'eta', 'eta'],
+      maxParams: ['Max parameters', 'maxp', 'max-params'],
+      maxMflops: ['Max MFLOPs', 'maxmf', 'max-mflops'],
+      maxSeconds: ['Max seconds per candidate', 'maxs', 'max-seconds'],
       batchSize: ['Batch size', 'batch', 'batch-size'],
       patience: ['Patience', 'pat', 'patience'],
       denseUnits: ['Dense units', 'dense', 'dense-units'],
@@ -232,10 +238,16 @@ describe('settings that depend on others', () => {
 describe('settings to the GA engine', () => {
   it('map every GA setting, the default seed being the schema\'s', () => {
     const ga = gaConfig(DEFAULT_RUN_CONFIG, 'key');
-    expect(ga).toEqual({ ...PAPER_GA_DEFAULTS, seed: 42, trainingKey: 'key' });
+    // The paper's search with full training, no budget, and the epochs the fitness function is asked for.
+    expect(ga).toEqual({ ...PAPER_GA_DEFAULTS, seed: 42, strategy: 'ga', fidelity: 'full', eta: 3, epochs: 10, trainingKey: 'key' });
     expect(validateGaConfig(ga)).toEqual([]);
     const changed = gaConfig({ ...DEFAULT_RUN_CONFIG, populationSize: 4, crossover: 'k-point', crossoverPoints: 5, selection: 'roulette', elitism: 0, maxFilters: 8 }, '');
     expect(changed).toMatchObject({ populationSize: 4, crossover: 'k-point', crossoverPoints: 5, selection: 'roulette', elitism: 0, maxFilters: 8 });
+    const search = gaConfig({ ...DEFAULT_RUN_CONFIG, strategy: 'random', fidelity: 'halving', eta: 4, epochs: 6, maxParams: 5000, maxMflops: 2.5 }, '');
+    expect(search).toMatchObject({ strategy: 'random', fidelity: 'halving', eta: 4, epochs: 6, maxParams: 5000, maxFlops: 2_500_000 });
+    expect(validateGaConfig(search)).toEqual([]);
+    expect(ga).not.toHaveProperty('maxParams');
+    expect(ga).not.toHaveProperty('maxFlops');
   });
 
   it('give settings missing from an older run log their defaults', () => {

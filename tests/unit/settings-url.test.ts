@@ -16,6 +16,7 @@ describe('settings in the address', () => {
       crossover: 'k-point', crossoverPoints: 5, crossoverRate: 0.35, mutationRate: 0.05, selection: 'roulette',
       tournamentSize: 2, elitism: 2, hallOfFameSize: 3, batchSize: 16, patience: 0, augmentFlip: true,
       network: { denseUnits: 64, dropoutConv: 0.1, dropoutDense: 0.3 }, split: 'paper-clean',
+      strategy: 'random', fidelity: 'halving', eta: 4, maxParams: 250000, maxMflops: 40, maxSeconds: 120,
     };
     const q = configToQuery(changed);
     // Every setting differs from its default, so every one is in the query.
