@@ -47,15 +47,18 @@ const csvCell = (v: string | number | null | undefined): string => {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-/** Every evaluated individual of the log, one CSV row each: phase, index, status, fitness, time, parameters and all genes. */
+/** Every evaluated individual of the log, one CSV row each: phase, index, status, fitness, time, parameters, all genes, then MFLOPs, epochs, rung (1-based) and whether it stopped at a lower rung. */
 export function populationCsv(log: RunLog): string {
   const records = log.phases.flatMap((p) => p.individuals);
   const layers = records[0]?.chromosome.conv.length ?? 6;
   const head = ['phase', 'index', 'status', 'reason', 'fitness', 'seconds', 'params', 'optimizer', 'learning_rate'];
   for (let l = 1; l <= layers; l++) head.push(`conv${l}_filters`, `conv${l}_kernel`, `conv${l}_activation`);
+  // Added after the genes so that the earlier columns keep their places.
+  head.push('mflops', 'epochs_trained', 'rung', 'partial');
   const rows = records.map((r) => [
     r.phase, r.index, r.status, r.reason ?? '', r.fitness, r.seconds.toFixed(3), r.params, r.chromosome.optimizer, r.chromosome.learningRate,
     ...r.chromosome.conv.flatMap((g) => [g.filters, g.kernel, g.activation]),
+    r.flops === undefined ? null : Number((r.flops / 1e6).toPrecision(6)), r.epochsTrained ?? null, r.rung === undefined ? null : r.rung + 1, r.partial ? 'yes' : '',
   ]);
   return [head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }

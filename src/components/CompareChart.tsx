@@ -1,9 +1,13 @@
-/** Two saved runs' fitness curves overlaid: the best validation accuracy of each phase. */
+/**
+ * Two saved runs' fitness curves overlaid: the best validation accuracy of each phase, and the best so far against the
+ * training seconds spent, so runs of different strategies or fidelities compare on what they cost.
+ */
 import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunLog, StoredRunSummary } from '../worker/api';
-import { pct } from '../experiment/format';
-import { runLabel } from './runFormat';
+import { bestVsSeconds } from '../experiment/curves';
+import { duration, pct } from '../experiment/format';
+import { runLabel, searchSummary } from './runFormat';
 
 export interface CompareChartProps {
   readonly runs: readonly [StoredRunSummary, StoredRunSummary];
@@ -41,12 +45,13 @@ export function CompareChart({ runs, loadRunLog }: CompareChartProps) {
       alive = false;
     };
   }, [a.id, b.id, key, loadRunLog]);
-  const names = [`${runLabel(a.createdAt)} (A)`, `${runLabel(b.createdAt)} (B)`] as const;
+  const names = [`${runLabel(a.createdAt)} (A, ${searchSummary(a.config)})`, `${runLabel(b.createdAt)} (B, ${searchSummary(b.config)})`] as const;
   const data = useMemo(() => {
     if (!logs) return [];
     const [ca, cb] = logs.logs.map(bestPerPhase) as [(number | null)[], (number | null)[]];
     return Array.from({ length: Math.max(ca.length, cb.length) }, (_, i) => ({ phase: i + 1, a: ca[i] ?? null, b: cb[i] ?? null }));
   }, [logs]);
+  const costs = useMemo(() => (logs ? logs.logs.map(costLine) : null), [logs]);
   return (
     <figure className="compare">
       <figcaption>
@@ -70,6 +75,51 @@ export function CompareChart({ runs, loadRunLog }: CompareChartProps) {
           </LineChart>
         </ResponsiveContainer>
       </div>
+      <p className="help">Against what each run spent: the best validation accuracy so far (of networks trained the full epochs) after each training.</p>
+      <div
+        className="chart"
+        data-testid="compare-seconds-chart"
+        data-seconds={costs ? costs.map((c) => c.seconds.toFixed(3)).join(' ') : ''}
+        role="img"
+        aria-label={costs ? `Best validation accuracy against cumulative training seconds: ${costs.map((c, i) => `${i === 0 ? 'A' : 'B'} ${c.text}`).join('; ')}` : 'Loading the runs'}
+      >
+        <ResponsiveContainer width="100%" height={240}>
+          <LineChart margin={{ top: 10, right: 20, bottom: 20, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis type="number" dataKey="seconds" domain={[0, 'dataMax']} tickFormatter={(v: number) => duration(v)} label={{ value: 'cumulative training time', position: 'insideBottom', offset: -10 }} />
+            <YAxis domain={[0, 100]} unit="%" width={50} />
+            <Tooltip labelFormatter={(v) => (typeof v === 'number' ? `after ${duration(v)} of training` : '')} formatter={(v) => (typeof v === 'number' ? pct(v / 100) : '–')} />
+            <Legend verticalAlign="top" height={24} />
+            {costs?.map((c, i) => (
+              <Line
+                key={names[i]}
+                name={names[i]}
+                data={c.points}
+                dataKey="best"
+                type="stepAfter"
+                stroke={COLORS[i]}
+                strokeWidth={2}
+                strokeDasharray={i === 1 ? '5 3' : undefined}
+                dot={{ r: 2 }}
+                isAnimationActive={false}
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
     </figure>
   );
+}
+
+/** A run's best-so-far steps against cumulative training seconds (the points where the best changed, and the end), and its summary. */
+function costLine(log: RunLog): { points: { seconds: number; best: number | null }[]; seconds: number; text: string } {
+  const curve = bestVsSeconds(log);
+  const end = curve[curve.length - 1] ?? { seconds: 0, best: null, trainings: 0 };
+  const points = curve.filter((p, i) => i === 0 || i === curve.length - 1 || p.best !== curve[i - 1]?.best).map((p) => ({ seconds: p.seconds, best: p.best === null ? null : p.best * 100 }));
+  const reached = end.best === null ? null : curve.find((p) => p.best === end.best);
+  const text =
+    end.best === null
+      ? `no complete training yet after ${duration(end.seconds)} (${end.trainings} trainings)`
+      : `best ${pct(end.best)} reached after ${duration(reached?.seconds ?? end.seconds)} of ${duration(end.seconds)} (${end.trainings} trainings)`;
+  return { points, seconds: end.seconds, text };
 }

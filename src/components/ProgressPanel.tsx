@@ -46,7 +46,9 @@ export function ProgressPanel() {
         {current ? (
           <>
             <p>
-              Phase {current.phase + 1} of {phases}, candidate {current.index + 1} of {pop} · {current.params.toLocaleString()} parameters
+              Phase {current.phase + 1} of {phases}, candidate {current.index + 1} of {pop}
+              {current.rung !== null ? ` · rung ${current.rung + 1} of ${current.rungCount ?? '?'}, to ${current.epochs ?? '?'} epochs` : ''} ·{' '}
+              {current.params.toLocaleString()} parameters
             </p>
             <label htmlFor="candidate-progress">Candidate</label>
             <progress id="candidate-progress" max={1} value={batchFrac} />

@@ -8,6 +8,7 @@ import { SETTINGS, settingApplies, settingOptions, settingText, settingValue, ty
 const GROUPS: { id: SettingGroup | 'main'; title: string }[] = [
   { id: 'main', title: 'Run size' },
   { id: 'ga', title: 'Genetic algorithm' },
+  { id: 'search', title: 'Search cost: strategy, fidelity and budget' },
   { id: 'training', title: 'Training' },
 ];
 /** The six settings outside tests fill in, shown first. */

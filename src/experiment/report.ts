@@ -7,9 +7,27 @@ import { isLeakySplit } from '../data/splits';
 import { duration, pct, phaseName } from './format';
 import type { RunLog } from './runlog';
 import { renderFinalSection } from './finalReport';
+import type { IndividualRecord } from './types';
 
 
 const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A run's budget per candidate in words ("none" without one). */
+function budgetWords(c: RunLog['config']): string {
+  const parts = [
+    c.maxParams === undefined ? null : `${c.maxParams.toLocaleString('en-US')} parameters`,
+    c.maxMflops === undefined ? null : `${c.maxMflops} MFLOPs per image`,
+    c.maxSeconds === undefined ? null : `${c.maxSeconds} s of training`,
+  ].filter((x): x is string => x !== null);
+  return parts.length === 0 ? 'none' : `at most ${parts.join(', ')}`;
+}
+
+/** Epochs an individual was trained, with its rung under successive halving ("2 (rung 1 of 3, stopped)"). */
+function epochsCell(i: IndividualRecord, rungEpochs: readonly number[] | undefined): string {
+  const epochs = i.epochsTrained === undefined ? '–' : String(i.epochsTrained);
+  if (i.rung === undefined) return epochs;
+  return `${epochs} (rung ${i.rung + 1} of ${rungEpochs?.length ?? '?'}${i.partial ? ', stopped' : ''})`;
+}
 
 /** The report's Markdown; `chartFile` is the fitness chart's path relative to the report. */
 export function renderReport(log: RunLog, opts: { readonly chartFile?: string; readonly modelDir?: string } = {}): string {
@@ -32,6 +50,8 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
     `| horizontal flip augmentation | ${c.augmentFlip ? 'on' : 'off'} |`,
     `| dense units, dropout (conv, dense) | ${c.network.denseUnits}, ${c.network.dropoutConv}, ${c.network.dropoutDense} |`,
     `| images per class cap | ${c.perClass === 0 ? 'none' : c.perClass} |`,
+    `| search | ${c.strategy === 'random' ? 'random search (each phase drawn afresh)' : 'genetic algorithm'}; ${c.fidelity === 'halving' ? `successive halving, factor ${c.eta ?? 3}` : 'full training of every new candidate'} |`,
+    `| budget per candidate | ${budgetWords(c)} |`,
     `| backend | ${log.backend.name} (${log.backend.reason}) |`,
     '',
   );
@@ -78,13 +98,14 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
   if (opts.modelDir) lines.push(`The ${log.final ? 'final' : 'best'} network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`).`, '');
 
   lines.push('## Every individual', '');
-  lines.push('| phase | # | filters | kernels | activations | optimizer | learning rate | params | status | fitness | time |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| phase | # | filters | kernels | activations | optimizer | learning rate | params | epochs | status | fitness | time |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of log.phases) {
     for (const i of p.individuals) {
       const ch = i.chromosome;
       lines.push(
         `| ${p.phase} | ${i.index + 1} | ${ch.conv.map((g) => g.filters).join(' ')} | ${ch.conv.map((g) => g.kernel).join(' ')} | ${ch.conv.map((g) => g.activation).join(' ')} | ` +
-          `${ch.optimizer} | ${Number(ch.learningRate.toPrecision(4))} | ${i.params.toLocaleString('en-US')} | ${i.status}${i.reason ? `: ${i.reason.replace(/\|/g, '/')}` : ''} | ${pct(i.fitness)} | ${duration(i.seconds)} |`,
+          `${ch.optimizer} | ${Number(ch.learningRate.toPrecision(4))} | ${i.params.toLocaleString('en-US')} | ${epochsCell(i, p.rungEpochs)} | ` +
+          `${i.status}${i.reason ? `: ${i.reason.replace(/\|/g, '/')}` : ''} | ${pct(i.fitness)} | ${duration(i.seconds)} |`,
       );
     }
   }
@@ -143,10 +164,18 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
       // Spread a phase's dots a little sideways so equal fitnesses do not hide each other.
       const dx = n > 1 ? ((k / (n - 1)) - 0.5) * Math.min(24, pw / phases / 2) : 0;
       const cx = f2(x(p.phase) + dx);
-      if (i.fitness === null) {
+      if (i.status === 'over-budget') {
+        const cy = y(0) - 4;
+        out.push(
+          `<path d="M ${cx} ${f2(cy - 4)} l 4 4 l -4 4 l -4 -4 z" fill="#c2410c" class="over-budget"><title>${escapeXml(`#${i.index + 1} over budget${i.reason ? `: ${i.reason}` : ''}`)}</title></path>`,
+        );
+      } else if (i.fitness === null) {
         out.push(`<text x="${cx}" y="${f2(y(0) - 4)}" text-anchor="middle" fill="#c62828">×<title>${escapeXml(`#${i.index + 1} ${i.status}${i.reason ? `: ${i.reason}` : ''}`)}</title></text>`);
       } else {
-        out.push(`<circle cx="${cx}" cy="${f2(y(i.fitness))}" r="3" fill="#90a4ae"><title>${escapeXml(`#${i.index + 1} ${pct(i.fitness)} (${i.status})`)}</title></circle>`);
+        // A candidate stopped at a lower rung of successive halving is hollow: its fitness is a shorter training's.
+        const look = i.partial ? 'fill="#ffffff" stroke="#90a4ae" stroke-width="1.5"' : 'fill="#90a4ae"';
+        const rung = i.rung === undefined ? '' : `, rung ${i.rung + 1}${i.partial ? ', stopped there' : ''}`;
+        out.push(`<circle cx="${cx}" cy="${f2(y(i.fitness))}" r="3" ${look}><title>${escapeXml(`#${i.index + 1} ${pct(i.fitness)} (${i.status}${rung})`)}</title></circle>`);
       }
     });
   }
@@ -158,6 +187,10 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
     `<circle cx="${lx}" cy="${m.top + 26}" r="4" fill="#ef6c00"/><text x="${lx + 10}" y="${m.top + 30}">mean</text>`,
     `<circle cx="${lx}" cy="${m.top + 46}" r="3" fill="#90a4ae"/><text x="${lx + 10}" y="${m.top + 50}">individual</text>`,
     `<text x="${lx - 4}" y="${m.top + 70}" fill="#c62828">×</text><text x="${lx + 10}" y="${m.top + 70}">failed</text>`,
+    `<path d="M ${lx} ${m.top + 82} l 4 4 l -4 4 l -4 -4 z" fill="#c2410c"/><text x="${lx + 10}" y="${m.top + 90}">over budget</text>`,
+    ...(log.phases.some((p) => p.individuals.some((i) => i.partial))
+      ? [`<circle cx="${lx}" cy="${m.top + 106}" r="3" fill="#ffffff" stroke="#90a4ae" stroke-width="1.5"/><text x="${lx + 10}" y="${m.top + 110}">lower rung</text>`]
+      : []),
     '</svg>',
     '',
   );

@@ -1,16 +1,20 @@
 /**
- * Saved runs in IndexedDB (through idb): `runs` (record + run log), `checkpoints` (engine state, best model's JSON) and
+ * Saved runs in IndexedDB (through idb): `runs` (record + run log), `checkpoints` (engine state, best model's JSON),
  * `weights` (the best weights as one float32 buffer, and under finalWeightsKey(id) the final model's, which outlive the
- * checkpoint). Every write is ONE transaction over the stores it touches, so a failure (quota, a killed tab) leaves the
- * previous checkpoint whole; the weights are rewritten only when they changed.
+ * checkpoint) and `trainings` (with successive halving, the trainings of the phase in progress that a later rung may
+ * continue, one record each). Every write is ONE transaction over the stores it touches, so a failure (quota, a killed
+ * tab) leaves the previous checkpoint whole; the weights are rewritten only when they changed, and a training only
+ * when it is new.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { RunCheckpoint } from '../experiment/run';
+import type { Continuation, RunCheckpoint } from '../experiment/run';
+import type { TrainState } from '../ml/train';
 import type { EngineState } from '../ga/types';
 import { decodeBest, type RunRecord, type SimulatedFaults, type StoredBest } from './codec';
 
 const DB_NAME = 'evolab';
-const DB_VERSION = 1;
+// 2: the `trainings` store.
+const DB_VERSION = 2;
 
 interface StoredCheckpoint {
   readonly id: string;
@@ -19,16 +23,39 @@ interface StoredCheckpoint {
   readonly savedAt: string;
 }
 
+/** A training kept to be continued, keyed `${run id}|${phase}|${index}` (trainingKey). */
+interface StoredTraining {
+  readonly id: string;
+  readonly phase: number;
+  readonly index: number;
+  readonly state: TrainState;
+}
+
 interface EvolabDb extends DBSchema {
   runs: { key: string; value: RunRecord };
   checkpoints: { key: string; value: StoredCheckpoint };
   // `shapes` only under a final model's key (a checkpoint's shapes are in its StoredBest).
   weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer; readonly shapes?: number[][] } };
+  trainings: { key: string; value: StoredTraining };
 }
 
 /** The `weights` key of a run's final model (Train best longer): kept when the run ends, deleted with the run. */
 function finalWeightsKey(id: string): string {
   return `${id}/final`;
+}
+
+/** The key of a kept training of a run. */
+export function trainingKey(runId: string, phase: number, index: number): string {
+  return `${runId}|${phase}|${index}`;
+}
+
+/** Every key of a run's kept trainings ('|' sorts below '~', and ids are UUIDs). */
+const trainingsOf = (runId: string): IDBKeyRange => IDBKeyRange.bound(`${runId}|`, `${runId}|~`);
+
+/** Kept trainings to write with a checkpoint: the new ones, and the keys of those no longer kept. */
+export interface TrainingChanges {
+  readonly put: readonly Continuation[];
+  readonly drop: readonly string[];
 }
 
 type Store = StoreNames<EvolabDb>;
@@ -58,10 +85,13 @@ export class RunStore {
     if (typeof indexedDB === 'undefined') throw new StorageUnavailableError('this browser has no IndexedDB here');
     try {
       const db = await openDB<EvolabDb>(DB_NAME, DB_VERSION, {
-        upgrade(d) {
-          d.createObjectStore('runs', { keyPath: 'id' });
-          d.createObjectStore('checkpoints', { keyPath: 'id' });
-          d.createObjectStore('weights', { keyPath: 'id' });
+        upgrade(d, oldVersion) {
+          if (oldVersion < 1) {
+            d.createObjectStore('runs', { keyPath: 'id' });
+            d.createObjectStore('checkpoints', { keyPath: 'id' });
+            d.createObjectStore('weights', { keyPath: 'id' });
+          }
+          if (oldVersion < 2) d.createObjectStore('trainings', { keyPath: 'id' });
         },
       });
       return new RunStore(db, faults);
@@ -82,42 +112,59 @@ export class RunStore {
   /** Saves a new or changed record (run start, import, end of a run); `dropCheckpoint` also deletes its checkpoint. */
   async putRecord(record: RunRecord, dropCheckpoint = false): Promise<void> {
     if (!dropCheckpoint) return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
-    return this.write(['runs', 'checkpoints', 'weights'], (tx) => [
+    return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
       tx.objectStore('checkpoints').delete(record.id),
       tx.objectStore('weights').delete(record.id),
+      tx.objectStore('trainings').delete(trainingsOf(record.id)),
     ]);
   }
 
   /**
    * Saves a checkpoint with its record in one transaction. `weights`: the new best weights, null when there is no best
    * model, undefined when they have not changed since the last successful save (then they are not rewritten).
+   * `trainings`: kept trainings new since the last successful save, and those no longer kept.
    */
-  async putCheckpoint(record: RunRecord, engine: EngineState, best: StoredBest | null, weights: ArrayBuffer | null | undefined): Promise<void> {
+  async putCheckpoint(
+    record: RunRecord,
+    engine: EngineState,
+    best: StoredBest | null,
+    weights: ArrayBuffer | null | undefined,
+    trainings: TrainingChanges = { put: [], drop: [] },
+  ): Promise<void> {
     const checkpoint: StoredCheckpoint = { id: record.id, engine, best, savedAt: record.updatedAt };
-    return this.write(['runs', 'checkpoints', 'weights'], (tx) => [
+    return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
       tx.objectStore('checkpoints').put(checkpoint),
       ...(weights === undefined ? [] : [weights === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: weights })]),
+      ...trainings.drop.map((key) => tx.objectStore('trainings').delete(key)),
+      ...trainings.put.map((c) => tx.objectStore('trainings').put({ id: trainingKey(record.id, c.phase, c.index), phase: c.phase, index: c.index, state: c.state })),
     ]);
   }
 
   /** The checkpoint a resume starts from; throws when it is missing or its weights do not match. */
   async loadCheckpoint(id: string): Promise<RunCheckpoint> {
-    const tx = this.db.transaction(['checkpoints', 'weights'], 'readonly');
-    const [cp, weights] = await Promise.all([tx.objectStore('checkpoints').get(id), tx.objectStore('weights').get(id), tx.done]);
+    const tx = this.db.transaction(['checkpoints', 'weights', 'trainings'], 'readonly');
+    const [cp, weights, trainings] = await Promise.all([
+      tx.objectStore('checkpoints').get(id),
+      tx.objectStore('weights').get(id),
+      tx.objectStore('trainings').getAll(trainingsOf(id)),
+      tx.done,
+    ]);
     if (!cp) throw new Error('this run has no saved checkpoint to resume from');
     if (cp.best && !weights) throw new Error('the saved best weights of this run are missing');
-    return { engine: cp.engine, best: cp.best && weights ? decodeBest(cp.best, weights.bytes) : null };
+    const continuations = trainings.map((t) => ({ phase: t.phase, index: t.index, state: t.state }));
+    return { engine: cp.engine, best: cp.best && weights ? decodeBest(cp.best, weights.bytes) : null, ...(continuations.length > 0 ? { continuations } : {}) };
   }
 
   /** Deletes a run and everything saved with it, in one transaction. */
   async delete(id: string): Promise<void> {
-    return this.write(['runs', 'checkpoints', 'weights'], (tx) => [
+    return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').delete(id),
       tx.objectStore('checkpoints').delete(id),
       tx.objectStore('weights').delete(id),
       tx.objectStore('weights').delete(finalWeightsKey(id)),
+      tx.objectStore('trainings').delete(trainingsOf(id)),
     ]);
   }
 

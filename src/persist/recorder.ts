@@ -7,7 +7,8 @@ import type { RunLog, RunLogDataset } from '../experiment/runlog';
 import { RunLogBuilder } from '../experiment/runlogBuilder';
 import type { RunEvent } from '../experiment/types';
 import { classifyStorageError, encodeBest, faultMessage, logStats, runLockName, type RunRecord } from './codec';
-import type { RunStore } from './db';
+import { trainingKey, type RunStore } from './db';
+import type { TrainState } from '../ml/train';
 import { takeLock } from './locks';
 import type { DatasetDescriptor, StorageNotice } from './types';
 
@@ -32,6 +33,8 @@ export class RunRecorder {
   private finishedSaved = false;
   /** The best model as of the last successful save (weights are rewritten only when it changes). */
   private savedBest: BestModel | null | undefined;
+  /** Kept trainings as of the last successful save, by key (a training is written once: its state object never changes). */
+  private savedTrainings = new Map<string, TrainState>();
 
   private constructor(
     private readonly store: RunStore | null,
@@ -70,6 +73,7 @@ export class RunRecorder {
       if (record.status === 'done') throw new Error('this run has already finished');
       const checkpoint = await store.loadCheckpoint(id);
       const recorder = new RunRecorder(store, { ...record }, RunLogBuilder.from(record.runLog), release, notify, checkpoint.best);
+      for (const c of checkpoint.continuations ?? []) recorder.savedTrainings.set(trainingKey(id, c.phase, c.index), c.state);
       return { recorder, checkpoint, log: record.runLog, dataset: record.dataset };
     } catch (e) {
       release();
@@ -96,11 +100,17 @@ export class RunRecorder {
     const record = this.snapshot('running', true);
     const changed = cp.best !== this.savedBest;
     const encoded = cp.best ? encodeBest(cp.best) : null;
+    const kept = new Map((cp.continuations ?? []).map((c) => [trainingKey(record.id, c.phase, c.index), c] as const));
+    const trainings = {
+      put: [...kept].filter(([key, c]) => this.savedTrainings.get(key) !== c.state).map(([, c]) => c),
+      drop: [...this.savedTrainings.keys()].filter((key) => !kept.has(key)),
+    };
     const ok = await this.save(() =>
-      this.store?.putCheckpoint(record, cp.engine, encoded?.best ?? null, changed ? (encoded?.weights ?? null) : undefined),
+      this.store?.putCheckpoint(record, cp.engine, encoded?.best ?? null, changed ? (encoded?.weights ?? null) : undefined, trainings),
     );
     if (!ok) return;
     this.savedBest = cp.best;
+    this.savedTrainings = new Map([...kept].map(([key, c]) => [key, c.state]));
     this.record.hasCheckpoint = true;
     const { evaluated, planned } = logStats(record.runLog);
     this.notify({ kind: 'saved', runId: record.id, evaluated, planned });

@@ -11,6 +11,7 @@ import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { RunLogBuilder } from '../../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
 import { DEFAULT_RUN_CONFIG } from '../../src/settings';
+import { bestVsSeconds } from '../../src/experiment/curves';
 import { useWasm } from './wasm-setup';
 
 const data = syntheticDataset(12, 3);
@@ -123,6 +124,11 @@ describe('a run with budgets and successive halving (wasm)', () => {
     expect(starts.map(epochsOf)).toEqual([[1], [2], [3]]);
     expect(run.log.best?.phase !== null && run.log.phases[run.log.best?.phase ?? 0]?.individuals[run.log.best?.index ?? 0]?.partial).toBeUndefined();
     expect(run.log.best?.testAccuracy).toEqual(expect.any(Number));
+    // The cost curve ends at the run's training seconds, its trainings and its best.
+    const curve = bestVsSeconds(run.log);
+    expect(curve.at(-1)?.seconds).toBeCloseTo(run.log.seconds, 9);
+    expect(curve.at(-1)?.trainings).toBe(run.events.filter((e) => e.type === 'candidate-started').length);
+    expect(curve.at(-1)?.best).toBe(run.log.best?.valAccuracy);
     // Continuation states are kept only while a candidate may still be promoted, and none outlives its phase.
     for (const { cp } of run.checkpoints) expect((cp.continuations ?? []).length).toBeLessThanOrEqual(3);
     expect(run.checkpoints.at(-1)?.cp.continuations).toBeUndefined();
