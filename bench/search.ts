@@ -12,8 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { parseFer2013 } from '../src/data/fer2013';
 import { makeSplits } from '../src/data/splits';
-import type { Dataset } from '../src/data/dataset';
-import type { Splits } from '../src/data/splits';
+import type { Dataset, Splits } from '../src/data/dataset';
 import { configureWasm } from '../src/ml/backend';
 import { RunController } from '../src/experiment/control';
 import { runEvolution } from '../src/experiment/run';
@@ -26,7 +25,7 @@ import { nodeWasmOptions } from '../cli/wasm';
 import type { BenchContext, BenchSection } from './types';
 
 /** Images per class per split of the subset, and the seed that draws them: the same subset for every run. */
-const PER_CLASS = 50;
+const PER_CLASS = 40;
 const SUBSET_SEED = 2024;
 /** Within this of the GA-full run's best counts as reaching it (the target: within 1 point). */
 const TOLERANCE = 0.01;
@@ -35,7 +34,7 @@ const SVG_PATH = 'docs/benchmarks/search.svg';
 /** The settings every strategy shares; only strategy, fidelity and seed change. */
 const BASE: RunConfig = {
   ...DEFAULT_RUN_CONFIG,
-  split: 'canonical', perClass: PER_CLASS, populationSize: 9, generations: 2, epochs: 5, maxFilters: 16, batchSize: 32, patience: 0, eta: 3,
+  split: 'canonical', perClass: PER_CLASS, populationSize: 9, generations: 2, epochs: 4, maxFilters: 8, batchSize: 32, patience: 0, eta: 3,
 };
 
 const STRATEGIES = [

@@ -82,8 +82,9 @@ test('a budget per candidate: set in the lab, shown with the table, over-budget 
 test('successive halving and random search: selectors, rungs in the table and chart, resumed mid-rung after a reload to the same run log', async ({ page }) => {
   test.setTimeout(480_000);
   const lab = new Lab(page);
-  // Four new candidates per phase (random search), eta 3, 2 epochs: rungs of 1 and 2 epochs, one candidate continues.
-  const micro: MicroSettings = { population: 4, generations: 1, epochs: 2, perClass: 6, maxFilters: 4, seed: 5 };
+  // Four new candidates per phase (random search), eta 3, 3 epochs: rungs of 1 and 3 epochs, one candidate continues for
+  // two more epochs (six batches of 70 images: long enough for the Pause below to land inside it).
+  const micro: MicroSettings = { population: 4, generations: 1, epochs: 3, perClass: 10, maxFilters: 4, seed: 5 };
   const choose = async (): Promise<void> => {
     await page.getByLabel('Search strategy', { exact: true }).selectOption('random');
     await page.getByLabel('Fidelity', { exact: true }).selectOption('halving');
@@ -103,7 +104,7 @@ test('successive halving and random search: selectors, rungs in the table and ch
     const observer = new MutationObserver(() => {
       const current = document.querySelector('[data-testid="current-candidate"]');
       const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
-      if (/rung 2 of 2, to 2 epochs/.test(current?.textContent ?? '') && pause && !pause.disabled) {
+      if (/rung 2 of 2, to 3 epochs/.test(current?.textContent ?? '') && pause && !pause.disabled) {
         observer.disconnect();
         pause.click();
       }
@@ -112,9 +113,9 @@ test('successive halving and random search: selectors, rungs in the table and ch
   });
   await lab.start();
   await expect(page.getByTestId('paused')).toBeVisible({ timeout: 120_000 });
-  await expect(page.getByTestId('current-candidate')).toContainText(/Phase 1 of 2, candidate \d of 4 · rung 2 of 2, to 2 epochs/);
+  await expect(page.getByTestId('current-candidate')).toContainText(/Phase 1 of 2, candidate \d of 4 · rung 2 of 2, to 3 epochs/);
   // The table shows the rung of every candidate; the one in training is at rung 2.
-  await expect(page.getByTestId('rungs')).toContainText('Successive halving: rungs of 1, 2 epochs; the best 1/3 of each rung continue.');
+  await expect(page.getByTestId('rungs')).toContainText('Successive halving: rungs of 1, 3 epochs; the best 1/3 of each rung continue.');
   await expect(table(page).getByRole('columnheader', { name: 'Rung' })).toBeVisible();
   await expect(table(page).locator('tr.status-training')).toContainText('2 of 2');
   await expect(table(page).locator('tbody tr').filter({ hasText: '1 of 2' })).toHaveCount(3);
@@ -128,10 +129,10 @@ test('successive halving and random search: selectors, rungs in the table and ch
   const resumed = await runLogDownload(page);
   expect(resumed.config).toMatchObject({ strategy: 'random', fidelity: 'halving', eta: 3 });
   for (const p of resumed.phases) {
-    expect(p.rungEpochs).toEqual([1, 2]);
+    expect(p.rungEpochs).toEqual([1, 3]);
     const complete = p.individuals.filter((i) => i.status === 'trained' && !i.partial);
     expect(complete.length).toBeGreaterThanOrEqual(1);
-    for (const i of complete) expect(i.epochsTrained).toBe(2);
+    for (const i of complete) expect(i.epochsTrained).toBe(3);
     for (const i of p.individuals.filter((x) => x.partial)) expect(i.epochsTrained).toBe(1);
   }
   const partial = resumed.phases.flatMap((p) => p.individuals).filter((i) => i.partial).length;
