@@ -112,7 +112,7 @@ describe('the final training', () => {
 
   it('reports a failed training as failed, without throwing', async () => {
     const diverged: TrainResult = {
-      status: 'diverged', reason: 'loss became NaN at epoch 2, batch 1', valAccuracy: 0, valLoss: NaN, keptEpoch: 0, epochsRun: 1, seconds: 1, imagesPerSecond: 10, params: 5,
+      status: 'diverged', reason: 'loss became NaN at epoch 2, batch 1', valAccuracy: 0, valLoss: NaN, keptEpoch: 0, epochsRun: 1, stoppedEarly: false, seconds: 1, imagesPerSecond: 10, params: 5,
     };
     const events: RunEvent[] = [];
     const run = await final(CONFIG, new RunController(), events, async () => ({ result: diverged }));
