@@ -4,9 +4,10 @@
  * FER2013 subset (canonical splits capped per class with a fixed seed, drawn from the full file), in Node on wasm.
  * Reports per strategy the best validation accuracy, the PrivateTest accuracy of the best, the trainings, the training
  * seconds and the seconds to first come within a point of the GA-full run's final best (same seed); draws the best
- * so far against cumulative training seconds as an SVG (docs/benchmarks/search.svg).
+ * so far against cumulative training seconds as an SVG (docs/benchmarks/search.svg). For a short check,
+ * SEARCH_BENCH_SEEDS="1" and SEARCH_BENCH_CONFIG='{"populationSize":3,"epochs":2}' narrow it.
  */
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -30,6 +31,8 @@ const SUBSET_SEED = 2024;
 /** Within this of the GA-full run's best counts as reaching it (the issue's target: within 1 point). */
 const TOLERANCE = 0.01;
 const SVG_PATH = 'docs/benchmarks/search.svg';
+/** Each search's figures as soon as it ends, one JSON line each: a bench stopped part-way keeps what it measured. */
+const RUNS_FILE = 'bench-out/search-runs.jsonl';
 
 /** The settings every strategy shares; only strategy, fidelity and seed change. */
 const BASE: RunConfig = {
@@ -153,6 +156,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const { splits } = makeSplits(data, { mode: 'canonical', seed: SUBSET_SEED, perClassCap: base.perClass });
   ctx.log(`subset: ${splits.train.length} train, ${splits.val.length} validation (PublicTest), ${splits.test.length} test (PrivateTest) images`);
   const runs: RunFigures[] = [];
+  const runsFile = path.join(ctx.repoRoot, RUNS_FILE);
+  mkdirSync(path.dirname(runsFile), { recursive: true });
+  writeFileSync(runsFile, '');
   for (const seed of seeds) {
     let gaBest: number | null = null;
     for (const s of STRATEGIES) {
@@ -166,6 +172,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         secondsToGaBest: gaBest === null ? null : secondsToReach(curve, gaBest, TOLERANCE), curve,
       };
       runs.push(figures);
+      appendFileSync(runsFile, `${JSON.stringify({ ...figures, curve: curve.map((p) => [p.seconds, p.best, p.trainings]) })}\n`);
       ctx.log(`${s.id} seed ${seed}: best ${pct(figures.bestVal)} (test ${pct(figures.bestTest)}), ${figures.trainings} trainings, ${figures.seconds.toFixed(0)} training s, to GA-full's best ${secs(figures.secondsToGaBest)}; ${((performance.now() - t0) / 1000).toFixed(0)} s wall`);
     }
   }
