@@ -100,6 +100,7 @@ function resultSettings(settings: TrainingSettings): Omit<TrainingSettings, 'max
 
 const continuationKey = (phase: number, index: number): string => `${phase}:${index}`;
 
+/**
  * Runs the GA to its end or until stopped, emitting every step; the best model is then scored on the test split.
  * Rejects with a BackendCrashedError when the backend crashes: the candidate in training is neither recorded nor
  * checkpointed, so the last checkpoint resumes the run (in a fresh worker or process) as if never interrupted.
