@@ -127,11 +127,13 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
       // The badge keeps naming this tab's backend; the saved run's own backend stays in its events.
       if (backend) lab.backendReady(backend);
       if (log.outcome === 'running') lab.runFailed('this saved run was interrupted here (Resume in Run history continues it)');
-      lab.viewRun({ id, label: runLabel(log.createdAt) });
-      // The downloads and Try the model use this run's saved final network, or its best one if this tab trained it.
-      lab.modelAvailable(null);
+      // The downloads and Try the model use this run's own model: its final network, else its best one. Both are set
+      // together so that the buttons never give the reason of a run without one while the model is being read.
       const b = bridge.current;
-      useLab.getState().modelAvailable(b ? await b.api.openRunModel(id).catch(() => null) : null);
+      const source = b ? await b.api.openRunModel(id).catch(() => null) : null;
+      const now = useLab.getState();
+      now.viewRun({ id, label: runLabel(log.createdAt) });
+      now.modelAvailable(source);
     },
     [bridge, loadRunLog],
   );

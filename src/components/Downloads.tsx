@@ -1,7 +1,7 @@
 /** Take the result home: the model, the run log, the population history and the fitness chart. Errors are shown in place. */
 import { useState } from 'react';
 import { useLab } from '../store';
-import { finalActive } from '../store/selectors';
+import { modelBlocker } from '../store/selectors';
 
 export interface DownloadActions {
   onModel: () => Promise<void>;
@@ -11,15 +11,12 @@ export interface DownloadActions {
 }
 
 export function Downloads(actions: DownloadActions) {
-  const status = useLab((s) => s.status);
-  const hasBest = useLab((s) => s.best !== null);
   const evaluated = useLab((s) => s.individuals.length > 0);
-  // The worker's model: this tab's run's, or the final network a saved run on view kept; none for other saved runs.
+  // The worker's model: this tab's run's, or the saved run on view's own (final, else best).
   const modelSource = useLab((s) => s.modelSource);
-  const finalBusy = useLab(finalActive);
+  const noModel = useLab(modelBlocker);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const ended = status === 'done' || status === 'stopped';
   const run = (name: string, action: () => Promise<void>) => (): void => {
     setBusy(name);
     setError(null);
@@ -35,11 +32,10 @@ export function Downloads(actions: DownloadActions) {
     {
       name: 'Download model',
       action: actions.onModel,
-      enabled: ended && modelSource !== null && !finalBusy,
+      enabled: noModel === null,
       help:
-        ended && hasBest && modelSource === null
-          ? 'a saved run keeps no model unless it was trained longer (Train best longer): available for a run trained in this tab'
-          : `${modelSource === 'final' ? 'The final model (trained longer): ' : ''}model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip`,
+        noModel ??
+        `${modelSource === 'final' ? 'The final model (trained longer): ' : ''}model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip`,
     },
     { name: 'Download run log', action: actions.onRunLog, enabled: evaluated, help: 'run.json: settings, every individual, phases, best and test scores' },
     { name: 'Download population CSV', action: actions.onCsv, enabled: evaluated, help: 'one row per evaluated individual with all genes' },

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLab } from '../store';
-import { finalActive } from '../store/selectors';
+import { modelBlocker } from '../store/selectors';
 import { CLASS_NAMES } from '../data/dataset';
 import { IMAGE_SIDE } from '../data/dataset';
 import { pct } from '../experiment/format';
@@ -77,12 +77,9 @@ class RateMeter {
 }
 
 export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
-  const status = useLab((s) => s.status);
-  // The worker's model: this tab's run's, or the final network a saved run on view kept; none for other saved runs.
+  // The worker's model: this tab's run's, or the saved run on view's own (final, else best).
   const modelSource = useLab((s) => s.modelSource);
-  const viewing = useLab((s) => s.viewing !== null);
   const finalResult = useLab((s) => s.final.result);
-  const finalBusy = useLab(finalActive);
   const canvas = useRef<HTMLCanvasElement>(null);
   const scratch = useRef<HTMLCanvasElement | null>(null);
   const video = useRef<HTMLVideoElement>(null);
@@ -97,7 +94,8 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
   const [busy, setBusy] = useState(false);
   const [camera, setCamera] = useState<'off' | 'starting' | 'on'>('off');
   const [rate, setRate] = useState(0);
-  const ready = (status === 'done' || status === 'stopped') && modelSource !== null && !finalBusy;
+  const noModel = useLab(modelBlocker);
+  const ready = noModel === null;
   const which = modelSource === 'final' ? 'final model (trained longer)' : 'best model';
 
   useEffect(() => {
@@ -219,13 +217,7 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
         <label htmlFor="try-image">Face image</label>
         <input id="try-image" type="file" accept="image/*" disabled={!ready || busy} aria-describedby="try-help" onChange={(e) => void onFile(e.target.files?.[0])} />
         <small id="try-help" className="help">
-          {ready
-            ? `The ${which} reads the largest face, framed as in FER2013 and scaled to 48x48 grayscale; nothing leaves your machine.`
-            : finalBusy
-              ? 'Available again when the final training ends.'
-              : viewing
-                ? 'A saved run keeps no model unless it was trained longer (Train best longer): available for a run trained in this tab.'
-                : 'Available when a run has trained a model.'}
+          {noModel ?? `The ${which} reads the largest face, framed as in FER2013 and scaled to 48x48 grayscale; nothing leaves your machine.`}
         </small>
       </div>
       <div className="camera-controls">

@@ -1,13 +1,14 @@
 /**
  * Saved runs in IndexedDB (through idb): `runs` (record + run log), `checkpoints` (engine state, best model's JSON),
- * `weights` (the best weights as one float32 buffer, and under finalWeightsKey(id) the final model's, which outlive the
- * checkpoint) and `trainings` (with successive halving, the trainings of the phase in progress that a later rung may
- * continue, one record each). Every write is ONE transaction over the stores it touches, so a failure (quota, a killed
- * tab) leaves the previous checkpoint whole; the weights are rewritten only when they changed, and a training only
- * when it is new.
+ * `weights` (the best model: its weights as one float32 buffer with its chromosome and shapes; under finalWeightsKey(id)
+ * the final model's) and `trainings` (with successive halving, the trainings of the phase in progress that a later rung
+ * may continue, one record each). Every write is ONE transaction over the stores it touches, so a failure (quota, a
+ * killed tab) leaves the previous checkpoint whole; the weights are rewritten only when they changed, and a training
+ * only when it is new. A finished run drops its checkpoint and keeps its best weights: the run's model, handed out
+ * when the run is opened from the history.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { Continuation, RunCheckpoint } from '../experiment/run';
+import type { BestModel, Continuation, RunCheckpoint } from '../experiment/run';
 import type { TrainState } from '../ml/train';
 import type { EngineState } from '../ga/types';
 import { decodeBest, type RunRecord, type SimulatedFaults, type StoredBest } from './codec';
@@ -34,9 +35,16 @@ interface StoredTraining {
 interface EvolabDb extends DBSchema {
   runs: { key: string; value: RunRecord };
   checkpoints: { key: string; value: StoredCheckpoint };
-  // `shapes` only under a final model's key (a checkpoint's shapes are in its StoredBest).
-  weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer; readonly shapes?: number[][] } };
+  // `shapes` only under a final model's key; `best` describes a run's best weights (rows saved before finished runs kept
+  // their model lack it: the checkpoint has it).
+  weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer; readonly shapes?: number[][]; readonly best?: StoredBest } };
   trainings: { key: string; value: StoredTraining };
+}
+
+/** A best model in its stored form (see encodeBest). */
+export interface EncodedBest {
+  readonly best: StoredBest;
+  readonly weights: ArrayBuffer;
 }
 
 /** The `weights` key of a run's final model (Train best longer): kept when the run ends, deleted with the run. */
@@ -109,14 +117,20 @@ export class RunStore {
     return this.db.get('runs', id);
   }
 
-  /** Saves a new or changed record (run start, import, end of a run); `dropCheckpoint` also deletes its checkpoint. */
-  async putRecord(record: RunRecord, dropCheckpoint = false): Promise<void> {
-    if (!dropCheckpoint) return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
+  /**
+   * Saves a new or changed record (run start, import, end of a run), in one transaction with: `dropCheckpoint`, deleting
+   * its checkpoint and kept trainings (a finished run cannot be continued); `model`, the best model kept as the run's
+   * (null deletes it, undefined leaves the weights as they are).
+   */
+  async putRecord(record: RunRecord, opts: { readonly dropCheckpoint?: boolean; readonly model?: EncodedBest | null } = {}): Promise<void> {
+    const { dropCheckpoint = false, model } = opts;
+    if (!dropCheckpoint && model === undefined) return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
     return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
-      tx.objectStore('checkpoints').delete(record.id),
-      tx.objectStore('weights').delete(record.id),
-      tx.objectStore('trainings').delete(trainingsOf(record.id)),
+      ...(dropCheckpoint ? [tx.objectStore('checkpoints').delete(record.id), tx.objectStore('trainings').delete(trainingsOf(record.id))] : []),
+      ...(model === undefined
+        ? []
+        : [model === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: model.weights, best: model.best })]),
     ]);
   }
 
@@ -136,10 +150,20 @@ export class RunStore {
     return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
       tx.objectStore('checkpoints').put(checkpoint),
-      ...(weights === undefined ? [] : [weights === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: weights })]),
+      ...(weights === undefined
+        ? []
+        : [weights === null || best === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: weights, best })]),
       ...trainings.drop.map((key) => tx.objectStore('trainings').delete(key)),
       ...trainings.put.map((c) => tx.objectStore('trainings').put({ id: trainingKey(record.id, c.phase, c.index), phase: c.phase, index: c.index, state: c.state })),
     ]);
+  }
+
+  /** The best model kept with a run (its checkpoint's while it can go on, its own once finished), or null when none is. */
+  async loadBest(id: string): Promise<BestModel | null> {
+    const tx = this.db.transaction(['checkpoints', 'weights'], 'readonly');
+    const [weights, cp] = await Promise.all([tx.objectStore('weights').get(id), tx.objectStore('checkpoints').get(id), tx.done]);
+    const best = weights?.best ?? cp?.best ?? null;
+    return weights && best ? decodeBest(best, weights.bytes) : null;
   }
 
   /** The checkpoint a resume starts from; throws when it is missing or its weights do not match. */

@@ -116,10 +116,18 @@ export class RunRecorder {
     this.notify({ kind: 'saved', runId: record.id, evaluated, planned });
   }
 
-  /** Saves how the run ended; a finished run drops its checkpoint, a stopped one keeps it so it can be continued. */
-  async finish(outcome: 'done' | 'stopped'): Promise<void> {
-    const record = this.snapshot(outcome, outcome === 'stopped' && this.record.hasCheckpoint);
-    this.finishedSaved = await this.save(() => this.store?.putRecord(record, outcome === 'done'));
+  /**
+   * Saves how the run ended, in one write: a finished run drops its checkpoint and keeps `best` (the run's result) as its
+   * model; a stopped one keeps its checkpoint, whose best weights stay its model, so it can be continued. A refused
+   * write is reported (the notice's `saved`).
+   */
+  async finish(outcome: 'done' | 'stopped', best: BestModel | null): Promise<void> {
+    const done = outcome === 'done';
+    const record = this.snapshot(outcome, !done && this.record.hasCheckpoint);
+    // Rewritten even when unchanged: a row saved before finished runs kept their model lacks the description the
+    // dropped checkpoint held. A stopped run's weights must keep matching its checkpoint, so they are left alone.
+    const model = done ? (best ? encodeBest(best) : null) : undefined;
+    this.finishedSaved = await this.save(() => this.store?.putRecord(record, { dropCheckpoint: done, model }));
   }
 
   /** Lets other tabs take the run (call once the run is over, however it ended), then says so: lists read after it see the lock gone. */

@@ -30,6 +30,10 @@ export interface HistorySlice {
   dismissResume: (id: string) => void;
 }
 
+/** Added to a storage fault when the run it hit has ended without its end (and its model) being saved. */
+const FINISHED_UNSAVED =
+  'The run ended without its end and its model being saved: Download model and Download run log keep them until this tab is closed; the history keeps the last save.';
+
 export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice> = (set) => ({
   storage: null,
   storageFault: null,
@@ -41,7 +45,7 @@ export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice
   resumeDismissed: null,
   storageOpened: (state) => set({ storage: state }),
   storageNotice: (n) =>
-    set(() => {
+    set((s) => {
       switch (n.kind) {
         case 'saved':
           return { saved: { runId: n.runId, evaluated: n.evaluated, planned: n.planned }, storageFault: null };
@@ -50,7 +54,8 @@ export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice
         case 'data-copy':
           return { dataCopy: { runId: n.runId, name: n.name, message: n.message } };
         case 'finished':
-          return {};
+          // Said after the fault already shown, once: what is still at hand in this tab.
+          return n.saved || s.storageFault === null || s.storageFault.includes(FINISHED_UNSAVED) ? {} : { storageFault: `${s.storageFault} ${FINISHED_UNSAVED}` };
       }
     }),
   runsListed: (runs) => set({ runs }),

@@ -17,3 +17,22 @@ export function startBlocker(s: LabState): string | null {
   if (s.backend === null) return 'Waiting for the training backend.';
   return null;
 }
+
+/**
+ * Why Download model and Try the model have no model to offer now, or null when they do: the run in view must have
+ * ended with a network the worker holds (its own, or a saved run's, see openRunModel).
+ */
+export function modelBlocker(s: LabState): string | null {
+  if (finalActive(s)) return 'Available again when the final training ends.';
+  if ((s.status === 'done' || s.status === 'stopped') && s.modelSource !== null) return null;
+  if (s.viewing && (s.status === 'done' || s.status === 'stopped')) {
+    const run = s.runs.find((r) => r.id === s.viewing?.id);
+    const why = run?.imported
+      ? 'an imported run log holds no weights'
+      : s.best === null
+        ? 'no candidate of this run finished training'
+        : 'its weights are not saved in this browser (storage refused them, or the run ended before the lab kept each run\'s model)';
+    return `This saved run has no model: ${why}.`;
+  }
+  return 'Available when a run has trained a model.';
+}

@@ -152,8 +152,9 @@ export interface EvolabWorkerApi {
    */
   trainFinal(request: FinalRequest, onEvent: (event: RunEvent) => void): Promise<FinalOutcome>;
   /**
-   * Makes a saved run's model the one the lab hands out: its saved final model, else its best network when this worker
-   * trained it; null when neither exists (a finished run keeps only a final model).
+   * Makes a saved run's model the one the lab hands out: its final model (Train best longer), else its best network
+   * (kept with the run when it ended, or trained by this worker); null when it has none (an imported run log, nothing
+   * trained, its save refused).
    */
   openRunModel(id: string): Promise<ModelSource | null>;
   /**

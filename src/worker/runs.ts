@@ -12,7 +12,7 @@ import { parseSimulate, type SimulatedFaults } from '../persist/codec';
 import { RunController, type ControlRequest } from '../experiment/control';
 import { trainFinal } from '../experiment/final';
 import type { FinalResult } from '../experiment/finalResult';
-import { runEvolution, type RunInput } from '../experiment/run';
+import { runEvolution, type BestModel, type RunInput } from '../experiment/run';
 import type { RunLog } from '../experiment/runlog';
 import type { FinalOutcome, RunConfig, RunEvent } from '../experiment/types';
 import type { RunRecorder } from '../persist/recorder';
@@ -37,6 +37,11 @@ const MODELS_KEPT = 4;
 /** What a final network's model.json says of it. */
 function finalInfo(r: FinalResult): Record<string, unknown> {
   return { valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, seed: r.seed, final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip } };
+}
+
+/** What a search's best network's model.json says of it (the same whether it was trained here or read from storage). */
+function searchInfo(best: BestModel, testAccuracy: number | null, config: RunConfig): Record<string, unknown> {
+  return { valAccuracy: best.fitness, testAccuracy, seed: config.seed };
 }
 
 /** The run in progress or the last one, its control, and the networks the lab can hand out. */
@@ -166,8 +171,9 @@ export class Runs {
   }
 
   /**
-   * Makes run `id`'s network the one the lab hands out: its saved final network, else the one this worker holds for it;
-   * null (and nothing handed out) when there is neither, as for a finished run opened from the history without one.
+   * Makes run `id`'s network the one the lab hands out: its final network (saved, else trained here), else its best
+   * network (saved with the run, else trained here); null (and nothing handed out) when there is none, as for an
+   * imported run log.
    */
   async openModel(id: string): Promise<ModelSource | null> {
     const saved = await this.storage.loadFinal(id).catch(() => null);
@@ -177,6 +183,17 @@ export class Runs {
       return 'final';
     }
     const kept = this.models.get(id);
+    if (kept?.source === 'final') {
+      this.served = id;
+      return 'final';
+    }
+    // The saved best before the one in memory: another tab may have resumed and finished the run since.
+    const best = await this.storage.loadBest(id).catch(() => null);
+    if (best) {
+      const config = best.record.runLog.config;
+      this.serve(id, { source: 'search', trained: best.best, network: config.network, info: searchInfo(best.best, best.record.runLog.best?.testAccuracy ?? null, config) });
+      return 'search';
+    }
     this.served = kept ? id : null;
     return kept?.source ?? null;
   }
@@ -241,12 +258,9 @@ export class Runs {
       const { best } = result;
       const test = recorder.log().best;
       this.last = { id: recorder.id, config: input.config, chromosome: best.chromosome, data: input.data };
-      this.serve(recorder.id, {
-        source: 'search', trained: best, network: input.config.network,
-        info: { valAccuracy: best.fitness, testAccuracy: test?.testAccuracy ?? null, seed: input.config.seed },
-      });
+      this.serve(recorder.id, { source: 'search', trained: best, network: input.config.network, info: searchInfo(best, test?.testAccuracy ?? null, input.config) });
     }
-    await recorder.finish(result.outcome);
+    await recorder.finish(result.outcome, result.best);
     return result.outcome;
   }
 }

@@ -1,6 +1,7 @@
 /** The worker's side of saved runs: opening the store, the history calls, and a recorder for each run it drives. */
 import type { Dataset, Splits } from '../data/dataset';
 import type { FinalResult } from '../experiment/finalResult';
+import type { BestModel } from '../experiment/run';
 import type { RunLog, RunLogDataset } from '../experiment/runlog';
 import { packWeights, unpackWeights } from '../experiment/weights';
 import type { WeightSnapshot } from '../ml/train';
@@ -188,6 +189,17 @@ export class RunStorage {
     const result = record?.runLog.final;
     if (!result || !saved) return null;
     return { result, weights: { shapes: saved.shapes, values: unpackWeights(saved.bytes, saved.shapes) } };
+  }
+
+  /**
+   * A saved run's best network (the search's result, kept with the run when it ended) with its saved record, or null
+   * when none is kept (an imported log, nothing trained, a refused save, or storage off).
+   */
+  async loadBest(id: string): Promise<{ readonly best: BestModel; readonly record: RunRecord } | null> {
+    const store = await this.store;
+    if (!store) return null;
+    const [record, best] = await Promise.all([store.get(id), store.loadBest(id)]);
+    return record && best ? { best, record } : null;
   }
 
   /** The saved record of a run (throws when it is not saved). */

@@ -114,10 +114,10 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   await expect(page.getByTestId('phase-table').locator('tbody tr')).toHaveCount(2);
   await expect.poll(() => lab.chartPoints()).toBe(savedResumed.phases.flatMap((p) => p.individuals).filter((i) => i.fitness !== null).length);
   await expect(lab.status()).toHaveText('Run complete.');
-  // The downloads are the opened run's (its saved log, from the worker), and its model is not on offer: the worker holds this tab's.
+  // The downloads are the opened run's (its saved log, from the worker), its own model included (saved-model.spec.ts).
   expect(await runLogDownload(page)).toBe(await exportOf(oldest));
-  await expect(lab.button('Download model')).toBeDisabled();
-  await expect(page.getByLabel('Face image')).toBeDisabled();
+  await expect(lab.button('Download model')).toBeEnabled();
+  await expect(page.getByLabel('Face image')).toBeEnabled();
 
   // Export, import, export again: byte for byte the same file.
   const text = await exportOf(newest);
@@ -144,6 +144,9 @@ test('storage full (simulated quota): a clear message, the run completes in memo
   await expect(page.getByTestId('storage-fault')).toContainText('Browser storage is full (quota exceeded)', { timeout: 90_000 });
   await expect(page.getByTestId('storage-fault')).toContainText('goes on in memory');
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
+  // The end and the model were refused too: the page says what is still at hand, and it is.
+  await expect(page.getByTestId('storage-fault')).toContainText('The run ended without its end and its model being saved: Download model and Download run log keep them');
+  await expect(lab.button('Download model')).toBeEnabled();
   const inMemory = parseRunLog(await runLogDownload(page));
   expect(inMemory.phases.flatMap((p) => p.individuals)).toHaveLength(4);
   // The saved copy stops at the first candidate and is still readable (and resumable).

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../src/data/synthetic';
 import { makeSplits } from '../../src/data/splits';
 import { RunController } from '../../src/experiment/control';
-import { runEvolution, type RunCheckpoint } from '../../src/experiment/run';
+import { runEvolution, type BestModel, type RunCheckpoint } from '../../src/experiment/run';
 import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { runLogFromEvents } from '../../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../../src/experiment/types';
@@ -77,7 +77,7 @@ describe('storage faults and the test hook', () => {
 class MemoryStore {
   runs = new Map<string, RunRecord>();
   checkpoints = new Map<string, { engine: EngineState; best: StoredBest | null }>();
-  weights = new Map<string, ArrayBuffer>();
+  weights = new Map<string, { bytes: ArrayBuffer; best?: StoredBest }>();
   writes = 0;
   constructor(private readonly failFrom = Infinity) {}
 
@@ -85,20 +85,19 @@ class MemoryStore {
     if (this.writes >= this.failFrom) throw new DOMException('simulated', 'QuotaExceededError');
     this.writes++;
   }
-  async putRecord(record: RunRecord, drop = false): Promise<void> {
+  async putRecord(record: RunRecord, opts: { dropCheckpoint?: boolean; model?: { best: StoredBest; weights: ArrayBuffer } | null } = {}): Promise<void> {
     this.guard();
     this.runs.set(record.id, structuredClone(record));
-    if (drop) {
-      this.checkpoints.delete(record.id);
-      this.weights.delete(record.id);
-    }
+    if (opts.dropCheckpoint) this.checkpoints.delete(record.id);
+    if (opts.model === null) this.weights.delete(record.id);
+    else if (opts.model) this.weights.set(record.id, structuredClone({ bytes: opts.model.weights, best: opts.model.best }));
   }
   async putCheckpoint(record: RunRecord, engine: EngineState, best: StoredBest | null, weights: ArrayBuffer | null | undefined): Promise<void> {
     this.guard();
     this.runs.set(record.id, structuredClone(record));
     this.checkpoints.set(record.id, structuredClone({ engine, best }));
-    if (weights === null) this.weights.delete(record.id);
-    else if (weights !== undefined) this.weights.set(record.id, structuredClone(weights));
+    if (weights === null || best === null) this.weights.delete(record.id);
+    else if (weights !== undefined) this.weights.set(record.id, structuredClone({ bytes: weights, best }));
   }
   async get(id: string): Promise<RunRecord | undefined> {
     const r = this.runs.get(id);
@@ -108,7 +107,12 @@ class MemoryStore {
     const cp = this.checkpoints.get(id);
     if (!cp) throw new Error('no checkpoint');
     const w = this.weights.get(id);
-    return { engine: structuredClone(cp.engine), best: cp.best && w ? decodeBest(cp.best, structuredClone(w)) : null };
+    return { engine: structuredClone(cp.engine), best: cp.best && w ? decodeBest(cp.best, structuredClone(w.bytes)) : null };
+  }
+  async loadBest(id: string): Promise<BestModel | null> {
+    const w = this.weights.get(id);
+    const best = w?.best ?? this.checkpoints.get(id)?.best ?? null;
+    return w && best ? decodeBest(best, structuredClone(w.bytes)) : null;
   }
   /** A copy of everything saved: what a crashed tab leaves behind. */
   snapshot(): MemoryStore {
@@ -160,7 +164,11 @@ describe('RunRecorder', () => {
   beforeAll(useWasm);
 
   /** Runs CONFIG, saving through `store`; `stopAfter` checkpoints, it takes a snapshot of the store and stops. */
-  async function recordedRun(store: MemoryStore, notices: StorageNotice[], resumeFrom?: { store: MemoryStore; id: string }): Promise<{ id: string; crashed?: MemoryStore }> {
+  async function recordedRun(
+    store: MemoryStore,
+    notices: StorageNotice[],
+    resumeFrom?: { store: MemoryStore; id: string },
+  ): Promise<{ id: string; best: BestModel | null; crashed?: MemoryStore }> {
     const data = syntheticDataset(6, 4);
     const splits = makeSplits(data, { mode: 'canonical', seed: CONFIG.seed, perClassCap: CONFIG.perClass }).splits;
     const notify = (n: StorageNotice): void => void notices.push(n);
@@ -169,6 +177,7 @@ describe('RunRecorder', () => {
     const control = new RunController();
     let crashed: MemoryStore | undefined;
     let checkpoints = 0;
+    let best: BestModel | null = null;
     try {
       const result = await runEvolution({
         config: CONFIG, data, splits, backend: BACKEND, control,
@@ -182,22 +191,30 @@ describe('RunRecorder', () => {
           }
         },
       });
-      await recorder.finish(result.outcome);
+      await recorder.finish(result.outcome, result.best);
+      best = result.best;
     } finally {
       recorder.release();
     }
-    return { id: recorder.id, ...(crashed ? { crashed } : {}) };
+    return { id: recorder.id, best, ...(crashed ? { crashed } : {}) };
   }
 
   it('saves after every candidate, and a run resumed from a mid-run save ends with the uninterrupted log', async () => {
     const store = new MemoryStore();
     const notices: StorageNotice[] = [];
-    const { id, crashed } = await recordedRun(store, notices);
+    const { id, best, crashed } = await recordedRun(store, notices);
     const done = store.runs.get(id) as RunRecord;
     expect(done.status).toBe('done');
     expect(done.runLog.outcome).toBe('done');
-    // A finished run keeps no checkpoint or weights.
+    // A finished run keeps no checkpoint, and keeps its best model: the run's own result, bit for bit, described without the checkpoint.
     expect(store.checkpoints.has(id)).toBe(false);
+    expect(best).not.toBeNull();
+    expect(store.weights.get(id)?.best).toEqual(best && encodeBest(best).best);
+    const kept = await store.loadBest(id);
+    expect(kept?.chromosome).toEqual(best?.chromosome);
+    expect(kept?.fitness).toBe(done.runLog.best?.valAccuracy);
+    expect(kept?.weights.shapes).toEqual(best?.weights.shapes);
+    expect(kept?.weights.values.map(bytesOf)).toEqual(best?.weights.values.map(bytesOf));
     expect(notices.filter((n) => n.kind === 'saved').map((n) => (n.kind === 'saved' ? n.evaluated : -1)).slice(0, 3)).toEqual([0, 1, 2]);
 
     // What the "crashed" tab had saved: running, two candidates, the best weights.
@@ -214,6 +231,8 @@ describe('RunRecorder', () => {
     expect(resumed.status).toBe('done');
     expect(resumed.createdAt).toBe(done.createdAt);
     expect(withoutTimings(resumed.runLog)).toEqual(withoutTimings(done.runLog));
+    // The resumed run keeps the same model as the uninterrupted one.
+    expect((await (crashed as MemoryStore).loadBest(id))?.weights.values.map(bytesOf)).toEqual(kept?.weights.values.map(bytesOf));
   }, 240_000);
 
   it('reports a full quota once, keeps the last good save intact, and the run still completes', async () => {
@@ -229,5 +248,7 @@ describe('RunRecorder', () => {
     expect(kept.status).toBe('running');
     expect(storedRunSummary(kept, { held: false, mine: false })).toMatchObject({ status: 'interrupted', evaluated: 1, resumable: true });
     await expect(store.loadCheckpoint(id)).resolves.toMatchObject({ best: { fitness: expect.any(Number) } });
+    // The model kept is the one of the last good save (the first candidate's): the weights and their description go together.
+    expect((await store.loadBest(id))?.fitness).toBe(kept.runLog.phases[0]?.individuals[0]?.fitness);
   }, 240_000);
 });
