@@ -22,6 +22,7 @@
  */
 export * from './chromosome';
 export * from './config';
+export * from './emo';
 export * from './engine';
 export * from './genes';
 export * from './halving';
