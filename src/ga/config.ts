@@ -1,4 +1,5 @@
 /** GA settings: the paper's defaults and a validator with readable errors. */
+import type { Weight } from './emo';
 import { GENE_COUNT, isValidMaxFilters, MAX_FILTERS } from './genes';
 
 /** The crossover operators that can mate two parents. */
@@ -17,6 +18,12 @@ export type StrategyKind = (typeof STRATEGY_KINDS)[number];
 export const FIDELITY_KINDS = ['full', 'halving'] as const;
 /** How long a phase's new candidates train. */
 export type FidelityKind = (typeof FIDELITY_KINDS)[number];
+
+/** One objective of a multi-objective search: the fitness result's `objectives` key and its direction (1 maximise, -1 minimise). */
+export interface Objective {
+  readonly key: string;
+  readonly weight: Weight;
+}
 
 /** Everything that decides a search; plain JSON, stored in the engine state. */
 export interface GaConfig {
@@ -55,6 +62,16 @@ export interface GaConfig {
   readonly epochs?: number;
   /** Opaque fingerprint of the training settings (data, epochs, network...); part of the cache key. */
   readonly trainingKey: string;
+  /**
+   * Two or more make the search NSGA-II over these objectives (selection, tournament size and elitism are then not
+   * used); absent or one: the single-objective eaSimple on `fitness`.
+   */
+  readonly objectives?: readonly Objective[];
+}
+
+/** True when the config searches several objectives at once (NSGA-II). */
+export function isMultiObjective(config: GaConfig): boolean {
+  return (config.objectives?.length ?? 0) >= 2;
 }
 
 /** The paper's search (NPop 10, NGen 3, cxpb 0.2, mutpb 0.1) with DEAP's usual operator choices. */
@@ -124,5 +141,19 @@ export function validateGaConfig(config: GaConfig): string[] {
   if (config.eta !== undefined) int('eta', 2);
   if (config.epochs !== undefined || config.fidelity === 'halving') int('epochs', 1);
   if (typeof config.trainingKey !== 'string') errors.push(`trainingKey must be a string, got ${JSON.stringify(config.trainingKey)}`);
+  if (config.objectives !== undefined) {
+    const list = config.objectives;
+    const ok =
+      Array.isArray(list) &&
+      list.length > 0 &&
+      list.every((o) => typeof o?.key === 'string' && o.key !== '' && (o.weight === 1 || o.weight === -1)) &&
+      new Set(list.map((o) => o.key)).size === list.length;
+    if (!ok) errors.push(`objectives must be distinct { key, weight: 1 | -1 } entries, got ${JSON.stringify(list)}`);
+  }
+  // Halving ranks a rung's candidates by one number and promotes the best 1/eta; NSGA-II ranks whole fronts of
+  // objectives measured at one fidelity, so mixing 2-epoch and 10-epoch accuracies on a front would compare unlike things.
+  if (isMultiObjective(config) && config.fidelity === 'halving') {
+    errors.push('successive halving works with a single objective: with two or more objectives use full fidelity');
+  }
   return errors;
 }

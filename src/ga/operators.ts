@@ -242,23 +242,24 @@ export function varAnd<G>(
 // ---------------------------------------------------------------- hall of fame
 
 /**
- * DEAP's HallOfFame.update as a pure function: the best `maxSize` distinct chromosomes ever seen, best first.
+ * DEAP's HallOfFame.update as a pure function: the best `maxSize` distinct individuals ever seen, best first.
  * Candidates with fitness null are ignored (a failed individual is never best). A candidate enters when the hall
- * is not full or it beats the last entry, and no entry has the same chromosome; among equal fitness the earlier
- * entry stays ahead. Returns a new list; neither input is changed.
+ * is not full or it beats the last entry, and no entry has the same key (by default the chromosome's); among equal
+ * fitness the earlier entry stays ahead. Returns a new list; neither input is changed.
  */
-export function hofUpdate<T extends Scored & { readonly chromosome: Chromosome }>(
+export function hofUpdate<T extends Scored & { readonly chromosome: unknown }>(
   hall: readonly T[],
   candidates: readonly T[],
   maxSize: number,
+  key: (t: T) => string = (t) => chromosomeKey(t.chromosome as Chromosome),
 ): T[] {
   const out = [...hall];
   for (const c of candidates) {
     if (c.fitness === null || !Number.isFinite(c.fitness) || maxSize <= 0) continue;
     const last = out[out.length - 1];
     if (out.length >= maxSize && last !== undefined && !(c.fitness > fit(last))) continue;
-    const key = chromosomeKey(c.chromosome);
-    if (out.some((h) => chromosomeKey(h.chromosome) === key)) continue;
+    const k = key(c);
+    if (out.some((h) => key(h) === k)) continue;
     if (out.length >= maxSize) out.pop();
     let at = out.findIndex((h) => fit(h) < (c.fitness as number));
     if (at < 0) at = out.length;
