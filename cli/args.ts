@@ -21,6 +21,8 @@ export interface EvolveOptions {
   readonly config: RunConfig;
   /** --final-epochs N: after the search, the best chromosome is trained again for N epochs; null when not asked. */
   readonly finalEpochs: number | null;
+  /** Row of front.md (1-based) whose model is exported; null: the most accurate front member. */
+  readonly pick: number | null;
 }
 
 /** A --browser run: the same settings, trained by the built lab in headless Chromium. */
@@ -61,6 +63,11 @@ const EVOLVE_OPTIONS: CommandOptions = [
   },
   { name: 'resume', help: 'Continue the unfinished run in --out DIR (settings come from its checkpoint).' },
   {
+    name: 'pick',
+    metavar: 'INDEX',
+    help: 'With two or more --objectives: export (model/) and test the front member in row INDEX of front.md (1 = the most accurate, the default).',
+  },
+  {
     name: 'browser',
     help: 'Run in the built lab in headless Chromium (builds it into dist-cli when stale; EVOLAB_CLI_DIST names another folder, CHROMIUM_PATH another browser).',
   },
@@ -72,8 +79,10 @@ export const USAGE = `usage: npm run evolve -- --csv FILE --out DIR [options]
 
 Runs the genetic search of CNN hyperparameters on FER2013 in Node (TensorFlow.js wasm backend) and writes
 DIR/run.json, DIR/report.md, DIR/fitness.svg and DIR/model/ (the best network, or with --final-epochs the best
-chromosome trained again for longer). Ctrl-C stops after saving a checkpoint in DIR/checkpoint/; run again with
---resume --out DIR to finish the same run (a final training that was stopped starts again from its first epoch).
+chromosome trained again for longer); with two or more --objectives also DIR/front.md, the Pareto front as a table,
+whose most accurate member (or --pick INDEX) is the exported model. Ctrl-C stops after saving a checkpoint in
+DIR/checkpoint/; run again with --resume --out DIR to finish the same run (a final training that was stopped starts
+again from its first epoch).
 With --browser the built lab runs the same search in headless Chromium (WebGPU where the machine has a GPU)
 and the same files are written; Ctrl-C stops that run (no checkpoint, so no --resume).
 The settings are the lab's, with the same ranges and defaults.
@@ -96,6 +105,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     backend !== null && !allowed.includes(backend) ? { kind: 'error', message: `--backend must be one of ${allowed.join(', ')}, got "${backend}"` } : null;
   const csv = flags.get('csv');
   const out = flags.get('out');
+  const pickFlag = flags.get('pick');
+  let pick: number | null = null;
+  if (typeof pickFlag === 'string') {
+    pick = Number(pickFlag);
+    if (!Number.isInteger(pick) || pick < 1) return { kind: 'error', message: `--pick must be a row number of front.md (1 or more), got "${pickFlag}"` };
+    if ((config.objectives?.length ?? 1) < 2 && !resume) return { kind: 'error', message: '--pick chooses from the Pareto front: it needs --objectives with accuracy and at least one cost' };
+    if (browser) return { kind: 'error', message: '--pick works in Node mode (in the lab, press Use this model on a front member)' };
+  }
   const split = config.split ?? 'canonical';
   const finalFlag = flags.get('final-epochs');
   let finalEpochs: number | null = null;
@@ -119,10 +136,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (bad) return bad;
   if (typeof out !== 'string') return { kind: 'error', message: '--out DIR is required' };
   if (typeof csv !== 'string' && !resume) return { kind: 'error', message: '--csv FILE is required' };
-  const given = new Set([...parsed.given].filter((k) => k !== 'resume' && k !== 'out'));
+  const given = new Set([...parsed.given].filter((k) => k !== 'resume' && k !== 'out' && k !== 'pick'));
   return {
     kind: 'run',
-    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config, finalEpochs },
+    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config, finalEpochs, pick },
     given,
   };
 }

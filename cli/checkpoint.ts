@@ -1,15 +1,16 @@
 /**
  * The CLI's checkpoint in DIR/checkpoint/: state.json (engine state, run log so far, settings, best model's shapes,
- * the continuation states' metadata), best-N.bin (the best weights as raw float32) and, with successive halving,
- * cont-N.bin (a training that a later rung may continue, as packed by src/experiment/weights.ts). Every file is
- * written to a temp name and renamed, and state.json is renamed last, so a kill at any moment leaves the previous or
- * the new checkpoint, never a torn one.
+ * the continuation states' metadata), best-N.bin (the best weights as raw float32), with successive halving
+ * cont-N.bin (a training that a later rung may continue, as packed by src/experiment/weights.ts), and in a
+ * multi-objective run front-P-I.bin, the weights of each front member (phase P, index I), written when it joins the
+ * front and deleted when it leaves. Every file is written to a temp name and renamed, and state.json is renamed last,
+ * so a kill at any moment leaves the previous or the new checkpoint, never a torn one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineState } from '../src/ga';
-import type { BestModel, Continuation, RunCheckpoint } from '../src/experiment/run';
+import type { BestModel, Continuation, FrontModel, RunCheckpoint } from '../src/experiment/run';
 import type { RunLog } from '../src/experiment/runlog';
 import { parseRunLog } from '../src/experiment/runlogParser';
 import type { RunConfig } from '../src/experiment/types';
@@ -41,7 +42,11 @@ interface StateFile {
   readonly best: { readonly chromosome: Chromosome; readonly fitness: number; readonly shapes: number[][]; readonly file: string } | null;
   /** Successive halving: the trainings a later rung may continue (absent in checkpoints written before halving). */
   readonly continuations?: readonly { readonly phase: number; readonly index: number; readonly file: string; readonly meta: PackedTrainStateMeta }[];
+  /** Multi-objective runs: the front members, best accuracy first, each with its weights file. */
+  readonly front?: readonly { readonly phase: number; readonly index: number; readonly chromosome: Chromosome; readonly fitness: number; readonly shapes: number[][]; readonly file: string }[];
 }
+
+const frontFile = (m: { readonly phase: number; readonly index: number }): string => `front-${m.phase}-${m.index}.bin`;
 
 /** What a resume starts from. */
 export interface LoadedCheckpoint {
@@ -134,6 +139,12 @@ export class CheckpointWriter {
       live.set(c.state, written);
       continuations.push({ phase: c.phase, index: c.index, ...written });
     }
+    // A front member's weights never change while it is on the front: each is written once, when it joins.
+    const front = cp.front ?? [];
+    for (const m of front) {
+      const file = frontFile(m);
+      if (!existsSync(path.join(this.dir, file))) await writeAtomic(path.join(this.dir, file), new Uint8Array(packWeights(m.weights.values)));
+    }
     const state: StateFile = {
       format: FORMAT,
       version: 1,
@@ -142,14 +153,17 @@ export class CheckpointWriter {
       runLog,
       best: cp.best && this.bestFile ? { chromosome: cp.best.chromosome, fitness: cp.best.fitness, shapes: cp.best.weights.shapes, file: this.bestFile } : null,
       ...(continuations.length > 0 ? { continuations } : {}),
+      ...(cp.front ? { front: front.map((m) => ({ phase: m.phase, index: m.index, chromosome: m.chromosome, fitness: m.fitness, shapes: m.weights.shapes, file: frontFile(m) })) } : {}),
     };
     await writeAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
     this.written.clear();
     for (const [k, v] of live) this.written.set(k, v);
-    // Files of earlier bests and of dropped continuation states are no longer referenced once state.json is renamed.
-    const kept = new Set([...live.values()].map((w) => w.file));
+    // Files no longer referenced once state.json is renamed: earlier bests, dropped continuation states, members that left the front.
+    const kept = new Set([...[...live.values()].map((w) => w.file), ...front.map(frontFile)]);
     for (const name of await readdir(this.dir)) {
-      const stale = (/^best-\d+\.bin$/.test(name) && name !== this.bestFile) || (CONTINUATION_FILE.test(name) && !kept.has(name));
+      const stale =
+        (/^best-\d+\.bin$/.test(name) && name !== this.bestFile) ||
+        ((CONTINUATION_FILE.test(name) || /^front-\d+-\d+\.bin$/.test(name)) && !kept.has(name));
       if (stale) await rm(path.join(this.dir, name), { force: true });
     }
   }
@@ -210,11 +224,19 @@ export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & Ch
     continuationFiles.push({ phase: c.phase, index: c.index, state: trainState, file: c.file, meta: c.meta });
   }
   const continuations = continuationFiles.map(({ phase, index, state: s }) => ({ phase, index, state: s }));
-  return {
-    settings: state.settings,
-    run: { engine: state.engine, best, ...(continuations.length > 0 ? { continuations } : {}) },
-    runLog,
-    bestFile: state.best?.file ?? null,
-    continuationFiles,
-  };
+  const front: FrontModel[] = [];
+  for (const m of state.front ?? []) {
+    const bytes = await readFile(path.join(dir, m.file)).catch(() => {
+      throw new Error(`checkpoint weights ${path.join(dir, m.file)} of a front member are missing`);
+    });
+    let values: Float32Array[];
+    try {
+      values = unpackWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), m.shapes);
+    } catch {
+      throw new Error(`checkpoint weights ${m.file} do not match their shapes`);
+    }
+    front.push({ phase: m.phase, index: m.index, chromosome: m.chromosome, fitness: m.fitness, weights: { shapes: m.shapes, values } });
+  }
+  const run: RunCheckpoint = { engine: state.engine, best, ...(continuations.length > 0 ? { continuations } : {}), ...(state.front ? { front } : {}) };
+  return { settings: state.settings, run, runLog, bestFile: state.best?.file ?? null, continuationFiles };
 }

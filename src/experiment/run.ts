@@ -6,9 +6,12 @@ import { backendCrash, memoryStats, recreateBackend, type BackendCrashedError } 
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
 import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainState, type WeightSnapshot } from '../ml/train';
-import { gaConfig, trainingSettings, type TrainingSettings } from '../settings';
+import { measureLatency } from '../ml/latency';
+import type { Evaluation } from '../ml/evaluate';
+import type { NetworkSettings } from '../ml/model';
+import { gaConfig, isMultiObjectiveRun, trainingSettings, type TrainingSettings } from '../settings';
 import type { RunController } from './control';
-import type { CandidateStatus, IndividualRecord, RunConfig, RunEvent } from './types';
+import type { CandidateStatus, IndividualRecord, IndividualRef, ObjectiveValues, RunConfig, RunEvent } from './types';
 
 /** The trained network with the best validation accuracy so far, as plain data (survives backends, can be saved). */
 export interface BestModel {
@@ -24,15 +27,23 @@ export interface Continuation {
   readonly state: TrainState;
 }
 
+/** A member of a multi-objective run's Pareto front with its weights, which are kept only while it is on the front. */
+export interface FrontModel extends BestModel {
+  readonly phase: number;
+  readonly index: number;
+}
+
 /**
  * What a run can be resumed from: the engine state, the best weights and (with halving) the trainings of the phase
  * that may still be promoted, all at the same moment. A state object is the same object from one checkpoint to the
- * next until its candidate trains again, so a writer can save only the new ones.
+ * next until its candidate trains again, so a writer can save only the new ones. A multi-objective run also keeps the
+ * weights of every front member (its best is the front member with the highest accuracy).
  */
 export interface RunCheckpoint {
   readonly engine: EngineState;
   readonly best: BestModel | null;
   readonly continuations?: readonly Continuation[];
+  readonly front?: readonly FrontModel[];
 }
 
 export interface RunInput {
@@ -51,10 +62,26 @@ export interface RunInput {
   readonly train?: typeof trainCandidate;
 }
 
-/** How a run ended, with the best model for export. */
+/** How a run ended, with the best model for export (and, in a multi-objective run, every front member's). */
 export interface RunResult {
   readonly outcome: 'done' | 'stopped';
   readonly best: BestModel | null;
+  /** Multi-objective runs: the Pareto front, best accuracy first, with weights; empty otherwise. */
+  readonly front: readonly FrontModel[];
+}
+
+/** The key of an individual's place, for maps of front members. */
+export const refKey = (r: IndividualRef): string => `${r.phase}:${r.index}`;
+
+/** Scores a kept model on a split (the test split, which the GA never saw): builds, loads, evaluates, disposes. */
+export async function evaluateModel(best: BestModel, network: NetworkSettings, data: Dataset, rows: Int32Array): Promise<Evaluation> {
+  const model = buildModel(best.chromosome, network);
+  try {
+    restoreWeights(model, best.weights);
+    return await evaluate(model, data, rows);
+  } finally {
+    model.dispose();
+  }
 }
 
 /** Progress events are sent at most this often, so the page is never flooded. */
@@ -70,8 +97,17 @@ export function candidateSeed(runSeed: number, c: Chromosome): number {
   return h >>> 0;
 }
 
+/** The complete objective values of a trained or cached individual, as the fitness reported them. */
+function objectivesOf(ind: Individual): ObjectiveValues | undefined {
+  const o = ind.objectives;
+  if (!o || (ind.status !== 'trained' && ind.status !== 'cached')) return undefined;
+  const { accuracy, params, flops, latencyMs } = o;
+  return [accuracy, params, flops, latencyMs].every((v) => typeof v === 'number') ? { accuracy, params, flops, latencyMs } as ObjectiveValues : undefined;
+}
+
 function toRecord(ind: Individual): IndividualRecord {
   const status: CandidateStatus = ind.status === 'pending' ? 'failed' : ind.status;
+  const objectives = objectivesOf(ind);
   return {
     phase: ind.phase,
     index: ind.index,
@@ -86,6 +122,7 @@ function toRecord(ind: Individual): IndividualRecord {
     ...(ind.rung === undefined ? {} : { rung: ind.rung }),
     ...(ind.rungs === undefined ? {} : { rungs: ind.rungs.map((r) => ({ epochs: r.epochs, fitness: r.fitness, seconds: r.seconds })) }),
     ...(ind.partial ? { partial: true as const } : {}),
+    ...(objectives ? { objectives } : {}),
   };
 }
 
@@ -117,6 +154,11 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
   let crashed: BackendCrashedError | null = null;
   // Successive halving: trainings that a later rung of their phase may continue (the engine says when to drop them).
   const continuations = new Map<string, Continuation>((input.resume?.continuations ?? []).map((c) => [continuationKey(c.phase, c.index), c]));
+  const multi = isMultiObjectiveRun(config);
+  /** Multi-objective runs: weights of the front members (and of the candidate just trained, until the front is known). */
+  const frontModels = new Map<string, FrontModel>((input.resume?.front ?? []).map((m) => [refKey(m), m] as const));
+  let frontOrder: string[] = (input.resume?.front ?? []).map(refKey);
+  const frontList = (): FrontModel[] => frontOrder.flatMap((k) => frontModels.get(k) ?? []);
 
   const fitness = async (chromosome: Chromosome, ctx: FitnessContext): Promise<FitnessResult> => {
     const cost = networkCost(chromosome, config.network);
@@ -162,10 +204,17 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     }
     // Only a training of the full epochs (or one that early stopping ended) may be the run's best.
     const complete = epochs >= settings.epochs || result.stoppedEarly;
+    let latencyMs = NaN;
     if (model) {
       try {
-        if (result.status === 'trained' && complete && (best === null || result.valAccuracy > best.fitness)) {
-          best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
+        if (result.status === 'trained') {
+          latencyMs = await measureLatency(model);
+          if (multi) {
+            // Kept until the engine's next front says whether this candidate is on it.
+            frontModels.set(refKey(ctx), { phase: ctx.phase, index: ctx.index, fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) });
+          } else if (complete && (best === null || result.valAccuracy > best.fitness)) {
+            best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
+          }
         }
       } finally {
         model.dispose();
@@ -179,6 +228,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
       case 'trained':
         return {
           fitness: result.valAccuracy, epochsTrained: result.epochsRun, ...(result.stoppedEarly ? { final: true } : {}),
+          objectives: { accuracy: result.valAccuracy, params: cost.params, flops: cost.flops, latencyMs },
           valLoss: result.valLoss, imagesPerSecond: result.imagesPerSecond,
         };
       case 'cancelled':
@@ -206,10 +256,20 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
       case 'rung-started':
         emit({ type: 'rung-started', phase: e.phase, rung: e.rung, rungEpochs: [...e.rungEpochs], indices: [...e.indices] });
         break;
+      case 'front': {
+        // Weights are kept only while their network is on the front; the best is the front's most accurate member.
+        frontOrder = e.members.map(refKey);
+        const keep = new Set(frontOrder);
+        for (const k of [...frontModels.keys()]) if (!keep.has(k)) frontModels.delete(k);
+        best = frontList()[0] ?? null;
+        emit({ type: 'front', phase: e.phase, members: e.members });
+        break;
+      }
       case 'phase-done':
         emit({
           type: 'phase-done', phase: e.phase, best: e.best, mean: e.mean, min: e.min, fitnesses: e.fitnesses, seconds: e.seconds,
           ...(e.rungEpochs === undefined ? {} : { rungEpochs: [...e.rungEpochs] }),
+          ...(e.front ? { front: e.front } : {}),
         });
         break;
       case 'run-stopped':
@@ -228,7 +288,15 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     cost: (c) => networkCost(c, config.network),
     onEvent: onEngineEvent,
     ...(onCheckpoint
-      ? { onCheckpoint: (engineState: EngineState) => onCheckpoint({ engine: engineState, best, ...(continuations.size > 0 ? { continuations: [...continuations.values()] } : {}) }) }
+      ? {
+          onCheckpoint: (engineState: EngineState) =>
+            onCheckpoint({
+              engine: engineState,
+              best,
+              ...(continuations.size > 0 ? { continuations: [...continuations.values()] } : {}),
+              ...(multi ? { front: frontList() } : {}),
+            }),
+        }
       : {}),
     onRelease: (phase, indices) => {
       for (const i of indices) continuations.delete(continuationKey(phase, i));
@@ -242,19 +310,16 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
   // Set inside the fitness callback, which the compiler's narrowing does not see.
   const crash = crashed as BackendCrashedError | null;
   if (crash) throw crash;
-  const winner = engine.best();
+  // A multi-objective run's best is its front's most accurate member (on tied accuracy the cheaper one, which dominates).
+  const winner = multi ? engine.front()[0] : engine.best();
   const bestModel = best as BestModel | null;
   if (outcome === 'done' && bestModel && splits.test.length > 0) {
-    const model = buildModel(bestModel.chromosome, config.network);
     try {
-      restoreWeights(model, bestModel.weights);
-      emit({ type: 'test-result', chromosome: bestModel.chromosome, evaluation: await evaluate(model, data, splits.test) });
+      emit({ type: 'test-result', chromosome: bestModel.chromosome, evaluation: await evaluateModel(bestModel, config.network, data, splits.test) });
     } catch (e) {
       throw backendCrash(e) ?? e;
-    } finally {
-      model.dispose();
     }
   }
   emit({ type: 'run-done', outcome, best: winner ? toRecord(winner) : null });
-  return { outcome, best: bestModel };
+  return { outcome, best: bestModel, front: multi ? frontList() : [] };
 }

@@ -4,12 +4,13 @@
  * format; it is a contract, so fields are only ever added. Pure: no tfjs, no DOM.
  *
  * Timing fields (they differ between two runs of the same seed): createdAt, finishedAt, seconds (run, phases and
- * individuals) and the final training's seconds and imagesPerSecond. Everything else is a function of the seed, the
- * settings and the data.
+ * individuals), the final training's seconds and imagesPerSecond, and each individual's measured latency
+ * (`objectives.latencyMs`). Everything else is a function of the seed, the settings and the data, except in a run that
+ * optimises latency, whose search itself follows the timings.
  */
 import type { Chromosome } from '../ga/chromosome';
 import { finalWithoutTimings, type FinalResult } from './finalResult';
-import type { IndividualRecord, RunConfig } from './types';
+import type { IndividualRecord, IndividualRef, RunConfig } from './types';
 
 /** The value of `format` in every run log. */
 export const RUN_LOG_FORMAT = 'evolab-run-log';
@@ -46,6 +47,11 @@ export interface RunLogPhase {
   /** Seconds spent evaluating this phase. */
   readonly seconds: number;
   readonly done: boolean;
+  /**
+   * Multi-objective runs: the Pareto front of every individual evaluated up to this phase (as it stood at the phase's
+   * end, or at its latest candidate while it runs), best accuracy first, as places of individuals.
+   */
+  readonly front?: IndividualRef[];
 }
 
 /** The best network of the run and its score on the test split, which the GA never saw. */
@@ -64,6 +70,8 @@ export interface RunLogBest {
   readonly perClassAccuracy: (number | null)[] | null;
   /** confusion[true][predicted] counts on the test split. */
   readonly confusion: number[][] | null;
+  /** True when a person picked this front member (Use this model in the lab, --pick in the CLI) instead of the default. */
+  readonly chosen?: boolean;
 }
 
 /** How the run ended, or `running` while it goes on (or when it was interrupted). */
@@ -97,7 +105,7 @@ export interface RunLog {
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-/** A copy of the log without its timing fields, for comparing two runs of the same seed. */
+/** A copy of the log without its timing fields (seconds and measured latencies set to 0), for comparing two runs of the same seed. */
 export function withoutTimings(log: RunLog): Omit<RunLog, 'createdAt' | 'finishedAt' | 'seconds'> {
   const { createdAt: _c, finishedAt: _f, seconds: _s, ...rest } = clone(log);
   return {
@@ -106,7 +114,12 @@ export function withoutTimings(log: RunLog): Omit<RunLog, 'createdAt' | 'finishe
     phases: rest.phases.map((p) => ({
       ...p,
       seconds: 0,
-      individuals: p.individuals.map((i) => ({ ...i, seconds: 0, ...(i.rungs ? { rungs: i.rungs.map((r) => ({ ...r, seconds: 0 })) } : {}) })),
+      individuals: p.individuals.map((i) => ({
+        ...i,
+        seconds: 0,
+        ...(i.rungs ? { rungs: i.rungs.map((r) => ({ ...r, seconds: 0 })) } : {}),
+        ...(i.objectives ? { objectives: { ...i.objectives, latencyMs: 0 } } : {}),
+      })),
     })),
   };
 }

@@ -77,6 +77,7 @@ export class RunLogBuilder {
           ...(event.rung === undefined ? {} : { rung: event.rung }),
           ...(event.rungs === undefined ? {} : { rungs: clone(event.rungs) }),
           ...(event.partial ? { partial: true as const } : {}),
+          ...(event.objectives === undefined ? {} : { objectives: clone(event.objectives) }),
         };
         // A later rung's record replaces the earlier one: the log keeps where each individual ended.
         this.phase(record.phase).individuals[record.index] = record;
@@ -85,8 +86,12 @@ export class RunLogBuilder {
       case 'rung-started':
         (this.phase(event.phase) as Mutable<RunLogPhase>).rungEpochs = [...event.rungEpochs];
         break;
+      case 'front':
+        (this.phase(event.phase) as Mutable<RunLogPhase>).front = clone(event.members);
+        break;
       case 'phase-done': {
         const phase = this.phase(event.phase) as Mutable<RunLogPhase>;
+        if (event.front !== undefined) phase.front = clone(event.front);
         phase.best = event.best;
         phase.mean = event.mean;
         phase.min = event.min;
@@ -97,7 +102,8 @@ export class RunLogBuilder {
       }
       case 'test-result': {
         const ev = event.evaluation;
-        const own = this.bestRecordOf(event.chromosome);
+        const picked = event.chosen ? (this.log.phases[event.chosen.phase]?.individuals[event.chosen.index] ?? null) : null;
+        const own = picked ?? this.bestRecordOf(event.chromosome);
         log.best = {
           chromosome: clone(event.chromosome),
           valAccuracy: own?.fitness ?? null,
@@ -109,6 +115,7 @@ export class RunLogBuilder {
           testCount: ev.count,
           perClassAccuracy: ev.perClassAccuracy.map(finiteOrNull),
           confusion: clone(ev.confusion),
+          ...(event.chosen ? { chosen: true } : {}),
         };
         break;
       }

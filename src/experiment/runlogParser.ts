@@ -1,5 +1,6 @@
 /** Reading a run log back (an import, a CLI checkpoint, a test): every field checked, with a one-line error naming the first bad one. */
 import { validateChromosome, type Chromosome } from '../ga/chromosome';
+import { OBJECTIVE_NAMES, type ObjectiveName } from '../settings';
 import { parseFinalResult } from './finalResult';
 import { RUN_LOG_FORMAT, RUN_LOG_VERSION, type RunLog } from './runlog';
 import type { CandidateStatus } from './types';
@@ -56,6 +57,12 @@ export function parseRunLog(input: unknown): RunLog {
     num(config[k], `config.${k}`);
   }
   if (typeof config.augmentFlip !== 'boolean') fail('config.augmentFlip', 'must be true or false');
+  if (config.objectives !== undefined) {
+    const objectives = arr(config.objectives, 'config.objectives');
+    if (objectives[0] !== 'accuracy' || !objectives.every((o) => OBJECTIVE_NAMES.includes(o as ObjectiveName))) {
+      fail('config.objectives', `must be accuracy followed by costs from ${OBJECTIVE_NAMES.slice(1).join(', ')}`);
+    }
+  }
   const net = obj(config.network, 'config.network');
   for (const k of ['denseUnits', 'dropoutConv', 'dropoutDense'] as const) num(net[k], `config.network.${k}`);
   const dataset = obj(root.dataset, 'dataset');
@@ -99,12 +106,24 @@ export function parseRunLog(input: unknown): RunLog {
           num(rung.seconds, `${rat}.seconds`);
         });
       }
+      if (ind.objectives !== undefined) {
+        const o = obj(ind.objectives, `${iat}.objectives`);
+        for (const k of ['accuracy', 'params', 'flops', 'latencyMs'] as const) num(o[k], `${iat}.objectives.${k}`);
+      }
     });
+    if (phase.front !== undefined) {
+      arr(phase.front, `${at}.front`).forEach((r, ri) => {
+        const ref = obj(r, `${at}.front[${ri}]`);
+        int(ref.phase, `${at}.front[${ri}].phase`);
+        int(ref.index, `${at}.front[${ri}].index`);
+      });
+    }
   });
   if (root.best !== null) {
     const best = obj(root.best, 'best');
     chromosome(best.chromosome, 'best.chromosome');
     for (const k of ['valAccuracy', 'phase', 'index', 'params', 'testAccuracy', 'testLoss'] as const) numOrNull(best[k], `best.${k}`);
+    if (best.chosen !== undefined && typeof best.chosen !== 'boolean') fail('best.chosen', 'must be true or false');
     int(best.testCount, 'best.testCount');
     if (best.perClassAccuracy !== null) {
       const pca = arr(best.perClassAccuracy, 'best.perClassAccuracy');

@@ -18,6 +18,24 @@ export interface RungRecord {
   readonly seconds: number;
 }
 
+/**
+ * What a trained candidate is measured by: validation accuracy (the fitness), parameters, forward FLOPs per image, and
+ * inference latency in ms per image (batch 1, median of timed runs after warm-up, on the backend that trained it). The
+ * latency is a timing: it differs between two runs of the same seed.
+ */
+export interface ObjectiveValues {
+  readonly accuracy: number;
+  readonly params: number;
+  readonly flops: number;
+  readonly latencyMs: number;
+}
+
+/** Where an individual was evaluated: its phase and its index in that phase. */
+export interface IndividualRef {
+  readonly phase: number;
+  readonly index: number;
+}
+
 /** One evaluated individual, as the run log and tables show it. */
 export interface IndividualRecord {
   readonly phase: number;
@@ -39,6 +57,8 @@ export interface IndividualRecord {
   readonly rungs?: readonly RungRecord[];
   /** Successive halving: trained to a lower rung only; its fitness is a shorter training's and it cannot be the best. */
   readonly partial?: true;
+  /** Trained and cached candidates: every objective's value (whichever the run optimises). */
+  readonly objectives?: ObjectiveValues;
 }
 
 export interface PhaseSummary {
@@ -51,6 +71,8 @@ export interface PhaseSummary {
   readonly seconds: number;
   /** Successive halving: the epochs of each rung of the phase, lowest first. */
   readonly rungEpochs?: readonly number[];
+  /** Multi-objective runs: the Pareto front of every candidate evaluated so far, best accuracy first. */
+  readonly front?: IndividualRef[];
 }
 
 /** What the worker reports during a run, in order. */
@@ -73,8 +95,11 @@ export type RunEvent =
   | { readonly type: 'progress'; readonly phase: number; readonly index: number; readonly progress: TrainProgress }
   // `memory`: tensors and GPU bytes after the candidate's tensors were disposed (before the next backend re-creation).
   | ({ readonly type: 'evaluated'; readonly memory?: MemoryStats } & IndividualRecord)
+  /** Multi-objective runs, after every evaluated candidate: the Pareto front so far, best accuracy first. */
+  | { readonly type: 'front'; readonly phase: number; readonly members: IndividualRef[] }
   | ({ readonly type: 'phase-done' } & PhaseSummary)
-  | { readonly type: 'test-result'; readonly chromosome: Chromosome; readonly evaluation: Evaluation }
+  /** The test scores of the model the downloads hand out; `chosen` names the front member a person picked (Use this model, --pick). */
+  | { readonly type: 'test-result'; readonly chromosome: Chromosome; readonly evaluation: Evaluation; readonly chosen?: IndividualRef }
   | { readonly type: 'run-done'; readonly outcome: 'done' | 'stopped'; readonly best: IndividualRecord | null }
   // The final training of one chromosome (after a search, or alone): started, progress, then how it ended.
   | { readonly type: 'final-started'; readonly chromosome: Chromosome; readonly config: FinalConfig; readonly seed: number; readonly params: number; readonly testCount: number }

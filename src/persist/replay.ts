@@ -22,6 +22,7 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
     for (const ind of phase.individuals) {
       if (ind) events.push({ type: 'evaluated', ...ind });
     }
+    if (phase.front) events.push({ type: 'front', phase: phase.phase, members: phase.front });
     if (phase.done) {
       events.push({
         type: 'phase-done',
@@ -32,6 +33,7 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
         fitnesses: phase.individuals.map((i) => i?.fitness ?? null),
         seconds: phase.seconds,
         ...(phase.rungEpochs ? { rungEpochs: phase.rungEpochs } : {}),
+        ...(phase.front ? { front: phase.front } : {}),
       });
     }
   }
@@ -39,6 +41,7 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
   if (best && best.testAccuracy !== null && best.perClassAccuracy && best.confusion) {
     events.push({
       type: 'test-result',
+      ...(best.chosen && best.phase !== null && best.index !== null ? { chosen: { phase: best.phase, index: best.index } } : {}),
       chromosome: best.chromosome,
       evaluation: {
         accuracy: best.testAccuracy,

@@ -1,6 +1,22 @@
 /** The run settings as the GA engine and the trainer take them: the one place that maps RunConfig onto each. */
-import type { GaConfig } from '../ga/config';
-import { withDefaults, type NetworkSettings, type RunConfig } from './schema';
+import type { GaConfig, Objective } from '../ga/config';
+import { withDefaults, type NetworkSettings, type ObjectiveName, type RunConfig } from './schema';
+
+/**
+ * Each objective as the GA engine ranks it: the key of the trainer's measurements (src/experiment) and its direction.
+ * Latency is measured in milliseconds per image.
+ */
+export const OBJECTIVES: Readonly<Record<ObjectiveName, Objective>> = {
+  accuracy: { key: 'accuracy', weight: 1 },
+  params: { key: 'params', weight: -1 },
+  flops: { key: 'flops', weight: -1 },
+  latency: { key: 'latencyMs', weight: -1 },
+};
+
+/** True when the run searches a Pareto front (accuracy and at least one cost). */
+export function isMultiObjectiveRun(config: RunConfig): boolean {
+  return (config.objectives?.length ?? 1) >= 2;
+}
 
 /** The GA engine's config for a run; `trainingKey` fingerprints the training (part of the engine's cache key). */
 export function gaConfig(config: RunConfig, trainingKey: string): GaConfig {
@@ -26,6 +42,8 @@ export function gaConfig(config: RunConfig, trainingKey: string): GaConfig {
     // The engine counts FLOPs; people set MFLOPs.
     ...(c.maxMflops === undefined ? {} : { maxFlops: c.maxMflops * 1e6 }),
     trainingKey,
+    // Only a multi-objective run names them, so single-objective engine states stay as they were.
+    ...(isMultiObjectiveRun(c) ? { objectives: c.objectives.map((o) => OBJECTIVES[o]) } : {}),
   };
 }
 

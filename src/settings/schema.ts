@@ -68,6 +68,8 @@ export interface ListSetting extends RowBase {
   readonly kind: 'list';
   readonly choices: readonly string[];
   readonly default: readonly string[] | undefined;
+  /** A rule of its own on the list (a message completing "<name> ..."). */
+  readonly check?: (value: readonly string[]) => string | null;
 }
 /** One row of the schema. */
 export type Setting = IntSetting | RealSetting | ChoiceSetting | FlagSetting | ListSetting;
@@ -79,8 +81,16 @@ const int = <const R extends Omit<IntSetting, 'kind'>>(row: R) => ({ ...row, kin
 const real = <const R extends Omit<RealSetting, 'kind'>>(row: R) => ({ ...row, kind: 'real' as const });
 const choice = <const R extends Omit<ChoiceSetting, 'kind'>>(row: R) => ({ ...row, kind: 'choice' as const });
 const flag = <const R extends Omit<FlagSetting, 'kind'>>(row: R) => ({ ...row, kind: 'flag' as const });
+const list = <const R extends Omit<ListSetting, 'kind'>>(row: R) => ({ ...row, kind: 'list' as const });
+
+/** What a search can optimise: validation accuracy (always, first), and the costs a person may trade it against. */
+export const OBJECTIVE_NAMES = ['accuracy', 'params', 'flops', 'latency'] as const;
+/** One objective of the settings. */
+export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
 
 const ga = PAPER_GA_DEFAULTS;
+/** Settings of the single-objective search only: NSGA-II selects by fronts and is elitist by itself. */
+const ACCURACY_ONLY = { key: 'objectives', oneOf: ['accuracy'] } as const;
 
 // The rows with their literal types, from which RunConfig is derived; everyone else reads SETTINGS.
 const ROWS = [
@@ -101,6 +111,11 @@ const ROWS = [
   }),
   // 42, not the GA library's 1: the lab's addresses leave out default values, so links shared before the schema
   // (seed 42 implied) still reproduce their runs; the CLI writes the seed into run.json, so its runs stay readable.
+  list({
+    key: 'objectives', label: 'Objectives', flag: 'objectives', metavar: 'LIST', url: 'obj', group: 'ga', optional: true, choices: OBJECTIVE_NAMES, default: ['accuracy'],
+    help: 'What the search optimises: accuracy alone (the paper), or accuracy and one or two costs (parameters, FLOPs per image, measured latency per image) as a Pareto front (NSGA-II).',
+    check: (v) => (v[0] !== 'accuracy' ? 'must start with accuracy' : v.length > 3 ? 'takes accuracy and at most two costs' : null),
+  }),
   int({ key: 'seed', label: 'Seed', flag: 'seed', metavar: 'S', url: 'seed', group: 'ga', min: 0, max: 2 ** 31 - 1, default: 42, help: 'Same seed, same run: population, data split, shuffles and weights.' }),
   choice({
     key: 'crossover', label: 'Crossover', flag: 'crossover', metavar: 'KIND', url: 'cx', group: 'ga', optional: true, choices: CROSSOVER_KINDS, default: ga.crossover,
@@ -115,6 +130,7 @@ const ROWS = [
   real({ key: 'mutationRate', label: 'Mutation rate', flag: 'mutation-rate', url: 'mutpb', group: 'ga', min: 0, max: 1, step: 0.05, default: ga.mutationRate, help: 'Chance that an offspring is mutated (paper: 0.1).' }),
   choice({
     key: 'selection', label: 'Selection', flag: 'selection', metavar: 'KIND', url: 'sel', group: 'ga', optional: true, choices: SELECTION_KINDS, default: ga.selection,
+    appliesIf: ACCURACY_ONLY,
     help: 'How parents are picked: best of a random tournament, or in proportion to fitness.',
   }),
   int({
@@ -122,7 +138,10 @@ const ROWS = [
     appliesIf: { key: 'selection', oneOf: ['tournament'] },
     help: 'Individuals per tournament; larger means stronger selection.',
   }),
-  int({ key: 'elitism', label: 'Elitism', flag: 'elitism', url: 'elite', group: 'ga', optional: true, min: 0, max: 199, default: ga.elitism, help: 'Best individuals copied unchanged into the next phase.' }),
+  int({
+    key: 'elitism', label: 'Elitism', flag: 'elitism', url: 'elite', group: 'ga', optional: true, min: 0, max: 199, default: ga.elitism, appliesIf: ACCURACY_ONLY,
+    help: 'Best individuals copied unchanged into the next phase.',
+  }),
   int({
     key: 'hallOfFameSize', label: 'Hall of fame size', flag: 'hall-of-fame', url: 'hof', group: 'ga', optional: true, min: 1, max: 100, default: ga.hallOfFameSize,
     help: 'Best distinct chromosomes remembered over the whole run.',
@@ -279,7 +298,9 @@ export function parseSettingText(s: Setting, text: string): ParsedSetting {
   if (s.kind === 'list') {
     const items = t.split(',').map((x) => x.trim());
     const ok = items.every((x) => s.choices.includes(x)) && new Set(items).size === items.length;
-    return ok ? { value: items } : { error: `must be a comma-separated list of distinct values from ${s.choices.join(', ')}` };
+    if (!ok) return { error: `must be a comma-separated list of distinct values from ${s.choices.join(', ')}` };
+    const own = s.check?.(items) ?? null;
+    return own === null ? { value: items } : { error: own };
   }
   const v = Number(t);
   if (!Number.isFinite(v)) return { error: s.kind === 'int' ? 'must be a whole number' : 'must be a number' };
@@ -329,10 +350,10 @@ export function settingOptions(s: Setting): { readonly value: string; readonly l
   return [];
 }
 
-/** True when the setting matters for this config (see `appliesIf`). */
+/** True when the setting matters for this config (see `appliesIf`; a list compares as its comma-separated text). */
 export function settingApplies(config: RunConfig, s: Setting): boolean {
   if (s.appliesIf === undefined) return true;
   const { key, oneOf } = s.appliesIf;
   const other = settingValue(config, settingByKey(key as SettingKey));
-  return typeof other === 'string' && oneOf.includes(other);
+  return other !== undefined && typeof other !== 'boolean' && typeof other !== 'number' && oneOf.includes(settingText(other));
 }

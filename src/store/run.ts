@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand';
 import type { DatasetSlice } from './dataset';
 import type { HistorySlice } from './history';
 import { chromosomeKey } from '../ga/chromosome';
-import type { BackendChoice, Chromosome, Evaluation, FinalConfig, FinalResult, IndividualRecord, ModelSource, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
+import type { BackendChoice, Chromosome, Evaluation, FinalConfig, FinalResult, IndividualRecord, IndividualRef, ModelSource, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -68,7 +68,10 @@ export interface RunSlice {
   phaseSummaries: PhaseSummary[];
   current: CurrentCandidate | null;
   best: IndividualRecord | null;
-  test: { chromosome: Chromosome; evaluation: Evaluation } | null;
+  /** The test scores of the model the downloads hand out; `chosen` is the front member a person picked with Use this model. */
+  test: { chromosome: Chromosome; evaluation: Evaluation; chosen?: IndividualRef } | null;
+  /** Multi-objective runs: the Pareto front so far (places of individuals), best accuracy first; empty otherwise. */
+  front: IndividualRef[];
   runError: string | null;
   startedAt: number | null;
   /** True between Pause and Resume: the worker waits between batches. */
@@ -125,6 +128,7 @@ export const createRunSlice: StateCreator<
   current: null,
   best: null,
   test: null,
+  front: [],
   runError: null,
   startedAt: null,
   paused: false,
@@ -142,7 +146,7 @@ export const createRunSlice: StateCreator<
   backendFailed: (message) => set({ backendError: message }),
   runRequested: () =>
     set({
-      status: 'starting', individuals: [], rungEpochs: {}, phaseSummaries: [], current: null, best: null, test: null, runError: null, startedAt: Date.now(), paused: false,
+      status: 'starting', individuals: [], rungEpochs: {}, phaseSummaries: [], current: null, best: null, test: null, front: [], runError: null, startedAt: Date.now(), paused: false,
       runConfig: null, curve: [], viewing: null, final: NO_FINAL, modelSource: null,
     }),
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
@@ -201,13 +205,21 @@ function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
       const individuals = at < 0 ? [...s.individuals, record] : s.individuals.map((r, i) => (i === at ? record : r));
       return { individuals, best: better(record, s.best) ? record : s.best };
     }
+    case 'front':
+      return { front: event.members };
     case 'phase-done': {
       const { type: _type, ...summary } = event;
-      return { phaseSummaries: [...s.phaseSummaries, summary] };
+      return { phaseSummaries: [...s.phaseSummaries, summary], ...(event.front ? { front: event.front } : {}) };
     }
-    case 'test-result':
+    case 'test-result': {
       // The tested model is the one the downloads and "Try the model" use; on tied fitness the panels name it too.
-      return { test: { chromosome: event.chromosome, evaluation: event.evaluation }, best: recordOf(s.individuals, event.chromosome) ?? s.best };
+      const chosen = event.chosen ? s.individuals.find((r) => r.phase === event.chosen?.phase && r.index === event.chosen.index) : undefined;
+      return {
+        test: { chromosome: event.chromosome, evaluation: event.evaluation, ...(event.chosen ? { chosen: event.chosen } : {}) },
+        best: chosen ?? recordOf(s.individuals, event.chromosome) ?? s.best,
+        ...(event.chosen ? { modelSource: 'search' as const } : {}),
+      };
+    }
     case 'run-done': {
       const best = s.test ? s.best : (event.best ?? s.best);
       return { status: event.outcome === 'done' ? 'done' : 'stopped', current: null, best, paused: false, modelSource: best ? 'search' : null };

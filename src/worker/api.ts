@@ -9,7 +9,7 @@ import type { SplitMode } from '../data/splits';
 
 export type { BackendChoice, Chromosome, MemoryStats, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
 
-export type { CandidateStatus, FinalOutcome, IndividualRecord, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
+export type { CandidateStatus, FinalOutcome, IndividualRecord, IndividualRef, ObjectiveValues, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
 import type { FinalOutcome, RunConfig, RunEvent } from '../experiment/types';
 export type { FinalConfig, FinalEpoch, FinalResult } from '../experiment/finalResult';
 import type { RunLog } from '../experiment/runlog';

@@ -34,7 +34,7 @@ function probes(s: Setting): string[] {
     case 'choice':
       return [...s.choices, 'bogus', '', s.choices[0]?.toUpperCase() ?? 'X'];
     case 'list':
-      return [...s.choices, s.choices.join(','), 'bogus', `${s.choices[0] ?? ''},${s.choices[0] ?? ''}`, ''];
+      return [...s.choices, s.choices.join(','), s.choices.slice(0, 2).join(','), [s.choices[0], ...s.choices.slice(-2)].join(','), 'bogus', `${s.choices[0] ?? ''},${s.choices[0] ?? ''}`, ''];
     case 'flag':
       return ['true', 'false', '1', '0', 'maybe'];
   }
@@ -60,11 +60,11 @@ describe('the settings schema', () => {
       if (!s.optional) expect(s.default, s.key).not.toBeUndefined();
       if (s.default !== undefined) expect(parseSettingText(s, settingText(s.default)), s.key).toEqual({ value: s.default });
       expect(settingValue(DEFAULT_RUN_CONFIG, s), s.key).toEqual(s.default);
-      // A setting that depends on another names a real choice and real values of it.
+      // A setting that depends on another names a real choice (or list of choices) and values it can take.
       if (s.appliesIf) {
         const other = SETTINGS.find((x) => x.key === s.appliesIf?.key);
-        expect(other?.kind, s.key).toBe('choice');
-        for (const v of s.appliesIf.oneOf) expect(other?.kind === 'choice' && other.choices.includes(v), `${s.key}: ${v}`).toBe(true);
+        expect(other?.kind === 'choice' || other?.kind === 'list', s.key).toBe(true);
+        for (const v of s.appliesIf.oneOf) expect(other !== undefined && 'error' in parseSettingText(other, v), `${s.key}: ${v}`).toBe(false);
       }
     }
     expect(crossProblems(DEFAULT_RUN_CONFIG)).toEqual({});
@@ -78,6 +78,7 @@ describe('the settings schema', () => {
       epochs: ['Epochs', 'epochs', 'epochs'],
       perClass: ['Images per class', 'per', 'per-class'],
       maxFilters: ['Max filters', 'maxf', 'max-filters'],
+      objectives: ['Objectives', 'obj', 'objectives'],
       seed: ['Seed', 'seed', 'seed'],
       crossover: ['Crossover', 'cx', 'crossover'],
       crossoverPoints: ['Crossover points', 'cxk', 'crossover-points'],
