@@ -14,7 +14,7 @@ import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting 
 import { BackendCrashedError } from '../src/ml/backend';
 import { RunController } from '../src/experiment/control';
 import { trainFinal, type FinalRun } from '../src/experiment/final';
-import { runEvolution, type RunResult } from '../src/experiment/run';
+import { evaluateModel, runEvolution, type BestModel, type RunResult } from '../src/experiment/run';
 import { duration } from '../src/experiment/format';
 import type { RunLog } from '../src/experiment/runlog';
 import { RunLogBuilder } from '../src/experiment/runlogBuilder';
@@ -74,16 +74,17 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
 }
 
 /**
- * Writes run.json, report.md, fitness.svg and (when the run finished) model/ into the output folder. model/ is the final
- * network when a final training finished; when one was asked for and did not finish, model/ is left out.
+ * Writes run.json, report.md, fitness.svg, front.md (multi-objective) and (when the run finished) model/ into the output
+ * folder. model/ is `exported` (the search's best, or the picked front member), or the final network when a final
+ * training finished; when one was asked for and did not finish, model/ is left out.
  */
-async function writeOutputs(out: string, log: RunLog, result: RunResult, config: RunConfig, final: FinalRun | null): Promise<boolean> {
+async function writeOutputs(out: string, log: RunLog, result: RunResult, exported: BestModel | null, config: RunConfig, final: FinalRun | null): Promise<boolean> {
   await mkdir(out, { recursive: true });
-  const finished = result.outcome === 'done' && result.best !== null;
+  const finished = result.outcome === 'done' && exported !== null;
   const wantsFinal = final !== null && final.outcome !== 'failed';
   let hasModel = false;
-  if (finished && result.best && !wantsFinal) {
-    const best = result.best;
+  if (finished && exported && !wantsFinal) {
+    const best = exported;
     await writeModel(path.join(out, 'model'), {
       chromosome: best.chromosome,
       network: config.network,
@@ -173,12 +174,24 @@ async function main(argv: readonly string[]): Promise<number> {
     throw e;
   });
   progress.finish();
+  let exported = result.best;
+  if (result.outcome === 'done' && options.pick !== null) {
+    const member = result.front[options.pick - 1];
+    if (member === undefined) {
+      progress.message(`evolve: warning: --pick ${options.pick}: the front has ${result.front.length} member${result.front.length === 1 ? '' : 's'}; exporting row 1 (the most accurate)`);
+    } else if (options.pick > 1) {
+      // The picked member replaces the default as run.json's best, with its own test scores.
+      exported = member;
+      const evaluation = await evaluateModel(member, config.network, dataset, splits.test);
+      if (splits.test.length > 0) builder.add({ type: 'test-result', chromosome: member.chromosome, evaluation, chosen: { phase: member.phase, index: member.index } });
+    }
+  }
   // The checkpoint stays until the final training is over: a Ctrl-C during it resumes into it (from its first epoch).
   const finalEpochs = settings.finalEpochs ?? null;
   let final: FinalRun | null = null;
-  if (result.outcome === 'done' && result.best && finalEpochs !== null) {
+  if (result.outcome === 'done' && exported && finalEpochs !== null) {
     final = await trainFinal({
-      chromosome: result.best.chromosome,
+      chromosome: exported.chromosome,
       config: { ...config, epochs: finalEpochs },
       data: dataset,
       splits,
@@ -190,7 +203,7 @@ async function main(argv: readonly string[]): Promise<number> {
     progress.finish();
   }
   const log = builder.toJSON();
-  const hasModel = await writeOutputs(options.out, log, result, config, final);
+  const hasModel = await writeOutputs(options.out, log, result, exported, config, final);
   if (result.outcome === 'stopped' || final?.outcome === 'stopped') {
     const where = result.outcome === 'stopped' ? '' : ' during the final training (the search is complete; --resume trains the final network again from its first epoch)';
     progress.message(`evolve: stopped${where}; resume with: npm run evolve -- --resume --out ${options.out}`);

@@ -196,3 +196,41 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
   );
   return out.join('\n');
 }
+
+/** The Pareto front of a multi-objective run as it stands in its log (the last phase that has one), best accuracy first. */
+export function frontOf(log: RunLog): IndividualRecord[] {
+  const phase = [...log.phases].reverse().find((p) => p.front !== undefined);
+  return (phase?.front ?? []).flatMap((ref) => log.phases[ref.phase]?.individuals[ref.index] ?? []);
+}
+
+/** front.md: the Pareto front as a table, rows numbered as `--pick` counts them, the exported member marked. */
+export function renderFront(log: RunLog): string {
+  const front = frontOf(log);
+  const objectives = log.config.objectives ?? ['accuracy'];
+  const best = log.best;
+  const lines: string[] = [
+    `# Pareto front, seed ${log.seed}`,
+    '',
+    `Objectives: ${objectives.map((o) => (o === 'accuracy' ? 'validation accuracy (higher is better)' : `${OBJECTIVE_TEXT[o] ?? o} (lower is better)`)).join(', ')}. ` +
+      `${front.length} network${front.length === 1 ? '' : 's'} of ${log.phases.reduce((n, p) => n + p.individuals.length, 0)} evaluated: none is beaten on every objective at once by another. ` +
+      'Latency is measured (ms per image, batch 1, median after warm-up) on the training backend.',
+    '',
+    '| # | phase | candidate | validation accuracy | parameters | FLOPs per image | latency (ms) | filters | kernels | activations | optimizer | learning rate | model |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  front.forEach((r, i) => {
+    const o = r.objectives;
+    const ch = r.chromosome;
+    const exported = best !== null && best.phase === r.phase && best.index === r.index;
+    const mark = exported ? `exported${best.chosen ? ' (picked)' : ''}${best.testAccuracy === null ? '' : `, test ${pct(best.testAccuracy)}`}` : '';
+    lines.push(
+      `| ${i + 1} | ${r.phase} | ${r.index + 1} | ${pct(r.fitness)} | ${r.params.toLocaleString('en-US')} | ${o ? o.flops.toLocaleString('en-US') : '–'} | ${o ? o.latencyMs.toFixed(2) : '–'} | ` +
+        `${ch.conv.map((g) => g.filters).join(' ')} | ${ch.conv.map((g) => g.kernel).join(' ')} | ${ch.conv.map((g) => g.activation).join(' ')} | ${ch.optimizer} | ${Number(ch.learningRate.toPrecision(4))} | ${mark} |`,
+    );
+  });
+  if (front.length === 0) lines.push('', 'No candidate trained successfully, so the front is empty.');
+  lines.push('');
+  return lines.join('\n');
+}
+
+const OBJECTIVE_TEXT: Readonly<Record<string, string>> = { params: 'parameters', flops: 'forward FLOPs per image', latency: 'inference latency per image' };
