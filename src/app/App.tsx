@@ -5,6 +5,8 @@ import { BestPanel } from '../components/BestPanel';
 import { DatasetPanel } from '../components/DatasetPanel';
 import { FinalTraining } from '../components/FinalTraining';
 import { FitnessChart } from '../components/FitnessChart';
+import { FrontTable } from '../components/FrontTable';
+import { ParetoChart } from '../components/ParetoChart';
 import { ProgressPanel } from '../components/ProgressPanel';
 import { RunControls } from '../components/RunControls';
 import { SettingsPanel } from '../components/SettingsPanel';
@@ -26,7 +28,7 @@ import { useSavedRuns } from './savedRuns';
 import { installLabHook } from './hookInstall';
 import { startWorker, type WorkerBridge } from './bridge';
 import * as Comlink from 'comlink';
-import type { FaceFrame, SplitMode } from '../worker/api';
+import type { FaceFrame, IndividualRecord, SplitMode } from '../worker/api';
 
 const SAMPLE_PER_CLASS = 60;
 
@@ -183,6 +185,13 @@ export function App() {
     onChart: useCallback(async () => saveFile('fitness.svg', fitnessChartSvg(await runLog()), 'image/svg+xml'), [runLog]),
   };
 
+  const onUseModel = useCallback(async (member: IndividualRecord) => {
+    const b = bridge.current;
+    if (!b) throw new Error('the worker is not running');
+    // The worker switches its model and returns the member's test scores, which the run log records as its best.
+    useLab.getState().runEvent(await b.api.useFrontModel({ phase: member.phase, index: member.index, chromosome: member.chromosome }));
+  }, []);
+
   const onReadFace = useCallback(async (frame: FaceFrame, fallback: 'centre' | 'none') => {
     const b = bridge.current;
     if (!b) throw new Error('the worker is not running');
@@ -206,6 +215,8 @@ export function App() {
         <div className="column wide">
           <ResumeOffer onResumeRun={persist.onResumeRun} />
           <ProgressPanel />
+          <ParetoChart />
+          <FrontTable onUseModel={onUseModel} />
           <FitnessChart />
           <TrainingCurves />
           <TimeChart />

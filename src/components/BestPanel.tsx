@@ -5,6 +5,7 @@ import { ChromosomeTable } from './ChromosomeTable';
 
 export function BestPanel() {
   const best = useLab((s) => s.best);
+  const chosen = useLab((s) => s.test?.chosen !== undefined);
   return (
     <section className="panel" aria-labelledby="best-title">
       <h2 id="best-title">Best chromosome</h2>
@@ -12,7 +13,7 @@ export function BestPanel() {
         <>
           <p>
             Validation accuracy <strong data-testid="best-fitness">{pct(best.fitness)}</strong> (phase {best.phase + 1},
-            candidate {best.index + 1}, {best.params.toLocaleString()} parameters)
+            candidate {best.index + 1}, {best.params.toLocaleString()} parameters){chosen ? ', chosen from the Pareto front with Use this model' : ''}
           </p>
           <ChromosomeTable chromosome={best.chromosome} caption="Best chromosome so far (the paper's Table 2 form)" />
         </>

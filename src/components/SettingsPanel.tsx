@@ -12,7 +12,7 @@ const GROUPS: { id: SettingGroup | 'main'; title: string }[] = [
   { id: 'training', title: 'Training' },
 ];
 /** The six settings outside tests fill in, shown first. */
-const MAIN = new Set<SettingKey>(['populationSize', 'generations', 'epochs', 'perClass', 'maxFilters', 'seed']);
+const MAIN = new Set<SettingKey>(['populationSize', 'generations', 'epochs', 'perClass', 'maxFilters', 'objectives', 'seed']);
 /** Chosen in the dataset panel, beside the data it divides. */
 const ELSEWHERE = new Set<SettingKey>(['split']);
 
@@ -45,6 +45,31 @@ function SettingField({ setting, disabled, error }: { setting: SettingRow; disab
       </div>
     );
   }
+  if (setting.kind === 'list') {
+    // A list is a group of checkboxes; the address and the CLI write the same list comma-separated.
+    const chosen = new Set(Array.isArray(value) ? value : []);
+    const toggle = (choice: string, on: boolean): void => {
+      const next = setting.choices.filter((c) => c === setting.required || (c === choice ? on : chosen.has(c)));
+      setSetting(setting.key, next.join(','));
+    };
+    return (
+      <fieldset className="field list" aria-describedby={describedBy}>
+        <legend>{setting.label}</legend>
+        {settingOptions(setting).map((o) => (
+          <label key={o.value} className="inline">
+            <input
+              type="checkbox"
+              checked={chosen.has(o.value) || o.value === setting.required}
+              disabled={disabled || unused || o.value === setting.required}
+              onChange={(e) => toggle(o.value, e.target.checked)}
+            />{' '}
+            {o.label}
+          </label>
+        ))}
+        {help}
+      </fieldset>
+    );
+  }
   if (setting.kind === 'choice') {
     return (
       <div className="field">
@@ -60,14 +85,14 @@ function SettingField({ setting, disabled, error }: { setting: SettingRow; disab
       </div>
     );
   }
-  // Numbers get a spinner with the schema's range; a list is typed comma-separated, as in the address and the CLI.
-  const numeric = setting.kind === 'list' ? {} : { inputMode: setting.kind === 'int' ? ('numeric' as const) : ('decimal' as const), min: setting.min, max: setting.max, step: setting.kind === 'int' ? 1 : setting.step };
+  // Numbers get a spinner with the schema's range.
+  const numeric = { inputMode: setting.kind === 'int' ? ('numeric' as const) : ('decimal' as const), min: setting.min, max: setting.max, step: setting.kind === 'int' ? 1 : setting.step };
   return (
     <div className="field">
       <label htmlFor={id}>{setting.label}</label>
       <input
         id={id}
-        type={setting.kind === 'list' ? 'text' : 'number'}
+        type="number"
         {...numeric}
         value={draft ?? (value === undefined ? '' : settingText(value))}
         disabled={disabled || unused}

@@ -14,6 +14,12 @@ export interface StoredBest {
   readonly shapes: number[][];
 }
 
+/** A front member of a checkpoint as stored: its place with the best model's JSON part (weights saved apart). */
+export interface StoredFrontMember extends StoredBest {
+  readonly phase: number;
+  readonly index: number;
+}
+
 /** The stored form of a best model: the JSON part and the weights buffer. */
 export function encodeBest(best: BestModel): { best: StoredBest; weights: ArrayBuffer } {
   return {

@@ -1,17 +1,18 @@
 /**
  * Saved runs in IndexedDB (through idb): `runs` (record + run log), `checkpoints` (engine state, best model's JSON),
- * `weights` (the best model: its weights as one float32 buffer with its chromosome and shapes; under finalWeightsKey(id)
+ * `weights` (the best model: its weights as one float32 buffer with its chromosome and shapes; under frontWeightsKey
+ * the front members' while they are on the front; under chosenWeightsKey(id) and finalWeightsKey(id) the chosen and
  * the final model's) and `trainings` (with successive halving, the trainings of the phase in progress that a later rung
  * may continue, one record each). Every write is ONE transaction over the stores it touches, so a failure (quota, a
  * killed tab) leaves the previous checkpoint whole; the weights are rewritten only when they changed, and a training
- * only when it is new. A finished run drops its checkpoint and keeps its best weights: the run's model, handed out
- * when the run is opened from the history.
+ * only when it is new. A finished run drops its checkpoint (and its front's weights) and keeps its best weights: the
+ * run's model, handed out when the run is opened from the history.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { BestModel, Continuation, RunCheckpoint } from '../experiment/run';
+import type { BestModel, Continuation, FrontModel, RunCheckpoint } from '../experiment/run';
 import type { TrainState } from '../ml/train';
 import type { EngineState } from '../ga/types';
-import { decodeBest, type RunRecord, type SimulatedFaults, type StoredBest } from './codec';
+import { decodeBest, type RunRecord, type SimulatedFaults, type StoredBest, type StoredFrontMember } from './codec';
 
 const DB_NAME = 'evolab';
 // 2: the `trainings` store.
@@ -21,6 +22,8 @@ interface StoredCheckpoint {
   readonly id: string;
   readonly engine: EngineState;
   readonly best: StoredBest | null;
+  /** Multi-objective runs: the front members, whose weights are under frontWeightsKey. */
+  readonly front?: readonly StoredFrontMember[];
   readonly savedAt: string;
 }
 
@@ -32,11 +35,27 @@ interface StoredTraining {
   readonly state: TrainState;
 }
 
+/** Changes to the saved weights of a run's front members: written as members join, deleted as they leave. */
+export interface FrontWeightsChange {
+  readonly members: readonly StoredFrontMember[];
+  readonly put: readonly (readonly [StoredFrontMember, ArrayBuffer])[];
+  readonly drop: readonly StoredFrontMember[];
+}
+
+/** Where a front member's weights are saved: beside the run's best weights, under the run's id. */
+export const frontWeightsKey = (runId: string, m: { readonly phase: number; readonly index: number }): string => `${runId}/front/${m.phase}:${m.index}`;
+/** Where the model a person chose (Use this model) is saved with its run. */
+export const chosenWeightsKey = (runId: string): string => `${runId}/chosen`;
+/** Every weights key of a run other than its best's (front members, the chosen model, the final model). */
+const runWeightsRange = (runId: string): IDBKeyRange => IDBKeyRange.bound(`${runId}/`, `${runId}/\uffff`);
+/** The weights keys of a run's front members. */
+const frontWeightsRange = (runId: string): IDBKeyRange => IDBKeyRange.bound(`${runId}/front/`, `${runId}/front/\uffff`);
+
 interface EvolabDb extends DBSchema {
   runs: { key: string; value: RunRecord };
   checkpoints: { key: string; value: StoredCheckpoint };
-  // `shapes` only under a final model's key; `best` describes a run's best weights (rows saved before finished runs kept
-  // their model lack it: the checkpoint has it).
+  // `shapes` only under a final or chosen model's key; `best` describes a run's best weights (rows saved before finished
+  // runs kept their model lack it: the checkpoint has it).
   weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer; readonly shapes?: number[][]; readonly best?: StoredBest } };
   trainings: { key: string; value: StoredTraining };
 }
@@ -127,7 +146,14 @@ export class RunStore {
     if (!dropCheckpoint && model === undefined) return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
     return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
-      ...(dropCheckpoint ? [tx.objectStore('checkpoints').delete(record.id), tx.objectStore('trainings').delete(trainingsOf(record.id))] : []),
+      ...(dropCheckpoint
+        ? [
+            tx.objectStore('checkpoints').delete(record.id),
+            tx.objectStore('trainings').delete(trainingsOf(record.id)),
+            // The front is the checkpoint's; a chosen or final model stays with the run.
+            tx.objectStore('weights').delete(frontWeightsRange(record.id)),
+          ]
+        : []),
       ...(model === undefined
         ? []
         : [model === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: model.weights, best: model.best })]),
@@ -145,8 +171,9 @@ export class RunStore {
     best: StoredBest | null,
     weights: ArrayBuffer | null | undefined,
     trainings: TrainingChanges = { put: [], drop: [] },
+    front?: FrontWeightsChange,
   ): Promise<void> {
-    const checkpoint: StoredCheckpoint = { id: record.id, engine, best, savedAt: record.updatedAt };
+    const checkpoint: StoredCheckpoint = { id: record.id, engine, best, ...(front ? { front: front.members } : {}), savedAt: record.updatedAt };
     return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
       tx.objectStore('checkpoints').put(checkpoint),
@@ -155,6 +182,8 @@ export class RunStore {
         : [weights === null || best === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: weights, best })]),
       ...trainings.drop.map((key) => tx.objectStore('trainings').delete(key)),
       ...trainings.put.map((c) => tx.objectStore('trainings').put({ id: trainingKey(record.id, c.phase, c.index), phase: c.phase, index: c.index, state: c.state })),
+      ...(front?.put ?? []).map(([m, bytes]) => tx.objectStore('weights').put({ id: frontWeightsKey(record.id, m), bytes })),
+      ...(front?.drop ?? []).map((m) => tx.objectStore('weights').delete(frontWeightsKey(record.id, m))),
     ]);
   }
 
@@ -166,6 +195,17 @@ export class RunStore {
     return weights && best ? decodeBest(best, weights.bytes) : null;
   }
 
+  /** Saves the model a person chose (its weights) with the run's record, whose log names it as best, in one transaction. */
+  async putChosen(record: RunRecord, weights: ArrayBuffer, shapes: number[][]): Promise<void> {
+    return this.write(['runs', 'weights'], (tx) => [tx.objectStore('runs').put(record), tx.objectStore('weights').put({ id: chosenWeightsKey(record.id), bytes: weights, shapes })]);
+  }
+
+  /** The weights of the model a person chose for a run (Use this model), or undefined when none was chosen. */
+  async getChosenWeights(id: string): Promise<{ readonly bytes: ArrayBuffer; readonly shapes: number[][] } | undefined> {
+    const w = await this.db.get('weights', chosenWeightsKey(id));
+    return w?.shapes ? { bytes: w.bytes, shapes: w.shapes } : undefined;
+  }
+
   /** The checkpoint a resume starts from; throws when it is missing or its weights do not match. */
   async loadCheckpoint(id: string): Promise<RunCheckpoint> {
     const tx = this.db.transaction(['checkpoints', 'weights', 'trainings'], 'readonly');
@@ -173,12 +213,24 @@ export class RunStore {
       tx.objectStore('checkpoints').get(id),
       tx.objectStore('weights').get(id),
       tx.objectStore('trainings').getAll(trainingsOf(id)),
-      tx.done,
     ]);
+    const members = cp?.front ?? [];
+    const frontWeights = await Promise.all(members.map((m) => tx.objectStore('weights').get(frontWeightsKey(id, m))));
+    await tx.done;
     if (!cp) throw new Error('this run has no saved checkpoint to resume from');
     if (cp.best && !weights) throw new Error('the saved best weights of this run are missing');
     const continuations = trainings.map((t) => ({ phase: t.phase, index: t.index, state: t.state }));
-    return { engine: cp.engine, best: cp.best && weights ? decodeBest(cp.best, weights.bytes) : null, ...(continuations.length > 0 ? { continuations } : {}) };
+    const front: FrontModel[] = members.map((m, i) => {
+      const w = frontWeights[i];
+      if (!w) throw new Error(`the saved weights of front member ${m.phase}:${m.index} of this run are missing`);
+      return { ...decodeBest(m, w.bytes), phase: m.phase, index: m.index };
+    });
+    return {
+      engine: cp.engine,
+      best: cp.best && weights ? decodeBest(cp.best, weights.bytes) : null,
+      ...(continuations.length > 0 ? { continuations } : {}),
+      ...(cp.front ? { front } : {}),
+    };
   }
 
   /** Deletes a run and everything saved with it, in one transaction. */
@@ -187,7 +239,8 @@ export class RunStore {
       tx.objectStore('runs').delete(id),
       tx.objectStore('checkpoints').delete(id),
       tx.objectStore('weights').delete(id),
-      tx.objectStore('weights').delete(finalWeightsKey(id)),
+      // The final model's, the chosen model's and the front members' weights.
+      tx.objectStore('weights').delete(runWeightsRange(id)),
       tx.objectStore('trainings').delete(trainingsOf(id)),
     ]);
   }

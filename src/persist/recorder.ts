@@ -2,11 +2,11 @@
  * Saves one run as it goes (worker side): the run log from its events, and a checkpoint after every evaluated
  * candidate. A failed save never stops the run: the fault is reported once and the run goes on in memory.
  */
-import type { BestModel, RunCheckpoint } from '../experiment/run';
+import { refKey, type BestModel, type FrontModel, type RunCheckpoint } from '../experiment/run';
 import type { RunLog, RunLogDataset } from '../experiment/runlog';
 import { RunLogBuilder } from '../experiment/runlogBuilder';
 import type { RunEvent } from '../experiment/types';
-import { classifyStorageError, encodeBest, faultMessage, logStats, runLockName, type RunRecord } from './codec';
+import { classifyStorageError, encodeBest, faultMessage, logStats, runLockName, type RunRecord, type StoredFrontMember } from './codec';
 import { trainingKey, type RunStore } from './db';
 import type { TrainState } from '../ml/train';
 import { takeLock } from './locks';
@@ -35,6 +35,8 @@ export class RunRecorder {
   private savedBest: BestModel | null | undefined;
   /** Kept trainings as of the last successful save, by key (a training is written once: its state object never changes). */
   private savedTrainings = new Map<string, TrainState>();
+  /** Front members whose weights the last successful save holds, by place. */
+  private savedFront = new Map<string, FrontModel>();
 
   private constructor(
     private readonly store: RunStore | null,
@@ -43,8 +45,10 @@ export class RunRecorder {
     private readonly releaseLock: () => void,
     private readonly notify: NoticeSink,
     savedBest: BestModel | null | undefined,
+    savedFront: readonly FrontModel[] = [],
   ) {
     this.savedBest = savedBest;
+    this.savedFront = new Map(savedFront.map((m) => [refKey(m), m] as const));
   }
 
   /** Starts saving a new run (the store may be null when storage is unavailable: then only the lock is taken). */
@@ -72,7 +76,7 @@ export class RunRecorder {
       if (!record.hasCheckpoint) throw new Error('this run has no checkpoint to resume from');
       if (record.status === 'done') throw new Error('this run has already finished');
       const checkpoint = await store.loadCheckpoint(id);
-      const recorder = new RunRecorder(store, { ...record }, RunLogBuilder.from(record.runLog), release, notify, checkpoint.best);
+      const recorder = new RunRecorder(store, { ...record }, RunLogBuilder.from(record.runLog), release, notify, checkpoint.best, checkpoint.front);
       for (const c of checkpoint.continuations ?? []) recorder.savedTrainings.set(trainingKey(id, c.phase, c.index), c.state);
       return { recorder, checkpoint, log: record.runLog, dataset: record.dataset };
     } catch (e) {
@@ -105,12 +109,24 @@ export class RunRecorder {
       put: [...kept].filter(([key, c]) => this.savedTrainings.get(key) !== c.state).map(([, c]) => c),
       drop: [...this.savedTrainings.keys()].filter((key) => !kept.has(key)),
     };
+    // A front member's weights are written once, when it joins the front, and deleted when it leaves.
+    const members = cp.front ?? [];
+    const keys = new Set(members.map(refKey));
+    const stored = (m: FrontModel): StoredFrontMember => ({ ...encodeBest(m).best, phase: m.phase, index: m.index });
+    const front = cp.front
+      ? {
+          members: members.map(stored),
+          put: members.filter((m) => !this.savedFront.has(refKey(m))).map((m) => [stored(m), encodeBest(m).weights] as const),
+          drop: [...this.savedFront.values()].filter((m) => !keys.has(refKey(m))).map(stored),
+        }
+      : undefined;
     const ok = await this.save(() =>
-      this.store?.putCheckpoint(record, cp.engine, encoded?.best ?? null, changed ? (encoded?.weights ?? null) : undefined, trainings),
+      this.store?.putCheckpoint(record, cp.engine, encoded?.best ?? null, changed ? (encoded?.weights ?? null) : undefined, trainings, front),
     );
     if (!ok) return;
     this.savedBest = cp.best;
     this.savedTrainings = new Map([...kept].map(([key, c]) => [key, c.state]));
+    this.savedFront = new Map(members.map((m) => [refKey(m), m] as const));
     this.record.hasCheckpoint = true;
     const { evaluated, planned } = logStats(record.runLog);
     this.notify({ kind: 'saved', runId: record.id, evaluated, planned });

@@ -68,6 +68,10 @@ export interface ListSetting extends RowBase {
   readonly kind: 'list';
   readonly choices: readonly string[];
   readonly default: readonly string[] | undefined;
+  /** The lab's names of the choices (the accessible names of its checkboxes). */
+  readonly choiceLabels?: Readonly<Record<string, string>>;
+  /** A choice always in the list (the lab shows it ticked and fixed). */
+  readonly required?: string;
   /** A rule of its own on the list (a message completing "<name> ..."). */
   readonly check?: (value: readonly string[]) => string | null;
 }
@@ -115,6 +119,8 @@ const ROWS = [
     key: 'objectives', label: 'Objectives', flag: 'objectives', metavar: 'LIST', url: 'obj', group: 'ga', optional: true, choices: OBJECTIVE_NAMES, default: ['accuracy'],
     help: 'What the search optimises: accuracy alone (the paper), or accuracy and one or two costs (parameters, FLOPs per image, measured latency per image) as a Pareto front (NSGA-II).',
     check: (v) => (v[0] !== 'accuracy' ? 'must start with accuracy' : v.length > 3 ? 'takes accuracy and at most two costs' : null),
+    choiceLabels: { accuracy: 'Accuracy', params: 'Parameters', flops: 'FLOPs per image', latency: 'Latency per image' },
+    required: 'accuracy',
   }),
   int({ key: 'seed', label: 'Seed', flag: 'seed', metavar: 'S', url: 'seed', group: 'ga', min: 0, max: 2 ** 31 - 1, default: 42, help: 'Same seed, same run: population, data split, shuffles and weights.' }),
   choice({
@@ -346,7 +352,7 @@ export function crossProblems(config: RunConfig): Partial<Record<SettingKey, str
 /** The values a choice or list setting offers, each with the lab's text for it; none for other kinds. */
 export function settingOptions(s: Setting): { readonly value: string; readonly label: string }[] {
   if (s.kind === 'choice') return s.choices.map((value) => ({ value, label: s.choiceLabels?.[value] ?? value }));
-  if (s.kind === 'list') return s.choices.map((value) => ({ value, label: value }));
+  if (s.kind === 'list') return s.choices.map((value) => ({ value, label: s.choiceLabels?.[value] ?? value }));
   return [];
 }
 

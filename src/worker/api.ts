@@ -10,7 +10,7 @@ import type { SplitMode } from '../data/splits';
 export type { BackendChoice, Chromosome, MemoryStats, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
 
 export type { CandidateStatus, FinalOutcome, IndividualRecord, IndividualRef, ObjectiveValues, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
-import type { FinalOutcome, RunConfig, RunEvent } from '../experiment/types';
+import type { FinalOutcome, IndividualRef, RunConfig, RunEvent } from '../experiment/types';
 export type { FinalConfig, FinalEpoch, FinalResult } from '../experiment/finalResult';
 import type { RunLog } from '../experiment/runlog';
 import type { StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
@@ -139,8 +139,15 @@ export interface EvolabWorkerApi {
   /** Runs the GA to the end (or until stopped), reporting every step through `onEvent`. */
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
   /**
+   * Use this model: makes a front member of the last run (multi-objective, ended) the model that Download model, Try
+   * the model and Train best longer use, scores it on the test split and saves the choice (and its weights) with the
+   * run. Returns the test-result event (with `chosen`). Refused while a run is going, or for a network whose weights
+   * are not kept.
+   */
+  useFrontModel(member: IndividualRef & { chromosome: Chromosome }): Promise<RunEvent>;
+  /**
    * The model the lab hands out as tfjs LayersModel files, with chromosome and metrics in model.json's metadata: the
-   * last run's best network, or its final network once Train best longer finished (or the one openRunModel chose).
+   * last run's best (or chosen) network, or its final network once Train best longer finished (or the one openRunModel chose).
    */
   exportBestModel(): Promise<ExportedModel>;
   /** The 7 class probabilities of that same model for one 48x48 grayscale image (2304 bytes, row-major). */

@@ -69,6 +69,7 @@ const api: EvolabWorkerApi = {
     return id === undefined ? runs.runLog() : storage.runLog(id);
   },
 
+  useFrontModel: (member) => runs.useFrontModel(member),
   exportBestModel: async () => exportServed(runs.model()),
   predict: async (pixels) => predictServed(runs.model(), pixels),
   trainFinal: (request, onEvent) => {

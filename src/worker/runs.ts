@@ -3,7 +3,7 @@
  * with the control the page's Pause, Resume, Skip and Stop write to. The page asks for the log; it never rebuilds it.
  */
 import type { Dataset } from '../data/dataset';
-import type { Chromosome } from '../ga/chromosome';
+import { chromosomeKey, type Chromosome } from '../ga/chromosome';
 import type { BackendChoice } from '../ml/backend';
 import type { NetworkSettings } from '../ml/model';
 import { trainCandidate } from '../ml/train';
@@ -12,9 +12,9 @@ import { parseSimulate, type SimulatedFaults } from '../persist/codec';
 import { RunController, type ControlRequest } from '../experiment/control';
 import { trainFinal } from '../experiment/final';
 import type { FinalResult } from '../experiment/finalResult';
-import { runEvolution, type BestModel, type RunInput } from '../experiment/run';
+import { evaluateModel, runEvolution, type BestModel, type FrontModel, type RunInput } from '../experiment/run';
 import type { RunLog } from '../experiment/runlog';
-import type { FinalOutcome, RunConfig, RunEvent } from '../experiment/types';
+import type { FinalOutcome, IndividualRef, RunConfig, RunEvent } from '../experiment/types';
 import type { RunRecorder } from '../persist/recorder';
 import { runLogToEvents } from '../persist/replay';
 import { settingByKey } from '../settings';
@@ -59,8 +59,11 @@ export class Runs {
   /** Networks trained in this worker or loaded from saved runs, by run id; the lab hands out `served`'s. */
   private readonly models = new Map<string, ServedModel>();
   private served: string | null = null;
-  /** The last run this worker drove (or resumed) with a best network: what Train best longer trains without a run id. */
-  private last: { readonly id: string; readonly config: RunConfig; readonly chromosome: Chromosome; readonly data: Dataset } | null = null;
+  /**
+   * The last run this worker drove (or resumed) with a best network: what Train best longer trains without a run id
+   * (the chosen front member once Use this model picked one), and its front members' weights for Use this model.
+   */
+  private last: { readonly id: string; readonly config: RunConfig; readonly chromosome: Chromosome; readonly data: Dataset; readonly front: readonly FrontModel[] } | null = null;
 
   constructor(
     private readonly storage: RunStorage,
@@ -171,9 +174,9 @@ export class Runs {
   }
 
   /**
-   * Makes run `id`'s network the one the lab hands out: its final network (saved, else trained here), else its best
-   * network (saved with the run, else trained here); null (and nothing handed out) when there is none, as for an
-   * imported run log.
+   * Makes run `id`'s network the one the lab hands out: its final network (saved, else trained here), else the front
+   * member a person chose for it (Use this model), else its best network (saved with the run, else trained here); null
+   * (and nothing handed out) when there is none, as for an imported run log.
    */
   async openModel(id: string): Promise<ModelSource | null> {
     const saved = await this.storage.loadFinal(id).catch(() => null);
@@ -186,6 +189,13 @@ export class Runs {
     if (kept?.source === 'final') {
       this.served = id;
       return 'final';
+    }
+    // A front member a person chose is the run's model from then on, ahead of the search's best.
+    const chosen = await this.storage.loadChosen(id).catch(() => null);
+    const log = chosen ? await this.storage.runLog(id) : null;
+    if (chosen && log) {
+      this.serve(id, { source: 'search', trained: chosen, network: log.config.network, info: { valAccuracy: log.best?.valAccuracy ?? null, testAccuracy: log.best?.testAccuracy ?? null, seed: log.seed } });
+      return 'search';
     }
     // The saved best before the one in memory: another tab may have resumed and finished the run since.
     const best = await this.storage.loadBest(id).catch(() => null);
@@ -215,6 +225,31 @@ export class Runs {
     const log = record.runLog;
     if (!log.best) throw new Error('this run trained no network successfully, so it has no best chromosome to train again');
     return { id: runId, config: log.config, chromosome: log.best.chromosome, data: await this.datasets.dataOf(record.dataset, log.config) };
+  }
+
+  /**
+   * Use this model: a front member of the last run becomes the network Download model, Try the model and Train best
+   * longer use; it is scored on the test split and the choice is kept in the run log and saved with its weights.
+   */
+  async useFrontModel(member: IndividualRef & { chromosome: Chromosome }): Promise<RunEvent> {
+    if (this.active) throw new Error('the run is still going: choose a model when it has ended (or stop it)');
+    const run = this.last;
+    const key = chromosomeKey(member.chromosome);
+    const m = run?.front.find((f) => f.phase === member.phase && f.index === member.index && chromosomeKey(f.chromosome) === key);
+    if (!run || !m) {
+      throw new Error("this network's weights are not kept here: only the Pareto front of the last run in this tab is (a network's weights are dropped when it leaves the front)");
+    }
+    const splits = this.datasets.splitsOf(run.data, run.config);
+    const evaluation = await evaluateModel(m, run.config.network, run.data, splits.test);
+    const event: RunEvent = { type: 'test-result', chromosome: m.chromosome, evaluation, chosen: { phase: m.phase, index: m.index } };
+    if (this.recorder?.id === run.id) this.recorder.event(event);
+    this.last = { ...run, chromosome: m.chromosome };
+    this.serve(run.id, {
+      source: 'search', trained: m, network: run.config.network,
+      info: { valAccuracy: m.fitness, testAccuracy: splits.test.length > 0 ? evaluation.accuracy : null, seed: run.config.seed, chosen: { phase: m.phase, index: m.index } },
+    });
+    await this.storage.choose(run.id, event, m);
+    return event;
   }
 
   private requireBackend(): BackendChoice {
@@ -257,7 +292,7 @@ export class Runs {
     if (result.best) {
       const { best } = result;
       const test = recorder.log().best;
-      this.last = { id: recorder.id, config: input.config, chromosome: best.chromosome, data: input.data };
+      this.last = { id: recorder.id, config: input.config, chromosome: best.chromosome, data: input.data, front: result.front };
       this.serve(recorder.id, { source: 'search', trained: best, network: input.config.network, info: searchInfo(best, test?.testAccuracy ?? null, input.config) });
     }
     await recorder.finish(result.outcome, result.best);

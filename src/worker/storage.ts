@@ -3,11 +3,13 @@ import type { Dataset, Splits } from '../data/dataset';
 import type { FinalResult } from '../experiment/finalResult';
 import type { BestModel } from '../experiment/run';
 import type { RunLog, RunLogDataset } from '../experiment/runlog';
+import { RunLogBuilder } from '../experiment/runlogBuilder';
 import { packWeights, unpackWeights } from '../experiment/weights';
+import type { TrainedNetwork } from '../ml/trained';
 import type { WeightSnapshot } from '../ml/train';
 import { parseRunLog } from '../experiment/runlogParser';
-import type { RunConfig } from '../experiment/types';
-import { parseSimulate, runLockName, storedRunSummary, faultMessage, classifyStorageError, type RunRecord } from '../persist/codec';
+import type { RunConfig, RunEvent } from '../experiment/types';
+import { parseSimulate, runLockName, storedRunSummary, faultMessage, classifyStorageError, encodeBest, type RunRecord } from '../persist/codec';
 import { RunStore } from '../persist/db';
 import { datasetSha256 } from '../persist/hash';
 import { heldLocks, takeLock } from '../persist/locks';
@@ -200,6 +202,37 @@ export class RunStorage {
     if (!store) return null;
     const [record, best] = await Promise.all([store.get(id), store.loadBest(id)]);
     return record && best ? { best, record } : null;
+  }
+
+  /**
+   * Records a person's choice of front member (Use this model) in a saved run: its log's best becomes that member, with
+   * the event's test scores, and the member's weights are saved with the run. A failure to save is reported as a
+   * storage notice; the choice stands in memory either way.
+   */
+  async choose(id: string, event: Extract<RunEvent, { type: 'test-result' }>, model: BestModel): Promise<void> {
+    const store = await this.store;
+    if (!store) return;
+    try {
+      const record = await store.get(id);
+      if (!record) return;
+      const builder = RunLogBuilder.from(record.runLog);
+      builder.add(event);
+      const { best, weights } = encodeBest(model);
+      await store.putChosen({ ...record, runLog: builder.toJSON(), updatedAt: new Date().toISOString() }, weights, best.shapes);
+    } catch (e) {
+      const fault = classifyStorageError(e);
+      this.sink({ kind: 'fault', fault, message: faultMessage(fault, e instanceof Error ? e.message : String(e)), runId: id });
+    }
+  }
+
+  /** A saved run's chosen model (Use this model) with its weights, or null when none was chosen (or storage is off). */
+  async loadChosen(id: string): Promise<TrainedNetwork | null> {
+    const store = await this.store;
+    if (!store) return null;
+    const [record, saved] = await Promise.all([store.get(id), store.getChosenWeights(id)]);
+    const best = record?.runLog.best;
+    if (!best?.chosen || !saved) return null;
+    return { chromosome: best.chromosome, weights: { shapes: saved.shapes, values: unpackWeights(saved.bytes, saved.shapes) } };
   }
 
   /** The saved record of a run (throws when it is not saved). */

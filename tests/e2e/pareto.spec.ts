@@ -1,0 +1,119 @@
+/** Issue 18, like a person: a two-objective search in the lab, the front live, Use this model on a small member, its download and Try the model. */
+import { readFile } from 'node:fs/promises';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs';
+import { strFromU8, unzipSync } from 'fflate';
+import { Lab } from './lab';
+import type { RunLog } from '../../src/experiment/runlog';
+
+const MICRO = { population: 4, generations: 1, epochs: 1, perClass: 6, maxFilters: 8, seed: 11 };
+
+async function noSeriousViolations(page: Page, screen: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious).toEqual([]);
+}
+
+async function download(page: Page, button: string): Promise<Buffer> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+  return readFile(await dl.path());
+}
+
+test('a person runs a two-objective search, watches the front, uses a small model, downloads it and tries it', async ({ page }) => {
+  const lab = new Lab(page);
+  await lab.open('?backend=wasm');
+  await lab.waitForBackend('wasm');
+  await lab.useSample();
+  await lab.configure(MICRO);
+  await lab.fill('Crossover rate', 0.8);
+  await lab.fill('Mutation rate', 0.8);
+
+  // The objectives selector: accuracy is always on; ticking Parameters makes it a Pareto search (NSGA-II).
+  const objectives = page.getByRole('group', { name: 'Objectives' });
+  await expect(objectives.getByRole('checkbox', { name: 'Accuracy' })).toBeChecked();
+  await expect(objectives.getByRole('checkbox', { name: 'Accuracy' })).toBeDisabled();
+  await objectives.getByRole('checkbox', { name: 'Parameters' }).check();
+  await expect.poll(() => new URL(page.url()).searchParams.get('obj')).toBe('accuracy,params');
+  // Elitism and selection belong to the single-objective search: greyed out, not hidden.
+  await expect(page.getByLabel('Elitism', { exact: true })).toBeDisabled();
+  await expect(page.getByLabel('Selection', { exact: true })).toBeDisabled();
+
+  await lab.start();
+  // The front grows live, candidate by candidate.
+  const chart = page.getByTestId('pareto-chart');
+  await expect(chart).toHaveAttribute('data-front', /^[1-9]\d*$/, { timeout: 60_000 });
+  await expect(page.getByTestId('front-table').getByRole('button', { name: 'Use this model' }).first()).toBeDisabled();
+  await expect(lab.status()).toHaveText('Run complete.', { timeout: 120_000 });
+  await noSeriousViolations(page, 'finished');
+
+  const log = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
+  expect(log.config.objectives).toEqual(['accuracy', 'params']);
+  const front = (log.phases.at(-1)?.front ?? []).map((r) => log.phases[r.phase]?.individuals[r.index]);
+  expect(front.length).toBeGreaterThanOrEqual(2);
+  const evaluated = log.phases.flatMap((p) => p.individuals).filter((r) => r.objectives);
+  for (const r of evaluated) expect(r.objectives?.latencyMs).toBeGreaterThan(0);
+  await expect(chart).toHaveAttribute('data-front', String(front.length));
+  await expect(chart).toHaveAttribute('data-points', String(evaluated.length));
+  // Dominated points can be hidden; the front stays.
+  await page.getByLabel('Hide dominated').check();
+  await expect(chart).toHaveAttribute('data-points', String(front.length));
+  await page.getByLabel('Hide dominated').uncheck();
+  // Hovering a point shows its chromosome and every objective.
+  await chart.locator('.recharts-scatter-symbol').last().hover();
+  await expect(page.locator('.pareto-tip')).toContainText(/candidate \d[\s\S]*parameters[\s\S]*ms/);
+
+  // The table lists the front, most accurate first; the default model is the most accurate one.
+  const rows = page.getByTestId('front-table').locator('tbody tr');
+  await expect(rows).toHaveCount(front.length);
+  await expect(rows.first()).toContainText('in use');
+  // The smallest network is the last row: use it.
+  const small = front[front.length - 1];
+  if (!small) throw new Error('no front');
+  const row = rows.last();
+  await row.getByRole('button', { name: 'Use this model' }).click();
+  await expect(row).toContainText('in use');
+  await expect(rows.first()).not.toContainText('in use');
+  await expect(page.getByTestId('best-fitness')).toHaveText(`${((small.fitness ?? 0) * 100).toFixed(2)}%`);
+  await noSeriousViolations(page, 'model chosen');
+
+  const chosenLog = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
+  expect(chosenLog.best).toMatchObject({ chosen: true, phase: small.phase, index: small.index, chromosome: small.chromosome });
+  expect(chosenLog.best?.testAccuracy).toEqual(expect.any(Number));
+  await expect(page.getByTestId('test-accuracy')).toHaveText(`${((chosenLog.best?.testAccuracy ?? 0) * 100).toFixed(1)}%`);
+
+  // The downloaded model is the small one: its metadata, its parameter count, and it predicts.
+  const files = unzipSync(new Uint8Array(await download(page, 'Download model')));
+  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata: { evolab: { chromosome: unknown } } };
+  expect(modelJson.userDefinedMetadata.evolab.chromosome).toEqual(small.chromosome);
+  const weights = files['weights.bin'] as Uint8Array;
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights), weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer }),
+  );
+  expect(model.countParams()).toBe(small.params);
+  model.dispose();
+  expect((JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as { chromosome: unknown }).chromosome).toEqual(small.chromosome);
+
+  // Try the model runs the chosen network on an image of the person's.
+  const png = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 64;
+    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
+    ctx.fillStyle = '#222';
+    ctx.fillRect(0, 0, 64, 64);
+    ctx.fillStyle = '#ccc';
+    ctx.beginPath();
+    ctx.ellipse(32, 32, 18, 24, 0, 0, Math.PI * 2);
+    ctx.fill();
+    return c.toDataURL('image/png').split(',')[1] as string;
+  });
+  await page.getByLabel('Face image', { exact: true }).setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  const probRows = page.getByTestId('probabilities').locator('tbody tr[data-p]');
+  await expect(probRows).toHaveCount(7);
+  const probs = await probRows.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-p'))));
+  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  await page.screenshot({ path: 'docs/screenshots/pareto.png', fullPage: true });
+});
