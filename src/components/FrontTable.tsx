@@ -45,7 +45,7 @@ export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualReco
         <p className="muted">No network trained yet.</p>
       ) : (
         <div className="scroll-x" tabIndex={0} role="region" aria-label="Front members table">
-          <table className="population" data-testid="front-table">
+          <table className="population front" data-testid="front-table">
             <caption>The Pareto front, most accurate first</caption>
             <thead>
               <tr>
@@ -55,8 +55,8 @@ export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualReco
                 <th scope="col">{COST.params.label}</th>
                 <th scope="col">{COST.flops.label}</th>
                 <th scope="col">{COST.latencyMs.label}</th>
-                <th scope="col">Chromosome</th>
                 <th scope="col">Model</th>
+                <th scope="col">Chromosome</th>
               </tr>
             </thead>
             <tbody>
@@ -74,13 +74,13 @@ export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualReco
                     <td>{o ? COST.params.format(o.params) : r.params.toLocaleString('en-US')}</td>
                     <td>{o ? COST.flops.format(o.flops) : '–'}</td>
                     <td>{o ? COST.latencyMs.format(o.latencyMs) : '–'}</td>
-                    <td className="genes">{chromosomeSummary(r.chromosome)}</td>
                     <td>
                       {current ? <span className="tag">in use</span> : null}{' '}
                       <button type="button" onClick={() => use(r)} disabled={!ended || busy !== null || current} aria-describedby="front-help">
                         {busy === key ? 'Testing…' : 'Use this model'}
                       </button>
                     </td>
+                    <td className="genes">{chromosomeSummary(r.chromosome)}</td>
                   </tr>
                 );
               })}

@@ -1,6 +1,6 @@
 /** Accuracy against a cost for every evaluated candidate, the current Pareto front highlighted and joined, live. */
 import { useMemo, useState } from 'react';
-import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
 import { chromosomeSummary, phaseName } from './format';
 import { COST, costsOf, objectivesText, type CostKey } from './pareto';
@@ -12,12 +12,12 @@ interface Point {
   readonly record: IndividualRecord;
 }
 
-function PointTip({ active, payload }: { active?: boolean; payload?: readonly { payload?: Point }[] }) {
-  const p = payload?.[0]?.payload;
-  if (!active || !p?.record.objectives) return null;
-  const r = p.record;
+/** The hovered network: where it was evaluated, every objective value and its chromosome. */
+function PointDetails({ point }: { point: Point }) {
+  const r = point.record;
+  if (!r.objectives) return null;
   return (
-    <div className="pareto-tip">
+    <div className="pareto-tip" data-testid="pareto-hover">
       <strong>
         {phaseName(r.phase)}, candidate {r.index + 1}
       </strong>
@@ -34,6 +34,9 @@ export function ParetoChart() {
   const front = useLab((s) => s.front);
   const [picked, setPicked] = useState<CostKey | null>(null);
   const [hideDominated, setHideDominated] = useState(false);
+  const [hovered, setHovered] = useState<Point | null>(null);
+  // recharts hands the hovered symbol's props, whose payload is our point.
+  const onEnter = (item: unknown): void => setHovered((item as { payload?: Point }).payload ?? null);
   const cost: CostKey | undefined = picked !== null && costs.includes(picked) ? picked : costs[0];
   const { frontPoints, others } = useMemo(() => {
     if (!cost) return { frontPoints: [], others: [] };
@@ -88,14 +91,14 @@ export function ParetoChart() {
               label={{ value: `${info.label}${info.log ? ' (log scale)' : ''}`, position: 'insideBottom', offset: -10 }}
             />
             <YAxis type="number" dataKey="y" domain={[0, 100]} unit="%" width={50} />
-            <Tooltip content={<PointTip />} />
             <Legend verticalAlign="top" height={24} />
-            {shown.length > 0 ? <Scatter name="dominated" data={shown} fill="#9ca3af" isAnimationActive={false} /> : null}
-            <Scatter name="front" data={frontPoints} fill="#b45309" isAnimationActive={false} />
+            {shown.length > 0 ? <Scatter name="dominated" data={shown} fill="#9ca3af" isAnimationActive={false} onMouseEnter={onEnter} /> : null}
+            <Scatter name="front" data={frontPoints} fill="#b45309" isAnimationActive={false} onMouseEnter={onEnter} />
             <Line name="front (joined)" data={frontPoints} dataKey="y" stroke="#b45309" strokeWidth={2} dot={false} isAnimationActive={false} legendType="none" />
           </ComposedChart>
         </ResponsiveContainer>
       </div>
+      {hovered ? <PointDetails point={hovered} /> : <p className="help">Point at a network to see its chromosome and every objective.</p>}
     </section>
   );
 }
