@@ -2,7 +2,8 @@
 import { useMemo, useState } from 'react';
 import { useLab } from '../store';
 import type { IndividualRecord } from '../worker/api';
-import { chromosomeSummary, pct, phaseName } from './format';
+import { pct, phaseName } from '../experiment/format';
+import { chromosomeSummary } from './format';
 import { COST, frontRecords } from './pareto';
 
 export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualRecord) => Promise<void> }) {

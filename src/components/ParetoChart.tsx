@@ -2,7 +2,8 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, XAxis, YAxis } from 'recharts';
 import { useLab } from '../store';
-import { chromosomeSummary, phaseName } from './format';
+import { phaseName } from '../experiment/format';
+import { chromosomeSummary } from './format';
 import { COST, costsOf, objectivesText, type CostKey } from './pareto';
 import type { IndividualRecord } from '../worker/api';
 
