@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRunLog, type RunLog } from '../../src/experiment/runlog';
+import type { RunLog } from '../../src/experiment/runlog';
+import { parseRunLog } from '../../src/experiment/runlogParser';
 import { frontOf } from '../../src/experiment/report';
 import { writeFer2013Fixture } from '../helpers/fer2013';
 
