@@ -39,7 +39,7 @@ export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualReco
         {ended
           ? 'Use this model makes a member the one that Download model and Try the model use, and scores it on the test images.'
           : viewing
-            ? 'A saved run: its networks are not in memory, so models cannot be chosen here.'
+            ? 'A saved run: of its front only the model chosen while it was open (Use this model) is kept, so no other can be chosen here.'
             : 'Networks no other beats on every objective at once. Use this model is available when the run has ended.'}
       </p>
       {rows.length === 0 ? (
