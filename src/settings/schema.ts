@@ -337,6 +337,14 @@ export const CROSS_RULES: readonly CrossRule[] = [
     problem: (c) => ((c.elitism ?? DEFAULT_RUN_CONFIG.elitism) > c.populationSize - 1 ? `must be at most ${c.populationSize - 1} (population minus one)` : null),
     repair: (c) => ({ ...c, elitism: c.populationSize - 1 }),
   },
+  {
+    // Halving promotes by one number; NSGA-II ranks fronts, and a front mixing accuracies after 2 and after 10 epochs
+    // would compare unlike things. The GA engine refuses the combination too (validateGaConfig).
+    key: 'fidelity',
+    problem: (c) =>
+      (c.objectives?.length ?? 1) >= 2 && c.fidelity === 'halving' ? 'must be full with two or more objectives (successive halving ranks by accuracy alone)' : null,
+    repair: (c) => ({ ...c, fidelity: 'full' }),
+  },
 ];
 
 /** The broken cross-setting rules of a config: message by setting key. */

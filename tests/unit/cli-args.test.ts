@@ -20,8 +20,19 @@ describe('evolve arguments', () => {
       seed: 9, populationSize: 4, generations: 2, epochs: 3, perClass: 5, maxFilters: 64, batchSize: 16, patience: 0, augmentFlip: true,
       network: { denseUnits: 128, dropoutConv: 0.1, dropoutDense: 0.3 }, crossoverRate: 0.5, mutationRate: 0.3, crossover: 'k-point',
       crossoverPoints: 2, selection: 'roulette', tournamentSize: 4, elitism: 2, hallOfFameSize: 3, split: 'paper-clean',
-      strategy: 'random', fidelity: 'halving', eta: 2, maxParams: 100000, maxMflops: 12.5, maxSeconds: 90,
+      strategy: 'random', fidelity: 'halving', eta: 2, maxParams: 100000, maxMflops: 12.5, maxSeconds: 90, objectives: ['accuracy'],
     });
+  });
+
+  it('maps --objectives, also with random search, and refuses it with successive halving', () => {
+    const r = parseArgs([...base, '--objectives', 'accuracy,params', '--strategy', 'random']);
+    expect(r.kind === 'run' && r.options.config).toMatchObject({ objectives: ['accuracy', 'params'], strategy: 'random', fidelity: 'full' });
+    expect(parseArgs([...base, '--objectives', 'accuracy,latency', '--fidelity', 'halving'])).toEqual({
+      kind: 'error',
+      message: '--fidelity must be full with two or more objectives (successive halving ranks by accuracy alone), got "halving"',
+    });
+    const single = parseArgs([...base, '--objectives', 'accuracy', '--fidelity', 'halving']);
+    expect(single.kind === 'run' && single.options.config).toMatchObject({ objectives: ['accuracy'], fidelity: 'halving' });
   });
 
   it('uses the lab\'s starting settings without flags', () => {

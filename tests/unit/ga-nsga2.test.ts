@@ -211,3 +211,33 @@ describe('the NSGA-II engine', () => {
     expect(engine.front()).toEqual([]);
   });
 });
+
+describe('two or more objectives with the search strategies', () => {
+  it('random search keeps the Pareto front of every phase it draws afresh, and resumes exactly', async () => {
+    const config = toyConfig({ strategy: 'random' });
+    const { engine, events, states } = await runToy(config);
+    const evaluated = events.filter((e): e is EngineEvent<number[]> & { type: 'evaluated' } => e.type === 'evaluated');
+    // Nothing is carried over: every individual of every phase is a fresh draw, trained (no elites, no unchanged children).
+    expect(evaluated).toHaveLength(config.populationSize * (config.generations + 1));
+    expect(evaluated.every((e) => e.status === 'trained')).toBe(true);
+    const weights = TOY.map((o) => o.weight);
+    const front = engine.front();
+    expect(front.length).toBeGreaterThan(1);
+    for (const m of front) for (const o of evaluated) expect(dominates(vec(o), vec(m), weights)).toBe(false);
+    for (const o of evaluated) expect(front.some((m) => dominates(vec(m), vec(o), weights) || vec(m).join() === vec(o).join())).toBe(true);
+    // The same draws as a single-objective random search with the same seed: the objectives change no draw.
+    const single = await runToy({ ...config, objectives: undefined });
+    expect(single.calls).toEqual((await runToy(config)).calls);
+    const mid = states[Math.floor(states.length / 2)] as EngineState<number[]>;
+    const resumed = GaEngine.restore(mid, { genome: toyGenome });
+    const f = toyFitness();
+    expect(await resumed.run({ fitness: f.fitness, now: f.now })).toBe('done');
+    expect(resumed.front()).toEqual(front);
+  });
+
+  it('refuses successive halving with two or more objectives', () => {
+    const errors = 'invalid GA config: successive halving works with a single objective: with two or more objectives use full fidelity';
+    expect(() => GaEngine.create(toyConfig({ fidelity: 'halving', epochs: 9 }), { genome: toyGenome })).toThrow(errors);
+    expect(() => GaEngine.create(toyConfig({ fidelity: 'halving', epochs: 9, objectives: [TOY[0]] }), { genome: toyGenome })).not.toThrow();
+  });
+});

@@ -173,6 +173,22 @@ describe('the CLI and the lab', () => {
       }
     }
   });
+
+  it('refuse successive halving with two or more objectives in the lab, the CLI and the GA engine, with the same message', () => {
+    const message = 'must be full with two or more objectives (successive halving ranks by accuracy alone)';
+    useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []);
+    inLab(SETTINGS.find((s) => s.key === 'fidelity') as SettingRow, 'halving');
+    expect(inLab(SETTINGS.find((s) => s.key === 'objectives') as SettingRow, 'accuracy').error).toBeUndefined();
+    const lab = inLab(SETTINGS.find((s) => s.key === 'objectives') as SettingRow, 'accuracy,flops');
+    const { config, drafts } = useLab.getState();
+    expect(settingsErrors(config, drafts).fidelity).toBe(`Fidelity ${message}.`);
+    expect(lab.config).toMatchObject({ objectives: ['accuracy', 'flops'], fidelity: 'halving' });
+    expect(parseArgs([...FILES, '--fidelity', 'halving', '--objectives', 'accuracy,flops'])).toEqual({ kind: 'error', message: `--fidelity ${message}, got "halving"` });
+    expect(validateGaConfig(gaConfig(lab.config, ''))).toEqual(['successive halving works with a single objective: with two or more objectives use full fidelity']);
+    // Random search with two objectives is allowed: it keeps the Pareto front of everything it draws.
+    expect(crossProblems({ ...lab.config, fidelity: 'full', strategy: 'random' })).toEqual({});
+    expect(validateGaConfig(gaConfig({ ...lab.config, fidelity: 'full', strategy: 'random' }, ''))).toEqual([]);
+  });
 });
 
 describe('a command with some of the settings', () => {

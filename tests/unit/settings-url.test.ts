@@ -19,11 +19,21 @@ describe('settings in the address', () => {
       strategy: 'random', fidelity: 'halving', eta: 4, maxParams: 250000, maxMflops: 40, maxSeconds: 120,
     };
     const q = configToQuery(changed);
-    // Every setting differs from its default, so every one is in the query.
-    expect([...q.keys()].sort()).toEqual(SETTINGS.map((s) => s.url).sort());
+    // Every setting but the objectives differs from its default (halving takes one objective), so all those are in the query.
+    expect([...q.keys()].sort()).toEqual(SETTINGS.map((s) => s.url).filter((u) => u !== 'obj').sort());
     expect(q.get('pop')).toBe('3');
     expect(q.get('gens')).toBe('1');
     expect(configFromQuery(q.toString())).toEqual({ config: changed, errors: [] });
+    const multi: RunConfig = { ...changed, fidelity: 'full', objectives: ['accuracy', 'latency'] };
+    const mq = configToQuery(multi);
+    expect(mq.get('obj')).toBe('accuracy,latency');
+    expect(configFromQuery(mq.toString())).toEqual({ config: multi, errors: [] });
+  });
+
+  it('repairs successive halving to full fidelity when the address names two or more objectives, with a message', () => {
+    const { config, errors } = configFromQuery('?obj=accuracy,params&fid=halving');
+    expect(config).toMatchObject({ objectives: ['accuracy', 'params'], fidelity: 'full' });
+    expect(errors).toEqual(['fid=halving: Fidelity must be full with two or more objectives (successive halving ranks by accuracy alone); using full']);
   });
 
   it('keeps other parameters such as backend= and replaces old settings', () => {
