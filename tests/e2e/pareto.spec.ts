@@ -43,6 +43,13 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   // Elitism and selection belong to the single-objective search: greyed out, not hidden.
   await expect(page.getByLabel('Elitism', { exact: true })).toBeDisabled();
   await expect(page.getByLabel('Selection', { exact: true })).toBeDisabled();
+  // Successive halving ranks by accuracy alone: with two objectives the lab says so in place and will not start.
+  await expect(lab.button('Start')).toBeEnabled();
+  await page.getByLabel('Fidelity', { exact: true }).selectOption('halving');
+  await expect(page.getByText('Fidelity must be full with two or more objectives (successive halving ranks by accuracy alone).')).toBeVisible();
+  await expect(lab.button('Start')).toBeDisabled();
+  await page.getByLabel('Fidelity', { exact: true }).selectOption('full');
+  await expect(lab.button('Start')).toBeEnabled();
 
   await lab.start();
   // The front grows live, candidate by candidate.
