@@ -1,11 +1,11 @@
 /** One evolution run (in the worker or the CLI): the GA engine with fitness supplied by training on the chosen backend. */
-import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type FitnessContext, type FitnessResult, type Individual } from '../ga';
+import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type EvaluationPlan, type FitnessContext, type FitnessResult, type Individual } from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
 import { backendCrash, memoryStats, recreateBackend, type BackendCrashedError } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
-import { restoreWeights, snapshotWeights, trainCandidate, type TrainProgress, type TrainState, type WeightSnapshot } from '../ml/train';
+import { restoreWeights, snapshotWeights, trainCandidate, type TrainInput, type TrainOptions, type TrainProgress, type TrainState, type WeightSnapshot } from '../ml/train';
 import { measureLatency } from '../ml/latency';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
@@ -46,6 +46,12 @@ export interface RunCheckpoint {
   readonly front?: readonly FrontModel[];
 }
 
+/**
+ * Trains one candidate of the run (`at` is its place): `trainCandidate` on this machine, or a trainer that gets the same
+ * result elsewhere (the queue coordinator, from a worker) or simulates faults (tests).
+ */
+export type CandidateTrainer = (input: TrainInput, opts: TrainOptions, at: FitnessContext) => ReturnType<typeof trainCandidate>;
+
 export interface RunInput {
   readonly config: RunConfig;
   readonly data: Dataset;
@@ -58,8 +64,10 @@ export interface RunInput {
   readonly resume?: RunCheckpoint;
   /** Called after every evaluated individual and phase change; awaited, so it may save to disk or IndexedDB. */
   readonly onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
-  /** The trainer; injectable so that tests can simulate out-of-memory or device loss. */
-  readonly train?: typeof trainCandidate;
+  /** The trainer; injectable so that tests can simulate out-of-memory or device loss, and the queue can train elsewhere. */
+  readonly train?: CandidateTrainer;
+  /** Told each pass's coming trainings (a phase, or a rung with halving) before they are asked for (the engine's onPlan), e.g. to enqueue them elsewhere. */
+  readonly onPlan?: (plan: EvaluationPlan) => void;
 }
 
 /** How a run ended, with the best model for export (and, in a multi-objective run, every front member's). */
@@ -144,7 +152,7 @@ const continuationKey = (phase: number, index: number): string => `${phase}:${in
  */
 export async function runEvolution(input: RunInput): Promise<RunResult> {
   const { config, data, splits, backend, control, emit } = input;
-  const train = input.train ?? trainCandidate;
+  const train: CandidateTrainer = input.train ?? trainCandidate;
   const settings = trainingSettings(config);
   const trainingKey = JSON.stringify({ settings: resultSettings(settings), data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
   const engine = input.resume
@@ -186,6 +194,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
       trained = await train(
         { chromosome, data, train: splits.train, val: splits.val, settings: { ...settings, epochs }, seed: candidateSeed(config.seed, chromosome), ...(resume ? { resume } : {}) },
         { onProgress, control, keepState: ctx.keep === true },
+        ctx,
       );
     } catch (e) {
       // The engine drops an evaluation that fails after a stop request: the crash leaves no record and no checkpoint.
@@ -304,6 +313,7 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     // States of an earlier phase are never continued (the engine released them; a resumed run may still hold some).
     onPlan: (plan) => {
       for (const [k, c] of continuations) if (c.phase !== plan.phase) continuations.delete(k);
+      input.onPlan?.(plan);
     },
     shouldStop: () => control.stopRequested,
   });
