@@ -3,6 +3,7 @@ import type { RunConfig } from '../src/experiment/types';
 import type { SplitMode } from '../src/data/splits';
 import { settingByKey, SETTINGS } from '../src/settings';
 import { optionsHelp, parseCommandLine, parseLikeSetting, type CommandOptions } from './flags';
+import { queueUrlProblem } from './queue/shared';
 
 /** Backends the CLI can train on in Node. */
 export const CLI_BACKENDS = ['wasm', 'cpu'] as const;
@@ -23,7 +24,14 @@ export interface EvolveOptions {
   readonly finalEpochs: number | null;
   /** Row of front.md (1-based) whose model is exported; null: the most accurate front member. */
   readonly pick: number | null;
+  /** --queue: the Redis URL whose workers train the candidates; null trains them in this process. */
+  readonly queue: string | null;
+  /** --queue-attempts: tries per queued training before its candidate is recorded as failed. */
+  readonly queueAttempts: number;
 }
+
+/** --queue-attempts when not given. */
+export const DEFAULT_QUEUE_ATTEMPTS = 3;
 
 /** A --browser run: the same settings, trained by the built lab in headless Chromium. */
 export interface BrowserOptions {
@@ -68,6 +76,12 @@ const EVOLVE_OPTIONS: CommandOptions = [
     help: 'With two or more --objectives: export (model/) and test the front member in row INDEX of front.md (1 = the most accurate, the default).',
   },
   {
+    name: 'queue',
+    metavar: 'URL',
+    help: 'Train the candidates on the machines running npm run worker -- --queue URL (a Redis URL, redis://[:PASSWORD@]HOST:PORT); the run log is the same as without --queue.',
+  },
+  { name: 'queue-attempts', metavar: 'N', help: `With --queue: tries per training (a worker that throws or dies) before the candidate is recorded as failed (default ${DEFAULT_QUEUE_ATTEMPTS}).` },
+  {
     name: 'browser',
     help: 'Run in the built lab in headless Chromium (builds it into dist-cli when stale; EVOLAB_CLI_DIST names another folder, CHROMIUM_PATH another browser).',
   },
@@ -83,6 +97,8 @@ chromosome trained again for longer); with two or more --objectives also DIR/fro
 whose most accurate member (or --pick INDEX) is the exported model. Ctrl-C stops after saving a checkpoint in
 DIR/checkpoint/; run again with --resume --out DIR to finish the same run (a final training that was stopped starts
 again from its first epoch).
+With --queue URL the candidates are trained by npm run worker processes on any number of machines (see the
+README, "Scale out"), with the same results.
 With --browser the built lab runs the same search in headless Chromium (WebGPU where the machine has a GPU)
 and the same files are written; Ctrl-C stops that run (no checkpoint, so no --resume).
 The settings are the lab's, with the same ranges and defaults.
@@ -96,6 +112,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const { config, flags } = parsed;
   const browser = flags.has('browser');
   const resume = flags.has('resume');
+  const queueFlag = flags.get('queue');
+  const queue = typeof queueFlag === 'string' ? queueFlag : null;
+  const attemptsFlag = flags.get('queue-attempts');
+  if (browser && queue !== null) return { kind: 'error', message: '--queue trains Node-mode runs only; run without --browser' };
+  if (queue !== null) {
+    const problem = queueUrlProblem(queue);
+    if (problem !== null) return { kind: 'error', message: problem };
+  } else if (attemptsFlag !== undefined) {
+    return { kind: 'error', message: '--queue-attempts needs --queue URL' };
+  }
+  const queueAttempts = typeof attemptsFlag === 'string' ? Number(attemptsFlag) : DEFAULT_QUEUE_ATTEMPTS;
+  if (!Number.isInteger(queueAttempts) || queueAttempts < 1 || queueAttempts > 100) {
+    return { kind: 'error', message: `--queue-attempts must be a whole number from 1 to 100, got "${String(attemptsFlag)}"` };
+  }
   if (browser && resume) {
     return { kind: 'error', message: '--resume continues Node-mode runs only (a --browser run keeps no checkpoint); run without --browser to get a resumable run' };
   }
@@ -136,10 +166,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (bad) return bad;
   if (typeof out !== 'string') return { kind: 'error', message: '--out DIR is required' };
   if (typeof csv !== 'string' && !resume) return { kind: 'error', message: '--csv FILE is required' };
-  const given = new Set([...parsed.given].filter((k) => k !== 'resume' && k !== 'out' && k !== 'pick'));
+  const given = new Set([...parsed.given].filter((k) => k !== 'resume' && k !== 'out' && k !== 'pick' && k !== 'queue' && k !== 'queue-attempts'));
   return {
     kind: 'run',
-    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config, finalEpochs, pick },
+    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config, finalEpochs, pick, queue, queueAttempts },
     given,
   };
 }

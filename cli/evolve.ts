@@ -6,25 +6,28 @@
  * Exit codes: 0 done, 1 bad file or failed run (or failed final training), 2 usage error, 130 stopped by a signal
  * (resume with --resume --out DIR).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { makeSplits } from '../src/data/splits';
 import { validateGaConfig } from '../src/ga';
-import { gaConfig, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
+import { gaConfig, trainingSettings, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
 import { BackendCrashedError } from '../src/ml/backend';
 import { RunController } from '../src/experiment/control';
 import { trainFinal, type FinalRun } from '../src/experiment/final';
-import { evaluateModel, runEvolution, type BestModel, type RunResult } from '../src/experiment/run';
+import { candidateSeed, evaluateModel, runEvolution, type BestModel, type RunResult } from '../src/experiment/run';
+import { datasetSha256 } from '../src/persist/hash';
 import { duration } from '../src/experiment/format';
 import type { RunLog } from '../src/experiment/runlog';
 import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
 import { runInBrowser } from './browser';
-import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointFiles, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAtomic, type CheckpointFiles, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import { runSplits, splitSha256 } from './dataset';
 import { initBackend, loadCsv, runCommand, stopOnSignals, writeModel } from './node';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
 import { ProgressReporter } from './progress';
+import { QueueCoordinator } from './queue/coordinator';
+import { newRunId, redact } from './queue/shared';
 
 /** The first setting on which two configs differ (absent optional settings read as their defaults), or null. */
 function firstDifference(a: RunConfig, b: RunConfig): Setting | null {
@@ -109,6 +112,23 @@ async function writeOutputs(out: string, log: RunLog, result: RunResult, exporte
 }
 
 /** Runs the command; returns the exit code. Throws only CliError or unexpected failures (turned into one line by the caller). */
+/** The run's id on the queue: kept in the checkpoint folder, so that --resume finds the jobs it enqueued. */
+async function queueRunId(out: string, resume: boolean): Promise<string> {
+  const file = path.join(checkpointDir(out), 'queue.json');
+  if (resume) {
+    try {
+      const saved = JSON.parse(await readFile(file, 'utf8')) as { run?: unknown };
+      if (typeof saved.run === 'string' && /^r[0-9a-f]{10}$/.test(saved.run)) return saved.run;
+    } catch {
+      // The run was not queued before (or the file is unreadable): its remaining trainings start afresh.
+    }
+  }
+  const run = newRunId();
+  await mkdir(checkpointDir(out), { recursive: true });
+  await writeAtomic(file, `${JSON.stringify({ run })}\n`);
+  return run;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (parsed.kind === 'help') {
@@ -128,7 +148,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) });
   const loadStart = performance.now();
   const { dataset } = await loadCsv(settings.csv, config.seed);
-  const split = makeSplits(dataset, { mode: settings.split, seed: config.seed, ...(config.perClass > 0 ? { perClassCap: config.perClass } : {}) });
+  const split = runSplits(dataset, settings.split, config.seed, config.perClass);
   const { splits } = split;
   if (splits.train.length === 0 || splits.val.length === 0) {
     throw new CliError(`${settings.csv}: the ${settings.split} split leaves ${splits.train.length} training and ${splits.val.length} validation images; nothing to train on`, 1);
@@ -159,20 +179,56 @@ async function main(argv: readonly string[]): Promise<number> {
     builder.add(e);
     progress.handle(e);
   };
-  const result = await runEvolution({
-    config,
-    data: dataset,
-    splits,
-    backend,
-    control,
-    emit,
-    ...(resume ? { resume: resume.run } : {}),
-    onCheckpoint: (cp) => writer.write(cp, builder.toJSON()),
-  }).catch((e: unknown) => {
+  let coordinator: QueueCoordinator | null = null;
+  if (options.queue !== null) {
+    const run = await queueRunId(options.out, resume !== null);
+    const data = {
+      name: dataset.name,
+      count: dataset.count,
+      sha256: await datasetSha256(dataset),
+      seed: config.seed,
+      split: settings.split,
+      perClass: config.perClass,
+      train: splits.train.length,
+      val: splits.val.length,
+      splitSha256: splitSha256(splits),
+    };
+    try {
+      coordinator = await QueueCoordinator.open({
+        url: options.queue,
+        run,
+        backend: settings.backend,
+        data,
+        settings: trainingSettings(config),
+        seedOf: (c) => candidateSeed(config.seed, c),
+        attempts: options.queueAttempts,
+        log: (line) => progress.message(line),
+      });
+    } catch (e) {
+      throw new CliError(e instanceof Error ? e.message : String(e), 1);
+    }
+    progress.message(`evolve: trainings go to the queue at ${redact(options.queue)} as run ${run}`);
+  }
+  let result: RunResult | null = null;
+  try {
+    result = await runEvolution({
+      config,
+      data: dataset,
+      splits,
+      backend,
+      control,
+      emit,
+      ...(resume ? { resume: resume.run } : {}),
+      onCheckpoint: (cp) => writer.write(cp, builder.toJSON()),
+      ...(coordinator ? { train: coordinator.train, onPlan: coordinator.plan } : {}),
+    });
+  } catch (e) {
     // Nothing of the crashed candidate was written: the checkpoint continues the run in a fresh process.
     if (e instanceof BackendCrashedError) throw new CliError(`${e.message}; resume with: npm run evolve -- --resume --out ${options.out}`, 1);
     throw e;
-  });
+  } finally {
+    await coordinator?.close(result?.outcome === 'done');
+  }
   progress.finish();
   let exported = result.best;
   if (result.outcome === 'done' && options.pick !== null) {
@@ -206,7 +262,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const hasModel = await writeOutputs(options.out, log, result, exported, config, final);
   if (result.outcome === 'stopped' || final?.outcome === 'stopped') {
     const where = result.outcome === 'stopped' ? '' : ' during the final training (the search is complete; --resume trains the final network again from its first epoch)';
-    progress.message(`evolve: stopped${where}; resume with: npm run evolve -- --resume --out ${options.out}`);
+    const queued = options.queue !== null && result.outcome === 'stopped' ? ` --queue ${redact(options.queue)}` : '';
+    progress.message(`evolve: stopped${where}; resume with: npm run evolve -- --resume --out ${options.out}${queued}`);
+    if (queued !== '') progress.message('evolve: the queued trainings stay on the queue: workers finish them and the resumed run takes their results');
     return EXIT_STOPPED;
   }
   await rm(checkpointDir(options.out), { recursive: true, force: true });

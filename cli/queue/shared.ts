@@ -15,6 +15,11 @@ export const QUEUE_NAME = 'evolab';
 export const JOB_FORMAT = 'evolab-candidate';
 /** The version of the job format this code writes and reads. */
 export const JOB_VERSION = 1;
+/** What `npm run worker` passes down to its processor's child processes through the environment (inherited on fork). */
+export const ENV_URL = 'EVOLAB_QUEUE_URL';
+export const ENV_CSV = 'EVOLAB_WORKER_CSV';
+export const ENV_BACKEND = 'EVOLAB_WORKER_BACKEND';
+export const ENV_WORKER = 'EVOLAB_WORKER_REF';
 /** Backends a worker trains on, as `evolve` in Node. */
 export type QueueBackend = 'wasm' | 'cpu';
 
@@ -73,6 +78,8 @@ export interface CandidateOutcome {
   readonly valAccuracy: number;
   /** Null for NaN (JSON has no NaN). */
   readonly valLoss: number | null;
+  /** The epoch whose weights were kept (1-based; 0 when none finished). */
+  readonly keptEpoch: number;
   readonly epochsRun: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
@@ -88,7 +95,7 @@ export type JobProgress =
   | { readonly kind: 'refused'; readonly worker: WorkerRef; readonly reason: string }
   | { readonly kind: 'training'; readonly progress: TrainProgress };
 
-/** A worker's heartbeat, stored under workerKey(id) with a time to live of a few beats. */
+/** A worker's heartbeat: a field of WORKERS_KEY (its id) rewritten every `intervalMs`. */
 export interface WorkerBeat {
   readonly worker: WorkerRef;
   readonly csv: string;
@@ -100,12 +107,16 @@ export interface WorkerBeat {
   readonly jobs: readonly string[];
   readonly state: 'running' | 'stopped';
   readonly intervalMs: number;
+  /** When it was written (ms since the epoch, the worker's clock). */
+  readonly at: number;
 }
 
-/** The set of worker ids that have beaten on this queue. */
+/** The hash of the workers' last heartbeats (field: worker id, value: WorkerBeat as JSON). */
 export const WORKERS_KEY = `evolab:${QUEUE_NAME}:workers`;
-/** Where a worker's heartbeat lives; the key expires when the worker goes quiet. */
-export const workerKey = (id: string): string => `evolab:${QUEUE_NAME}:worker:${id}`;
+/** A worker unheard for this many heartbeat intervals has gone quiet. */
+export const QUIET_AFTER_BEATS = 3;
+/** How long trained weights wait in Redis for a coordinator (a stopped run may be resumed days later). */
+export const WEIGHTS_TTL_SECONDS = 7 * 24 * 3600;
 /** Where a job's trained weights live (raw little-endian float32) until the coordinator has taken them. */
 export const weightsKey = (job: string): string => `evolab:${QUEUE_NAME}:weights:${job}`;
 
