@@ -1,0 +1,174 @@
+/**
+ * `evolve --queue` with `npm run worker` processes against a real Redis (tests/helpers/redis.ts): the run log and the
+ * exported model equal the single-machine run's with two workers, with a worker killed mid-job, and across a stopped
+ * and resumed coordinator.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withoutTimings } from '../../src/experiment/runlog';
+import { parseRunLog } from '../../src/experiment/runlogParser';
+import { writeFer2013Fixture } from '../helpers/fer2013';
+import { redisServerOrNotice, startRedis, type RedisServer } from '../helpers/redis';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const REDIS = redisServerOrNotice('queue tests (evolve --queue, npm run worker)');
+const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-queue-fixture-'));
+const CSV = writeFer2013Fixture(FIXTURE_DIR);
+// Four candidates a phase, so that two workers both have work; tiny trainings keep the file under a minute or two.
+const SETTINGS = ['--csv', CSV, '--gens', '1', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--seed', '7', '--split', 'paper-clean'];
+const MICRO = [...SETTINGS, '--pop', '4'];
+
+/** A spawned command whose stderr is kept and can be waited on line by line. */
+class Proc {
+  readonly child: ChildProcess;
+  text = '';
+  private readonly waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(script: string, args: string[]) {
+    // Its own process group, so that a SIGKILL takes the worker's sandboxed child processes with it, as a lost machine would.
+    this.child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onData = (b: Buffer): void => {
+      this.text += b.toString();
+      for (const w of [...this.waiters]) {
+        const m = this.text.match(w.re);
+        if (m) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    };
+    this.child.stdout?.on('data', onData);
+    this.child.stderr?.on('data', onData);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Resolves with the first match of `re` in the output so far or to come. */
+  waitFor(re: RegExp): Promise<RegExpMatchArray> {
+    const m = this.text.match(re);
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve) => this.waiters.push({ re, resolve }));
+  }
+
+  killGroup(signal: NodeJS.Signals): void {
+    if (this.child.pid !== undefined && this.child.exitCode === null) {
+      try {
+        process.kill(-this.child.pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+let tmp = '';
+let redis: RedisServer | null = null;
+const procs: Proc[] = [];
+const start = (script: string, args: string[]): Proc => {
+  const p = new Proc(script, args);
+  procs.push(p);
+  return p;
+};
+const worker = (...extra: string[]): Proc => start('cli/worker.ts', ['--queue', (redis as RedisServer).url, '--csv', CSV, ...extra]);
+const evolve = (...args: string[]): Proc => start('cli/evolve.ts', args);
+const readLog = (dir: string): unknown => withoutTimings(parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8')));
+const modelFiles = (dir: string): Record<string, string> =>
+  Object.fromEntries(readdirSync(path.join(dir, 'model')).map((f) => [f, readFileSync(path.join(dir, 'model', f)).toString('base64')]));
+/** Job ids each worker reports as trained to completion, across all the given workers' output. */
+const trainedJobs = (...ws: Proc[]): string[] => ws.flatMap((w) => [...w.text.matchAll(/^worker: (\S+) trained:/gm)].map((m) => m[1] as string));
+
+describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real Redis)', () => {
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-queue-'));
+    redis = await startRedis(REDIS as string);
+    // The single-machine run every queued run must equal.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/evolve.ts', ...MICRO, '--out', path.join(tmp, 'local')], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stderr).toMatch(/evolve: done/);
+  });
+  beforeEach(async () => {
+    const c = new Redis((redis as RedisServer).url);
+    await c.flushall();
+    c.disconnect();
+  });
+  afterEach(async () => {
+    for (const p of procs.splice(0)) {
+      p.killGroup('SIGKILL');
+      await p.exited;
+    }
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(FIXTURE_DIR, { recursive: true, force: true });
+  });
+
+  it('two workers and a coordinator give the single-machine run.json and model', async () => {
+    const [a, b] = [worker(), worker()];
+    await Promise.all([a.waitFor(/listening on/), b.waitFor(/listening on/)]);
+    const out = path.join(tmp, 'two');
+    const coord = evolve(...MICRO, '--out', out, '--queue', (redis as RedisServer).url);
+    expect(await coord.exited).toBe(0);
+    expect(coord.text).toMatch(/trainings go to the queue at redis:\/\/127\.0\.0\.1:\d+ as run r[0-9a-f]{10}/);
+    expect(readLog(out)).toEqual(readLog(path.join(tmp, 'local')));
+    expect(modelFiles(out)).toEqual(modelFiles(path.join(tmp, 'local')));
+    // Both machines trained, and no job was trained twice.
+    const jobs = trainedJobs(a, b);
+    expect(trainedJobs(a).length).toBeGreaterThan(0);
+    expect(trainedJobs(b).length).toBeGreaterThan(0);
+    expect(new Set(jobs).size).toBe(jobs.length);
+  });
+
+  it('a worker killed with SIGKILL during a training: another takes its job and the result is identical', async () => {
+    // A short lock, so that the killed worker's job is found stalled within seconds.
+    const [a, b] = [worker('--lock-ms', '2000'), worker('--lock-ms', '2000')];
+    await Promise.all([a.waitFor(/listening on/), b.waitFor(/listening on/)]);
+    const out = path.join(tmp, 'killed');
+    const coord = evolve(...MICRO, '--out', out, '--queue', (redis as RedisServer).url);
+    const victim = await Promise.race([a.waitFor(/^worker: training (\S+)/m).then((m) => ({ w: a, other: b, job: m[1] as string })), b.waitFor(/^worker: training (\S+)/m).then((m) => ({ w: b, other: a, job: m[1] as string }))]);
+    victim.w.killGroup('SIGKILL');
+    expect(await victim.w.exited).toBeNull();
+    expect(await coord.exited).toBe(0);
+    expect(readLog(out)).toEqual(readLog(path.join(tmp, 'local')));
+    expect(modelFiles(out)).toEqual(modelFiles(path.join(tmp, 'local')));
+    // The surviving worker trained the killed worker's job after finding it stalled.
+    expect(trainedJobs(victim.w)).not.toContain(victim.job);
+    expect(trainedJobs(victim.other)).toContain(victim.job);
+  });
+
+  it('a coordinator stopped and resumed with --resume: identical result, no job trained twice to completion', async () => {
+    const [a, b] = [worker(), worker()];
+    await Promise.all([a.waitFor(/listening on/), b.waitFor(/listening on/)]);
+    const out = path.join(tmp, 'resumed');
+    const first = evolve(...MICRO, '--out', out, '--queue', (redis as RedisServer).url);
+    await first.waitFor(/phase 1\/2 candidate \d\/4 trained/);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+    expect(first.text).toMatch(/resume with: npm run evolve -- --resume --out .* --queue redis:/);
+    const second = evolve('--resume', '--out', out, '--queue', (redis as RedisServer).url);
+    expect(await second.exited).toBe(0);
+    expect(second.text).toMatch(/resuming the run/);
+    expect(readLog(out)).toEqual(readLog(path.join(tmp, 'local')));
+    expect(modelFiles(out)).toEqual(modelFiles(path.join(tmp, 'local')));
+    const jobs = trainedJobs(a, b);
+    expect(new Set(jobs).size).toBe(jobs.length);
+    // The resumed run went on with the same run id, so the jobs of phase 1 were not enqueued anew.
+    expect(jobs.every((j) => j.startsWith(`${/as run (r[0-9a-f]{10})/.exec(first.text)?.[1] ?? 'none'}:`))).toBe(true);
+  });
+
+  it('a worker on another CSV refuses the run with a clear message, and the candidate fails after the configured attempts', async () => {
+    const other = writeFer2013Fixture(FIXTURE_DIR, { training: 20, publicTest: 5, privateTest: 5, seed: 99 }, 'other.csv');
+    const w = start('cli/worker.ts', ['--queue', (redis as RedisServer).url, '--csv', other]);
+    await w.waitFor(/listening on/);
+    const out = path.join(tmp, 'refused');
+    const coord = evolve(...SETTINGS, '--pop', '2', '--out', out, '--queue', (redis as RedisServer).url, '--queue-attempts', '2');
+    await coord.waitFor(/has other data \(other\.csv/);
+    await coord.waitFor(/refused by \S+ pid \d+: its CSV .*other\.csv .* is not the run's data fer2013-fixture\.csv/);
+    await coord.waitFor(/candidate 1\/2 failed \(refused by [^\n]*on the queue, after 2 attempts\)/);
+    coord.child.kill('SIGINT');
+    await coord.exited;
+  });
+});
