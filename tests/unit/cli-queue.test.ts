@@ -122,21 +122,24 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(new Set(jobs).size).toBe(jobs.length);
   });
 
-  it('a worker killed with SIGKILL during a training: another takes its job and the result is identical', async () => {
+  it('a worker killed with SIGKILL during a training: reported quiet, its job taken by another worker, identical result', async () => {
     // A short lock, so that the killed worker's job is found stalled within seconds.
-    const [a, b] = [worker('--lock-ms', '2000'), worker('--lock-ms', '2000')];
-    await Promise.all([a.waitFor(/listening on/), b.waitFor(/listening on/)]);
+    const a = worker('--lock-ms', '2000');
+    await a.waitFor(/listening on/);
     const out = path.join(tmp, 'killed');
     const coord = evolve(...MICRO, '--out', out, '--queue', (redis as RedisServer).url);
-    const victim = await Promise.race([a.waitFor(/^worker: training (\S+)/m).then((m) => ({ w: a, other: b, job: m[1] as string })), b.waitFor(/^worker: training (\S+)/m).then((m) => ({ w: b, other: a, job: m[1] as string }))]);
-    victim.w.killGroup('SIGKILL');
-    expect(await victim.w.exited).toBeNull();
+    const job = (await a.waitFor(/^worker: training (\S+)/m))[1] as string;
+    a.killGroup('SIGKILL');
+    expect(await a.exited).toBeNull();
+    await coord.waitFor(/worker \S+ pid \d+ has gone quiet \(nothing heard for \d+ s\)/);
+    // Another machine joins: it finds the dead worker's job stalled, trains it and the rest.
+    const b = worker('--lock-ms', '2000');
     expect(await coord.exited).toBe(0);
     expect(readLog(out)).toEqual(readLog(path.join(tmp, 'local')));
     expect(modelFiles(out)).toEqual(modelFiles(path.join(tmp, 'local')));
-    // The surviving worker trained the killed worker's job after finding it stalled.
-    expect(trainedJobs(victim.w)).not.toContain(victim.job);
-    expect(trainedJobs(victim.other)).toContain(victim.job);
+    expect(trainedJobs(a)).not.toContain(job);
+    expect(trainedJobs(b)).toContain(job);
+    expect(b.text).toContain(`${job} stalled`);
   });
 
   it('a coordinator stopped and resumed with --resume: identical result, no job trained twice to completion', async () => {
@@ -168,6 +171,9 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     await coord.waitFor(/has other data \(other\.csv/);
     await coord.waitFor(/refused by \S+ pid \d+: its CSV .*other\.csv .* is not the run's data fer2013-fixture\.csv/);
     await coord.waitFor(/candidate 1\/2 failed \(refused by [^\n]*on the queue, after 2 attempts\)/);
+    // Both attempts were made (and refused) before the candidate failed.
+    const refusals = await w.waitFor(/(:0:0 failed: refused[\s\S]*){2}/);
+    expect(refusals[0]).toMatch(/other\.csv/);
     coord.child.kill('SIGINT');
     await coord.exited;
   });
