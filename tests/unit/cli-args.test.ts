@@ -93,6 +93,25 @@ describe('evolve arguments', () => {
     expect(r.kind === 'run' && [...r.given]).toEqual([]);
   });
 
+  it('takes --queue URL and --queue-attempts N for Node runs, with one-line errors', () => {
+    const ok = parseArgs([...base, '--queue', 'redis://:secret@10.0.0.5:6379', '--queue-attempts', '5']);
+    expect(ok).toMatchObject({ kind: 'run', options: { queue: 'redis://:secret@10.0.0.5:6379', queueAttempts: 5 } });
+    expect(parseArgs(base)).toMatchObject({ kind: 'run', options: { queue: null, queueAttempts: 3 } });
+    // Not settings: --resume may be given them without changing the run.
+    if (ok.kind === 'run') expect([...ok.given]).not.toContain('queue');
+    const error = (...args: string[]): string => {
+      const r = parseArgs([...base, ...args]);
+      return r.kind === 'error' ? r.message : `no error (${r.kind})`;
+    };
+    expect(error('--queue', 'http://h:6379')).toBe('--queue must be a redis:// or rediss:// URL, got "http://h:6379"');
+    expect(error('--queue', 'localhost:6379')).toMatch(/^--queue must be a/);
+    expect(error('--queue', 'https://:pw@h')).toBe('--queue must be a redis:// or rediss:// URL, got "https://:***@h/"');
+    expect(error('--queue-attempts', '2')).toBe('--queue-attempts needs --queue URL');
+    expect(error('--queue', 'redis://h:6379', '--queue-attempts', '0')).toBe('--queue-attempts must be a whole number from 1 to 100, got "0"');
+    expect(error('--queue', 'redis://h:6379', '--browser')).toBe('--queue trains Node-mode runs only; run without --browser');
+    expect(USAGE).toContain('--queue URL');
+  });
+
   it('answers --help before validating', () => {
     expect(parseArgs(['--pop', 'x', '--help'])).toEqual({ kind: 'help' });
   });
