@@ -15,6 +15,8 @@ import { writeFer2013Fixture } from '../helpers/fer2013';
 import { redisServerOrNotice, startRedis, type RedisServer } from '../helpers/redis';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
+// Each test starts several Node processes with tfjs; on a busy 2-core machine that alone can take a minute.
+const SLOW = 300_000;
 const REDIS = redisServerOrNotice('queue tests (evolve --queue, npm run worker)');
 const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-queue-fixture-'));
 const CSV = writeFer2013Fixture(FIXTURE_DIR);
@@ -120,7 +122,7 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(trainedJobs(a).length).toBeGreaterThan(0);
     expect(trainedJobs(b).length).toBeGreaterThan(0);
     expect(new Set(jobs).size).toBe(jobs.length);
-  });
+  }, SLOW);
 
   it('a worker killed with SIGKILL during a training: reported quiet, its job taken by another worker, identical result', async () => {
     // A short lock, so that the killed worker's job is found stalled within seconds.
@@ -140,7 +142,7 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(trainedJobs(a)).not.toContain(job);
     expect(trainedJobs(b)).toContain(job);
     expect(b.text).toContain(`${job} stalled`);
-  });
+  }, SLOW);
 
   it('a coordinator stopped and resumed with --resume: identical result, no job trained twice to completion', async () => {
     const [a, b] = [worker(), worker()];
@@ -160,7 +162,7 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(new Set(jobs).size).toBe(jobs.length);
     // The resumed run went on with the same run id, so the jobs of phase 1 were not enqueued anew.
     expect(jobs.every((j) => j.startsWith(`${/as run (r[0-9a-f]{10})/.exec(first.text)?.[1] ?? 'none'}:`))).toBe(true);
-  });
+  }, SLOW);
 
   it('a worker on another CSV refuses the run with a clear message, and the candidate fails after the configured attempts', async () => {
     const other = writeFer2013Fixture(FIXTURE_DIR, { training: 20, publicTest: 5, privateTest: 5, seed: 99 }, 'other.csv');
@@ -176,5 +178,5 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(refusals[0]).toMatch(/other\.csv/);
     coord.child.kill('SIGINT');
     await coord.exited;
-  });
+  }, SLOW);
 });
