@@ -98,7 +98,7 @@ whose most accurate member (or --pick INDEX) is the exported model. Ctrl-C stops
 DIR/checkpoint/; run again with --resume --out DIR to finish the same run (a final training that was stopped starts
 again from its first epoch).
 With --queue URL the candidates are trained by npm run worker processes on any number of machines (see the
-README, "Scale out"), with the same results.
+README, "Scale out"), with the same results; full fidelity only (not with --fidelity halving).
 With --browser the built lab runs the same search in headless Chromium (WebGPU where the machine has a GPU)
 and the same files are written; Ctrl-C stops that run (no checkpoint, so no --resume).
 The settings are the lab's, with the same ranges and defaults.

@@ -111,7 +111,6 @@ async function writeOutputs(out: string, log: RunLog, result: RunResult, exporte
   return hasModel;
 }
 
-/** Runs the command; returns the exit code. Throws only CliError or unexpected failures (turned into one line by the caller). */
 /** The run's id on the queue: kept in the checkpoint folder, so that --resume finds the jobs it enqueued. */
 async function queueRunId(out: string, resume: boolean): Promise<string> {
   const file = path.join(checkpointDir(out), 'queue.json');
@@ -129,6 +128,7 @@ async function queueRunId(out: string, resume: boolean): Promise<string> {
   return run;
 }
 
+/** Runs the command; returns the exit code. Throws only CliError or unexpected failures (turned into one line by the caller). */
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (parsed.kind === 'help') {
@@ -144,6 +144,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const { settings, resume } = await settingsFor(options, given);
   const { config } = settings;
   checkGaSettings(config);
+  if (options.queue !== null && config.fidelity === 'halving') {
+    throw new CliError(
+      '--queue trains full-fidelity runs only: successive halving continues each training from a state kept in this process; ' +
+        'run --fidelity halving without --queue, or --fidelity full with it',
+      2,
+    );
+  }
 
   const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) });
   const loadStart = performance.now();
@@ -198,6 +205,7 @@ async function main(argv: readonly string[]): Promise<number> {
         url: options.queue,
         run,
         backend: settings.backend,
+        threads: backend.threads ?? 0,
         data,
         settings: trainingSettings(config),
         seedOf: (c) => candidateSeed(config.seed, c),

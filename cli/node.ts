@@ -19,9 +19,12 @@ import { writeAtomic } from './checkpoint';
 import { CliError, EXIT_STOPPED } from './outputs';
 import { nodeWasmOptions } from './wasm';
 
-/** Initialises the wasm (threads and SIMD kernels as this machine allows) or cpu backend in Node and says why it trains there. */
-export async function initBackend(name: 'wasm' | 'cpu'): Promise<BackendChoice> {
-  if (name === 'wasm') configureWasm(undefined, await nodeWasmOptions());
+/**
+ * Initialises the wasm (SIMD kernels, and `threads` or as many threads as this machine suits) or cpu backend in Node
+ * and says why it trains there.
+ */
+export async function initBackend(name: 'wasm' | 'cpu', wantThreads: number | 'auto' = 'auto'): Promise<BackendChoice> {
+  if (name === 'wasm') configureWasm(undefined, await nodeWasmOptions(wantThreads));
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) throw new CliError(`the ${name} backend failed to initialise`, 1);

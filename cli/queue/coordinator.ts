@@ -1,6 +1,7 @@
 /**
  * `evolve --queue`: the run's candidate trainings go to BullMQ jobs that `npm run worker` processes on any machine.
- * The engine plans a phase, the coordinator enqueues the whole plan at once (job id `RUN:PHASE:INDEX`), and each of
+ * The engine plans a pass (a phase: the queue takes full-fidelity runs only, as a continued training's state stays on
+ * the machine that trained it), the coordinator enqueues the whole plan at once (job id `RUN:PHASE:INDEX`), and each of
  * the engine's fitness calls, still made one by one in index order, takes its job's result: the run log is the
  * single-machine run's whatever the number of workers and the order they finish in.
  */
@@ -17,6 +18,8 @@ export interface CoordinatorOptions {
   /** The run's id on the queue, kept in the checkpoint so that --resume finds its jobs again. */
   readonly run: string;
   readonly backend: QueueBackend;
+  /** The coordinator's wasm thread count (0 on cpu), which every worker must train with. */
+  readonly threads: number;
   readonly data: JobData;
   readonly settings: TrainSettings;
   /** The training seed of a chromosome (the single-machine run's rule). */
@@ -66,9 +69,12 @@ export class QueueCoordinator {
     return c;
   }
 
-  /** The engine's onPlan: the phase's trainings are enqueued at once (jobs already there, e.g. on resume, are kept). */
+  /** The engine's onPlan: the pass's trainings are enqueued at once (jobs already there, e.g. on resume, are kept). */
   readonly plan = (plan: EvaluationPlan): void => {
-    const jobs = plan.calls.map((c) => ({ name: 'train', data: this.jobData(plan.phase, c.index, c.chromosome, this.opts.seedOf(c.chromosome), this.opts.settings), opts: this.jobOptions(plan.phase, c.index) }));
+    const jobs = plan.calls.map((c) => {
+      const settings = c.epochs === undefined ? this.opts.settings : { ...this.opts.settings, epochs: c.epochs };
+      return { name: 'train', data: this.jobData(plan.phase, c.index, c.chromosome, this.opts.seedOf(c.chromosome), settings), opts: this.jobOptions(plan.phase, c.index) };
+    });
     if (jobs.length === 0) return;
     this.enqueued = this.enqueued.then(async () => {
       await this.queue.addBulk(jobs);
@@ -77,6 +83,10 @@ export class QueueCoordinator {
 
   /** The run's trainer: waits for the job of (phase, index) and rebuilds its model from the weights a worker stored. */
   readonly train: CandidateTrainer = async (input, options, at) => {
+    // A rung's continuation lives in this process; evolve refuses --queue with halving before it gets here.
+    if (input.resume !== undefined || options.keepState === true || (at.rung ?? 0) > 0) {
+      throw new Error('the queue trains full-fidelity runs only (no successive halving)');
+    }
     await this.enqueued;
     const id = jobId(this.opts.run, at.phase, at.index);
     // A call the plan left out (a repeat whose first training failed) is enqueued now; an existing id is left as it is.
@@ -107,7 +117,7 @@ export class QueueCoordinator {
   }
 
   private jobData(phase: number, index: number, chromosome: CandidateJob['chromosome'], seed: number, settings: TrainSettings): CandidateJob {
-    return { format: JOB_FORMAT, version: JOB_VERSION, run: this.opts.run, phase, index, chromosome, seed, settings, backend: this.opts.backend, data: this.opts.data };
+    return { format: JOB_FORMAT, version: JOB_VERSION, run: this.opts.run, phase, index, chromosome, seed, settings, backend: this.opts.backend, threads: this.opts.threads, data: this.opts.data };
   }
 
   private jobOptions(phase: number, index: number): JobsOptions {
@@ -155,6 +165,7 @@ export class QueueCoordinator {
       valLoss: outcome.valLoss ?? Number.NaN,
       keptEpoch: outcome.keptEpoch,
       epochsRun: outcome.epochsRun,
+      stoppedEarly: outcome.stoppedEarly,
       seconds: outcome.seconds,
       imagesPerSecond: outcome.imagesPerSecond,
       params: outcome.params,
@@ -230,5 +241,5 @@ export class QueueCoordinator {
 }
 
 function emptyResult(status: TrainResult['status'], seconds: number): TrainResult {
-  return { status, valAccuracy: 0, valLoss: Number.NaN, keptEpoch: 0, epochsRun: 0, seconds, imagesPerSecond: 0, params: 0 };
+  return { status, valAccuracy: 0, valLoss: Number.NaN, keptEpoch: 0, epochsRun: 0, stoppedEarly: false, seconds, imagesPerSecond: 0, params: 0 };
 }

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Dataset, Splits } from '../../src/data/dataset';
 import { datasetSha256 } from '../../src/persist/hash';
 import { snapshotWeights, trainCandidate, type TrainProgress } from '../../src/ml/train';
+import { wasmThreadCount } from '../../src/ml/wasm-threads';
 import { runSplits, splitSha256 } from '../dataset';
 import { initBackend, loadCsv } from '../node';
 import { ENV_BACKEND, ENV_CSV, ENV_URL, ENV_WORKER, JOB_FORMAT, JOB_VERSION, openRedis, weightsKey, WEIGHTS_TTL_SECONDS, type CandidateJob, type CandidateOutcome, type JobProgress, type QueueBackend, type WorkerRef } from './shared';
@@ -61,8 +62,15 @@ export default async function process_(job: SandboxedJob<CandidateJob, Candidate
   }
   if (split.sha256 !== d.data.splitSha256) return refuse(`its ${d.data.split} split of the same images gives other rows than the run's (another version of the split?)`);
 
-  backendReady ??= initBackend(backend);
+  // The first job sets this process's thread count (the backend starts once); its results then match the coordinator's.
+  backendReady ??= initBackend(backend, backend === 'wasm' && d.threads > 0 ? d.threads : 'auto');
   await backendReady;
+  if (backend === 'wasm' && wasmThreadCount() !== d.threads) {
+    return refuse(
+      `the run trains with ${d.threads} wasm ${d.threads === 1 ? 'thread' : 'threads'} and this worker process with ${wasmThreadCount()} ` +
+        `(results could differ); restart the worker${d.threads > 1 ? ' on a machine that can run that many threads' : ''}`,
+    );
+  }
   await report({ kind: 'started', worker, attempt: job.attemptsMade + 1 });
   let lastSent = 0;
   const onProgress = (progress: TrainProgress): void => {
@@ -95,6 +103,7 @@ export default async function process_(job: SandboxedJob<CandidateJob, Candidate
     valLoss: Number.isNaN(result.valLoss) ? null : result.valLoss,
     keptEpoch: result.keptEpoch,
     epochsRun: result.epochsRun,
+    stoppedEarly: result.stoppedEarly,
     seconds: result.seconds,
     imagesPerSecond: result.imagesPerSecond,
     params: result.params,

@@ -14,7 +14,7 @@ export const QUEUE_NAME = 'evolab';
 /** `format` of every job's data; a worker refuses any other, or another version. */
 export const JOB_FORMAT = 'evolab-candidate';
 /** The version of the job format this code writes and reads. */
-export const JOB_VERSION = 1;
+export const JOB_VERSION = 2;
 /** What `npm run worker` passes down to its processor's child processes through the environment (inherited on fork). */
 export const ENV_URL = 'EVOLAB_QUEUE_URL';
 export const ENV_CSV = 'EVOLAB_WORKER_CSV';
@@ -23,7 +23,10 @@ export const ENV_WORKER = 'EVOLAB_WORKER_REF';
 /** Backends a worker trains on, as `evolve` in Node. */
 export type QueueBackend = 'wasm' | 'cpu';
 
-/** The id of a run's training of individual `index` of `phase`: `RUN:PHASE:INDEX` (BullMQ allows ids of three parts). */
+/**
+ * The id of a run's training of individual `index` of `phase`: `RUN:PHASE:INDEX` (BullMQ allows ids of three parts).
+ * The queue trains full-fidelity runs only (evolve refuses --queue with --fidelity halving), so one id per individual.
+ */
 export function jobId(run: string, phase: number, index: number): string {
   return `${run}:${phase}:${index}`;
 }
@@ -59,8 +62,11 @@ export interface CandidateJob {
   readonly chromosome: Chromosome;
   /** The candidate's training seed (weights, shuffles, dropout). */
   readonly seed: number;
+  /** The run's training settings, its epochs and time budget (`maxSeconds`, measured by the worker's trainer) included. */
   readonly settings: TrainSettings;
   readonly backend: QueueBackend;
+  /** The coordinator's wasm thread count (0 on cpu): a worker trains with it or refuses, as results may depend on it. */
+  readonly threads: number;
   readonly data: JobData;
 }
 
@@ -81,6 +87,8 @@ export interface CandidateOutcome {
   /** The epoch whose weights were kept (1-based; 0 when none finished). */
   readonly keptEpoch: number;
   readonly epochsRun: number;
+  /** Early stopping ended the training (TrainResult.stoppedEarly). */
+  readonly stoppedEarly: boolean;
   readonly seconds: number;
   readonly imagesPerSecond: number;
   readonly params: number;

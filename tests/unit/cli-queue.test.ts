@@ -164,6 +164,32 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(jobs.every((j) => j.startsWith(`${/as run (r[0-9a-f]{10})/.exec(first.text)?.[1] ?? 'none'}:`))).toBe(true);
   }, SLOW);
 
+  it('--max-seconds holds on a worker as on this machine: a candidate past its time budget is stopped there and recorded over-budget', async () => {
+    // Hundreds of epochs of 30 images per class cannot finish in a second, however fast the machine.
+    const BUDGET = ['--csv', CSV, '--pop', '2', '--gens', '0', '--epochs', '500', '--per-class', '30', '--max-filters', '4', '--seed', '3', '--split', 'paper-clean', '--max-seconds', '1'];
+    const localOut = path.join(tmp, 'budget-local');
+    const local = spawnSync(process.execPath, ['--import', 'tsx', 'cli/evolve.ts', ...BUDGET, '--out', localOut], { cwd: REPO, encoding: 'utf8' });
+    expect(local.status).toBe(0);
+    const w = worker();
+    await w.waitFor(/listening on/);
+    const out = path.join(tmp, 'budget');
+    const coord = evolve(...BUDGET, '--out', out, '--queue', (redis as RedisServer).url);
+    expect(await coord.exited).toBe(0);
+    const individuals = (dir: string): { status: string; reason?: string; epochsTrained: number; seconds: number }[] =>
+      (JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as { individuals: { status: string; reason?: string; epochsTrained: number; seconds: number }[] }).individuals;
+    for (const dir of [localOut, out]) {
+      const inds = individuals(dir);
+      expect(inds).toHaveLength(2);
+      for (const ind of inds) {
+        expect(ind).toMatchObject({ status: 'over-budget', reason: 'ran past its time budget of 1 s' });
+        expect(ind.epochsTrained).toBeLessThan(500);
+        expect(ind.seconds).toBeGreaterThanOrEqual(1);
+      }
+    }
+    // The worker trained both (and stopped them), not the coordinator.
+    for (const i of [0, 1]) expect(w.text).toMatch(new RegExp(`^worker: r[0-9a-f]{10}:0:${i} over-budget: ran past its time budget of 1 s`, 'm'));
+  }, SLOW);
+
   it('a worker on another CSV refuses the run with a clear message, and the candidate fails after the configured attempts', async () => {
     const other = writeFer2013Fixture(FIXTURE_DIR, { training: 20, publicTest: 5, privateTest: 5, seed: 99 }, 'other.csv');
     const w = start('cli/worker.ts', ['--queue', (redis as RedisServer).url, '--csv', other]);
@@ -178,5 +204,15 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     expect(refusals[0]).toMatch(/other\.csv/);
     coord.child.kill('SIGINT');
     await coord.exited;
+  }, SLOW);
+});
+
+describe('evolve --queue refusals that need no Redis', () => {
+  it('refuses --queue with --fidelity halving as a usage error, before connecting', () => {
+    // Port 1 on loopback: nothing listens there, so a connection attempt would fail with another message.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/evolve.ts', ...MICRO, '--fidelity', 'halving', '--out', path.join(FIXTURE_DIR, 'halving'), '--queue', 'redis://127.0.0.1:1'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^evolve: --queue trains full-fidelity runs only: successive halving continues each training from a state kept in this process; run --fidelity halving without --queue, or --fidelity full with it/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   }, SLOW);
 });
