@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withoutTimings } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
+import type { IndividualRecord } from '../../src/experiment/types';
 import { writeFer2013Fixture } from '../helpers/fer2013';
 import { redisServerOrNotice, startRedis, type RedisServer } from '../helpers/redis';
 
@@ -175,8 +176,7 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
     const out = path.join(tmp, 'budget');
     const coord = evolve(...BUDGET, '--out', out, '--queue', (redis as RedisServer).url);
     expect(await coord.exited).toBe(0);
-    const individuals = (dir: string): { status: string; reason?: string; epochsTrained: number; seconds: number }[] =>
-      (JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as { individuals: { status: string; reason?: string; epochsTrained: number; seconds: number }[] }).individuals;
+    const individuals = (dir: string): IndividualRecord[] => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8')).phases.flatMap((p) => p.individuals);
     for (const dir of [localOut, out]) {
       const inds = individuals(dir);
       expect(inds).toHaveLength(2);
