@@ -1,6 +1,6 @@
 /**
  * Issue 16, Try the model with the webcam, like a person: Chromium's fake camera plays a video of the face drawn for
- * the tests (tests/helpers/faceImage.ts, which the detector finds: tests/unit/face-detect.test.ts). The camera is first
+ * the tests (tests/helpers/faceImage.ts, which the detector finds: tests/unit/ml/face-detect.test.ts). The camera is first
  * refused by the browser (a clear message; the image path still works), then allowed: the face is found, the table
  * fills, Stop camera ends it. The same detection reads an uploaded photo of the face.
  */

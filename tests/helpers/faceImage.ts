@@ -1,7 +1,7 @@
 /**
  * A face drawn for the tests, never a photo: a shaded head with hair, brows, eyes, nose and mouth on a plain
  * background, rendered analytically (anti-aliased shapes) so every run makes the same bytes. The face detector the lab
- * uses finds it (tests/unit/face-detect.test.ts checks that), so it can stand in for a person in front of a camera:
+ * uses finds it (tests/unit/ml/face-detect.test.ts checks that), so it can stand in for a person in front of a camera:
  * written as a Y4M video for Chromium's fake camera, or as a BMP for the image upload.
  */
 import { writeFileSync } from 'node:fs';
