@@ -5,15 +5,43 @@ import globals from 'globals';
 
 // Names that exist only in a browser page or worker: pure layers must not touch them.
 const hostGlobals = [
-  'window', 'document', 'navigator', 'self', 'location', 'localStorage', 'sessionStorage',
-  'indexedDB', 'fetch', 'Worker', 'postMessage', 'HTMLElement', 'HTMLCanvasElement',
-  'OffscreenCanvas', 'requestAnimationFrame', 'alert', 'console',
+  'window',
+  'document',
+  'navigator',
+  'self',
+  'location',
+  'localStorage',
+  'sessionStorage',
+  'indexedDB',
+  'fetch',
+  'Worker',
+  'postMessage',
+  'HTMLElement',
+  'HTMLCanvasElement',
+  'OffscreenCanvas',
+  'requestAnimationFrame',
+  'alert',
+  'console',
 ].map((name) => ({ name, message: 'src/ga, src/data and src/settings are pure: no DOM or host globals.' }));
 
 const purePatterns = [
   { group: ['@tensorflow/*'], message: 'Pure layers never import tfjs.' },
-  { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts', 'comlink'], message: 'Pure layers never import UI or worker libraries.' },
-  { group: ['**/store/**', '**/components/**', '**/app/**', '**/ml/**', '**/worker/**', '**/persist/**', '**/experiment/**'], message: 'Pure layers import only src/ga, src/data and (above them) src/settings.' },
+  {
+    group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts', 'comlink'],
+    message: 'Pure layers never import UI or worker libraries.',
+  },
+  {
+    group: [
+      '**/store/**',
+      '**/components/**',
+      '**/app/**',
+      '**/ml/**',
+      '**/worker/**',
+      '**/persist/**',
+      '**/experiment/**',
+    ],
+    message: 'Pure layers import only src/ga, src/data and (above them) src/settings.',
+  },
 ];
 
 export default tseslint.config(
@@ -53,15 +81,29 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.{ts,tsx}'],
-    rules: { 'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded RNG (src/ga/rng.ts).' }] },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Use the seeded RNG (src/ga/rng.ts).' },
+      ],
+    },
   },
   {
     files: ['src/ga/**/*.ts', 'src/data/**/*.ts'],
     languageOptions: { globals: {} },
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [...purePatterns, { group: ['**/settings/**', '**/settings'], message: 'The settings schema is built on src/ga and src/data, not the other way round.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...purePatterns,
+            {
+              group: ['**/settings/**', '**/settings'],
+              message: 'The settings schema is built on src/ga and src/data, not the other way round.',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', ...hostGlobals],
     },
   },
@@ -77,31 +119,46 @@ export default tseslint.config(
   {
     files: ['src/experiment/**/*.ts', 'src/ml/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts'], message: 'The experiment runs in a worker or in Node: no UI.' },
-          { group: ['**/store/**', '**/components/**', '**/app/**', '**/worker/**'], message: 'The experiment does not know who drives it.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'recharts'],
+              message: 'The experiment runs in a worker or in Node: no UI.',
+            },
+            {
+              group: ['**/store/**', '**/components/**', '**/app/**', '**/worker/**'],
+              message: 'The experiment does not know who drives it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/components/**/*.{ts,tsx}', 'src/store/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@tensorflow/*'], message: 'tfjs runs in the worker only.' },
-          { group: ['**/worker/index', '**/ml/**'], message: 'The page reaches the worker through src/app only.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@tensorflow/*'], message: 'tfjs runs in the worker only.' },
+            { group: ['**/worker/index', '**/ml/**'], message: 'The page reaches the worker through src/app only.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/app/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@tensorflow/*', '**/ml/**'], message: 'tfjs runs in the worker only.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@tensorflow/*', '**/ml/**'], message: 'tfjs runs in the worker only.' }],
+        },
+      ],
     },
   },
   {

@@ -30,7 +30,8 @@ function wat(): Plugin {
       if (!id.endsWith('.wat')) return null;
       this.addWatchFile(id);
       const { plain, shared } = await compileSimdKernels(readFileSync(id, 'utf8'));
-      const bytes = (b: Uint8Array): string => `Uint8Array.from(atob(${JSON.stringify(Buffer.from(b).toString('base64'))}), (c) => c.charCodeAt(0))`;
+      const bytes = (b: Uint8Array): string =>
+        `Uint8Array.from(atob(${JSON.stringify(Buffer.from(b).toString('base64'))}), (c) => c.charCodeAt(0))`;
       return `export default { plain: ${bytes(plain)}, shared: ${bytes(shared)} };`;
     },
   };

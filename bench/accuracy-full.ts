@@ -35,4 +35,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 
 export default { run } satisfies BenchModule;
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runStandalone('accuracy-full', run, { needsPreview });
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  void runStandalone('accuracy-full', run, { needsPreview });

@@ -64,7 +64,13 @@ async function referenceGflops(): Promise<number> {
   return (2 * n * n * n * reps) / s / 1e9;
 }
 
-async function runCase(name: string, settings: string, data: Dataset, config: RunConfig, log: (m: string) => void): Promise<CaseResult> {
+async function runCase(
+  name: string,
+  settings: string,
+  data: Dataset,
+  config: RunConfig,
+  log: (m: string) => void,
+): Promise<CaseResult> {
   const { splits } = makeSplits(data, { mode: 'paper-clean', seed: config.seed, perClassCap: config.perClass });
   const candidates: CandidateFigure[] = [];
   let peak = process.memoryUsage().rss;
@@ -85,7 +91,9 @@ async function runCase(name: string, settings: string, data: Dataset, config: Ru
         numTensorsAfter: tf.memory().numTensors,
         rssMB: mb(rss),
       });
-      log(`candidate ${name} #${candidates.length}: ${e.status} in ${e.seconds.toFixed(1)} s, ${lastIps.toFixed(0)} img/s`);
+      log(
+        `candidate ${name} #${candidates.length}: ${e.status} in ${e.seconds.toFixed(1)} s, ${lastIps.toFixed(0)} img/s`,
+      );
     }
   };
   await runEvolution({
@@ -96,7 +104,15 @@ async function runCase(name: string, settings: string, data: Dataset, config: Ru
     control: new RunController(),
     emit,
   });
-  return { name, settings, trainImages: splits.train.length, valImages: splits.val.length, candidates, peakRssMB: mb(peak), heapUsedMB: mb(process.memoryUsage().heapUsed) };
+  return {
+    name,
+    settings,
+    trainImages: splits.train.length,
+    valImages: splits.val.length,
+    candidates,
+    peakRssMB: mb(peak),
+    heapUsedMB: mb(process.memoryUsage().heapUsed),
+  };
 }
 
 /** The bench module's entry (see bench/types.ts). */
@@ -112,27 +128,66 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   ctx.log(`reference: ${gflops.toFixed(2)} GFLOP/s (256x256 matmul, wasm)`);
 
   const base: RunConfig = {
-    seed: 1, populationSize: 3, generations: 0, crossoverRate: 0.2, mutationRate: 0.1, maxFilters: 4, epochs: 1, batchSize: 32,
-    patience: 0, augmentFlip: false, network: { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 }, perClass: 10,
+    seed: 1,
+    populationSize: 3,
+    generations: 0,
+    crossoverRate: 0.2,
+    mutationRate: 0.1,
+    maxFilters: 4,
+    epochs: 1,
+    batchSize: 32,
+    patience: 0,
+    augmentFlip: false,
+    network: { denseUnits: 256, dropoutConv: 0.25, dropoutDense: 0.5 },
+    perClass: 10,
   };
   const cases = [
     await runCase('micro', 'max filters 4, 10 images per class, 1 epoch', data, base, ctx.log),
     // The lab's defaults draw filters up to 1024 per layer: a few images keep this to minutes on a CPU.
-    await runCase('default', 'max filters 1024 (default), 2 images per class, 1 epoch', data, { ...base, populationSize: 4, maxFilters: 1024, perClass: 2 }, ctx.log),
+    await runCase(
+      'default',
+      'max filters 1024 (default), 2 images per class, 1 epoch',
+      data,
+      { ...base, populationSize: 4, maxFilters: 1024, perClass: 2 },
+      ctx.log,
+    ),
   ];
 
   // The paper's best chromosome (Table 2) on the default network settings: a fixed, representative network.
   {
     const config: RunConfig = { ...base, maxFilters: 1024, perClass: 8 };
     const { splits } = makeSplits(data, { mode: 'paper-clean', seed: 1, perClassCap: config.perClass });
-    const { result, model } = await trainCandidate({ chromosome: PAPER_BEST, data, train: splits.train, val: splits.val, settings: trainingSettings(config), seed: 1 });
+    const { result, model } = await trainCandidate({
+      chromosome: PAPER_BEST,
+      data,
+      train: splits.train,
+      val: splits.val,
+      settings: trainingSettings(config),
+      seed: 1,
+    });
     model?.dispose();
     const rss = process.memoryUsage().rss;
-    ctx.log(`paper best: ${result.status} in ${result.seconds.toFixed(1)} s, ${result.imagesPerSecond.toFixed(0)} img/s`);
+    ctx.log(
+      `paper best: ${result.status} in ${result.seconds.toFixed(1)} s, ${result.imagesPerSecond.toFixed(0)} img/s`,
+    );
     cases.push({
-      name: 'paper best', settings: "the paper's Table 2 chromosome, default network, 8 images per class, 1 epoch (trainCandidate)",
-      trainImages: splits.train.length, valImages: splits.val.length, peakRssMB: mb(rss), heapUsedMB: mb(process.memoryUsage().heapUsed),
-      candidates: [{ label: PAPER_BEST.conv.map((g) => `${g.filters}/${g.kernel}`).join(' '), seconds: result.seconds, params: result.params, imagesPerSecond: result.imagesPerSecond, status: result.status, numTensorsAfter: tf.memory().numTensors, rssMB: mb(rss) }],
+      name: 'paper best',
+      settings: "the paper's Table 2 chromosome, default network, 8 images per class, 1 epoch (trainCandidate)",
+      trainImages: splits.train.length,
+      valImages: splits.val.length,
+      peakRssMB: mb(rss),
+      heapUsedMB: mb(process.memoryUsage().heapUsed),
+      candidates: [
+        {
+          label: PAPER_BEST.conv.map((g) => `${g.filters}/${g.kernel}`).join(' '),
+          seconds: result.seconds,
+          params: result.params,
+          imagesPerSecond: result.imagesPerSecond,
+          status: result.status,
+          numTensorsAfter: tf.memory().numTensors,
+          rssMB: mb(rss),
+        },
+      ],
     });
   }
 

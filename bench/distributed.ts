@@ -17,7 +17,22 @@ import { writeFer2013Fixture } from '../tests/helpers/fer2013';
 import { redisServerOrNotice, startRedis } from '../tests/helpers/redis';
 import type { BenchContext, BenchSection } from './types';
 
-const SEARCH = ['--pop', '6', '--gens', '1', '--epochs', '1', '--per-class', '40', '--max-filters', '8', '--seed', '11', '--split', 'paper-clean'];
+const SEARCH = [
+  '--pop',
+  '6',
+  '--gens',
+  '1',
+  '--epochs',
+  '1',
+  '--per-class',
+  '40',
+  '--max-filters',
+  '8',
+  '--seed',
+  '11',
+  '--split',
+  'paper-clean',
+];
 
 interface Proc {
   readonly text: () => string;
@@ -27,7 +42,11 @@ interface Proc {
 }
 
 function start(repo: string, script: string, args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repo, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: repo,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const onData = (b: Buffer): void => {
@@ -133,21 +152,30 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const small = path.join(ctx.sharedData, 'fer2013-small.csv');
   const csv = existsSync(small) ? small : writeFer2013Fixture(tmp);
   const redis = await startRedis(binary);
-  const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+  const load = (): string =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ');
   const loadBefore = load();
   const cases: CaseFigures[] = [];
   try {
     ctx.log(`single machine: evolve ${SEARCH.join(' ')}`);
     const local = await timedEvolve(ctx.repoRoot, ['--csv', csv, ...SEARCH, '--out', path.join(tmp, 'local')]);
-    const localLog = JSON.stringify(withoutTimings(parseRunLog(readFileSync(path.join(tmp, 'local', 'run.json'), 'utf8'))));
+    const localLog = JSON.stringify(
+      withoutTimings(parseRunLog(readFileSync(path.join(tmp, 'local', 'run.json'), 'utf8'))),
+    );
     for (const n of [1, 2]) {
       ctx.log(`${n} worker${n > 1 ? 's' : ''}`);
-      const workers = Array.from({ length: n }, () => start(ctx.repoRoot, 'cli/worker.ts', ['--queue', redis.url, '--csv', csv]));
+      const workers = Array.from({ length: n }, () =>
+        start(ctx.repoRoot, 'cli/worker.ts', ['--queue', redis.url, '--csv', csv]),
+      );
       try {
         await Promise.all(workers.map((w) => w.ready(/listening on/)));
         const out = path.join(tmp, `queue-${n}`);
         const r = await timedEvolve(ctx.repoRoot, ['--csv', csv, ...SEARCH, '--out', out, '--queue', redis.url]);
-        const same = JSON.stringify(withoutTimings(parseRunLog(readFileSync(path.join(out, 'run.json'), 'utf8')))) === localLog;
+        const same =
+          JSON.stringify(withoutTimings(parseRunLog(readFileSync(path.join(out, 'run.json'), 'utf8')))) === localLog;
         if (!same) throw new Error(`the run log with ${n} workers differs from the single-machine run's`);
         const run = /as run (r[0-9a-f]{10})/.exec(r.text)?.[1];
         if (run === undefined) throw new Error('evolve did not name its queue run');
@@ -164,7 +192,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     const pop = 6;
     const perPhase = (n: number, t: number): number => Math.ceil(pop / n) * (t + overheadMs / 1000);
     const scaling = (t: number): string =>
-      [1, 2, 3, 6, 12].map((n) => `| ${t === trainS ? `${r1(t)} s (this bench)` : `${t} s`} | ${n} | ${r1(perPhase(n, t))} s | ${r1((pop * t) / perPhase(n, t))}x |`).join('\n');
+      [1, 2, 3, 6, 12]
+        .map(
+          (n) =>
+            `| ${t === trainS ? `${r1(t)} s (this bench)` : `${t} s`} | ${n} | ${r1(perPhase(n, t))} s | ${r1((pop * t) / perPhase(n, t))}x |`,
+        )
+        .join('\n');
     const row = (label: string, c: CaseFigures | null, wall: number): string =>
       c === null
         ? `| ${label} | ${r1(wall)} | ${r1(wall / local.seconds)} | – | – | – | – |`
@@ -181,7 +214,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       '',
       `2 workers / 1 worker: **${r1(two.wallSeconds / one.wallSeconds)}** of the wall time. Median training ${r1(trainS)} s a candidate.`,
       '',
-      'Pick-up: a job\'s start minus the later of its enqueue and its worker\'s previous finish (BullMQ\'s timestamps, one Redis on one clock). Processor overhead: finish minus start minus the training itself (data check, storing the weights, the progress writes), after each worker\'s first job; the first job also pays for forking the sandboxed process, loading the CSV and the wasm backend (last column). Each wall time includes evolve\'s own start (loading the CSV, the backend) and the final test evaluation.',
+      "Pick-up: a job's start minus the later of its enqueue and its worker's previous finish (BullMQ's timestamps, one Redis on one clock). Processor overhead: finish minus start minus the training itself (data check, storing the weights, the progress writes), after each worker's first job; the first job also pays for forking the sandboxed process, loading the CSV and the wasm backend (last column). Each wall time includes evolve's own start (loading the CSV, the backend) and the final test evaluation.",
       '',
       `What 2 cores can show: the fixed cost the queue adds per job (pick-up plus processor overhead, about ${Math.round(overheadMs)} ms here, against ${r1(trainS)} s of training) and whether two workers overlap their trainings. On an idle 2-core machine two one-thread workers could at best halve the trainings' time (ratio 0.5 plus the fixed costs: evolve's start, each worker's first-job startup, the final test); with a 1-minute load average of ${loadBefore.split(' / ')[0] ?? '?'} on ${os.cpus().length} cores during this run, other programs competed for the same cores, so the ratio measured here (${r1(two.wallSeconds / one.wallSeconds)}) may understate what two otherwise idle cores give, and it varies from run to run. What 2 cores cannot show: scaling beyond 2 (a third worker only shares the same cores), network latency (Redis is local) or the transfer of a large model's weights.`,
       '',
@@ -195,7 +228,16 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     return {
       title: 'Distributed evaluation (evolve --queue, BullMQ on Redis)',
       markdown,
-      data: { search: SEARCH, csv: path.basename(csv), localSeconds: local.seconds, cases, overheadMs, trainSeconds: trainS, loadBefore, loadAfter },
+      data: {
+        search: SEARCH,
+        csv: path.basename(csv),
+        localSeconds: local.seconds,
+        cases,
+        overheadMs,
+        trainSeconds: trainS,
+        loadBefore,
+        loadAfter,
+      },
     };
   } finally {
     await redis.stop();

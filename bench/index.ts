@@ -54,13 +54,17 @@ function previousSections(): Map<string, string> {
   const map = new Map<string, string>();
   if (!existsSync(BENCH_FILE)) return map;
   const text = readFileSync(BENCH_FILE, 'utf8');
-  for (const m of text.matchAll(/<!-- bench:([\w-]+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) map.set(m[1] as string, m[2] as string);
+  for (const m of text.matchAll(/<!-- bench:([\w-]+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g))
+    map.set(m[1] as string, m[2] as string);
   return map;
 }
 
 /** Child mode: run one module and write its section as JSON. */
 async function runOne(name: string, ctxFile: string, outFile: string): Promise<void> {
-  const ctx = { ...(JSON.parse(readFileSync(ctxFile, 'utf8')) as Omit<BenchContext, 'log'>), log: (m: string) => log(`${name}: ${m}`) };
+  const ctx = {
+    ...(JSON.parse(readFileSync(ctxFile, 'utf8')) as Omit<BenchContext, 'log'>),
+    log: (m: string) => log(`${name}: ${m}`),
+  };
   const mod = (await import(pathToFileURL(path.join(REPO, 'bench', `${name}.ts`)).href)) as BenchModule;
   const section = await mod.run(ctx);
   writeFileSync(outFile, JSON.stringify(section));
@@ -72,7 +76,11 @@ function runIsolated(name: string, ctxFile: string): Promise<{ section: BenchSec
   const t0 = performance.now();
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/index.ts'), '--child', name, ctxFile, outFile], { cwd: REPO, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO, 'bench/index.ts'), '--child', name, ctxFile, outFile],
+      { cwd: REPO, stdio: ['ignore', 'inherit', 'pipe'] },
+    );
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       process.stderr.write(d);
@@ -83,8 +91,17 @@ function runIsolated(name: string, ctxFile: string): Promise<{ section: BenchSec
         resolve({ section: JSON.parse(readFileSync(outFile, 'utf8')) as BenchSection, seconds });
         return;
       }
-      const last = stderr.trim().split('\n').filter((l) => !l.startsWith('bench: ')).slice(-3).join(' / ') || `exit ${code ?? signal}`;
-      resolve({ section: { title: name, markdown: `**This benchmark failed:** ${last}`, data: { error: last } }, seconds });
+      const last =
+        stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('bench: '))
+          .slice(-3)
+          .join(' / ') || `exit ${code ?? signal}`;
+      resolve({
+        section: { title: name, markdown: `**This benchmark failed:** ${last}`, data: { error: last } },
+        seconds,
+      });
     });
   });
 }
@@ -116,7 +133,12 @@ async function main(argv: string[]): Promise<number> {
     log(`preview at ${baseUrl}`);
   }
   try {
-    const ctx: Omit<BenchContext, 'log'> = { repoRoot: REPO, sharedData: path.resolve(REPO, '../shared/data'), chromiumPath, baseUrl };
+    const ctx: Omit<BenchContext, 'log'> = {
+      repoRoot: REPO,
+      sharedData: path.resolve(REPO, '../shared/data'),
+      chromiumPath,
+      baseUrl,
+    };
     const ctxFile = path.join(OUT_DIR, 'context.json');
     writeFileSync(ctxFile, JSON.stringify(ctx));
     const kept = previousSections();
@@ -126,7 +148,10 @@ async function main(argv: string[]): Promise<number> {
       log(`running ${name}`);
       const { section, seconds } = await runIsolated(name, ctxFile);
       raw[name] = section.data;
-      results.set(name, `## ${section.title}\n\n_Module \`bench/${name}.ts\`, ${new Date().toISOString().slice(0, 10)}, ${seconds.toFixed(0)} s._\n\n${section.markdown.trim()}\n`);
+      results.set(
+        name,
+        `## ${section.title}\n\n_Module \`bench/${name}.ts\`, ${new Date().toISOString().slice(0, 10)}, ${seconds.toFixed(0)} s._\n\n${section.markdown.trim()}\n`,
+      );
       log(`${name} done in ${seconds.toFixed(0)} s`);
     }
     const body: string[] = [];

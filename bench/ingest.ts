@@ -33,7 +33,8 @@ async function uncompressedCsv(sharedData: string, log: (m: string) => void): Pr
   log(`decompressing fer2013.csv.gz to ${file}`);
   const part = `${file}.${process.pid}.part`;
   await pipeline(createReadStream(path.join(sharedData, 'fer2013.csv.gz')), createGunzip(), createWriteStream(part));
-  if (statSync(part).size !== CSV_BYTES) throw new Error(`decompressed size ${statSync(part).size}, expected ${CSV_BYTES}`);
+  if (statSync(part).size !== CSV_BYTES)
+    throw new Error(`decompressed size ${statSync(part).size}, expected ${CSV_BYTES}`);
   renameSync(part, file);
   return file;
 }
@@ -68,7 +69,12 @@ class WorkerHeapSampler {
       const heap = msg.result.usedSize;
       const buffers = msg.result.backingStorageSize ?? 0;
       const p = this.peak;
-      this.peak = { heap: Math.max(p.heap, heap), buffers: Math.max(p.buffers, buffers), total: Math.max(p.total, heap + buffers), samples: p.samples + 1 };
+      this.peak = {
+        heap: Math.max(p.heap, heap),
+        buffers: Math.max(p.buffers, buffers),
+        total: Math.max(p.total, heap + buffers),
+        samples: p.samples + 1,
+      };
     });
   }
 
@@ -113,7 +119,15 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const browser = await chromium.launch({
     executablePath: ctx.chromiumPath,
     ignoreDefaultArgs: ['--headless'],
-    args: ['--headless=new', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...(isRoot ? ['--no-sandbox'] : [])],
+    args: [
+      '--headless=new',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...(isRoot ? ['--no-sandbox'] : []),
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -134,8 +148,15 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       try {
         const r = await page.evaluate((m) => window.ingestBench(m), mode);
         const peak = sampler.stop();
-        const m: Measured = { ...r, mbPerSec: r.bytes / MB / r.seconds, csvMbPerSec: r.csvBytes / MB / r.seconds, peak };
-        ctx.log(`${mode}: ${fmt(m.mbPerSec)} MB/s (${fmt(r.seconds, 2)} s), ${r.rows} rows, peak heap ${mib(peak.heap)} MiB + buffers ${mib(peak.buffers)} MiB (${peak.samples} samples)`);
+        const m: Measured = {
+          ...r,
+          mbPerSec: r.bytes / MB / r.seconds,
+          csvMbPerSec: r.csvBytes / MB / r.seconds,
+          peak,
+        };
+        ctx.log(
+          `${mode}: ${fmt(m.mbPerSec)} MB/s (${fmt(r.seconds, 2)} s), ${r.rows} rows, peak heap ${mib(peak.heap)} MiB + buffers ${mib(peak.buffers)} MiB (${peak.samples} samples)`,
+        );
         return m;
       } finally {
         sampler.stop();
@@ -181,15 +202,20 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       row('Evolab parseFer2013, 2nd', ours2, 'same as 1st'),
       '',
       `The full \`fer2013.csv.gz\` (${fmt(gzNative.bytes / MB)} MB, the same ${fmt(CSV_BYTES / MB)} MB of CSV inside) parsed the same way; MB/s of CSV = CSV bytes / wall time.`,
-      'Before: fflate inflates in JavaScript; after: the browser\'s own `DecompressionStream` (src/data/inflate.ts streamInflater), what the lab\'s worker uses.',
+      "Before: fflate inflates in JavaScript; after: the browser's own `DecompressionStream` (src/data/inflate.ts streamInflater), what the lab's worker uses.",
       '',
       '| run | what it does | s | MB/s of file | MB/s of CSV | rows | kept | peak JS heap (MiB) | peak buffers (MiB) |',
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...([
-        ['.csv.gz, DecompressionStream, 1st', gzNative1, 'native gzip, then as above'],
-        ['.csv.gz, fflate (before)', gzPortable, 'gzip in JavaScript, then as above'],
-        ['.csv.gz, DecompressionStream, 2nd', gzNative2, 'same as 1st'],
-      ] as const).map(([label, m, what]) => `| ${label} | ${what} | ${fmt(m.seconds, 2)} | ${fmt(m.mbPerSec)} | ${fmt(m.csvMbPerSec)} | ${m.rows.toLocaleString('en')} | ${m.kept.toLocaleString('en')} | ${mib(m.peak.heap)} | ${mib(m.peak.buffers)} |`),
+      ...(
+        [
+          ['.csv.gz, DecompressionStream, 1st', gzNative1, 'native gzip, then as above'],
+          ['.csv.gz, fflate (before)', gzPortable, 'gzip in JavaScript, then as above'],
+          ['.csv.gz, DecompressionStream, 2nd', gzNative2, 'same as 1st'],
+        ] as const
+      ).map(
+        ([label, m, what]) =>
+          `| ${label} | ${what} | ${fmt(m.seconds, 2)} | ${fmt(m.mbPerSec)} | ${fmt(m.csvMbPerSec)} | ${m.rows.toLocaleString('en')} | ${m.kept.toLocaleString('en')} | ${mib(m.peak.heap)} | ${mib(m.peak.buffers)} |`,
+      ),
       '',
       `DecompressionStream against fflate, measured back to back in the same browser: **${fmt(gzRatio, 2)}x** (${fmt(gzNative.csvMbPerSec)} against ${fmt(gzPortable.csvMbPerSec)} MB/s of CSV).`,
       '',
@@ -208,7 +234,20 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     return {
       title: 'FER2013 ingest (browser worker)',
       markdown,
-      data: { loadAtStart, loadAtEnd, handoffSeconds: handoff, runs: [ours1, stream, papa, papaPx, ours2, gzNative1, gzPortable, gzNative2], gzCsvMbPerSec: gzNative.csvMbPerSec, gzPortableCsvMbPerSec: gzPortable.csvMbPerSec, gzRatio, mbPerSec: ours.mbPerSec, ratioPapaparse: ratio, ratioPapaparsePixels: ratioPx, peakHeapBytes: peakHeap, peakHeapPlusBuffersBytes: peakTotal },
+      data: {
+        loadAtStart,
+        loadAtEnd,
+        handoffSeconds: handoff,
+        runs: [ours1, stream, papa, papaPx, ours2, gzNative1, gzPortable, gzNative2],
+        gzCsvMbPerSec: gzNative.csvMbPerSec,
+        gzPortableCsvMbPerSec: gzPortable.csvMbPerSec,
+        gzRatio,
+        mbPerSec: ours.mbPerSec,
+        ratioPapaparse: ratio,
+        ratioPapaparsePixels: ratioPx,
+        peakHeapBytes: peakHeap,
+        peakHeapPlusBuffersBytes: peakTotal,
+      },
     };
   } finally {
     await browser.close();
@@ -217,6 +256,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
 
 const _typecheck: BenchModule = { run };
 void _typecheck;
-
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runStandalone('ingest', run);

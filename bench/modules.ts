@@ -9,8 +9,15 @@ import type { BenchModuleFlags } from './types';
 /** Modules: bench/*.ts other than index/types/configs whose source exports `run` (vitest benches do not). */
 export function discoverModules(benchDir: string): string[] {
   return readdirSync(benchDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.config.ts') && !f.endsWith('.d.ts') && f !== 'index.ts' && f !== 'types.ts')
-    .filter((f) => /export\s+(async\s+function\s+run\b|function\s+run\b|const\s+run\b)/.test(readFileSync(path.join(benchDir, f), 'utf8')))
+    .filter(
+      (f) =>
+        f.endsWith('.ts') && !f.endsWith('.config.ts') && !f.endsWith('.d.ts') && f !== 'index.ts' && f !== 'types.ts',
+    )
+    .filter((f) =>
+      /export\s+(async\s+function\s+run\b|function\s+run\b|const\s+run\b)/.test(
+        readFileSync(path.join(benchDir, f), 'utf8'),
+      ),
+    )
     .map((f) => f.replace(/\.ts$/, ''))
     .sort();
 }
@@ -37,7 +44,11 @@ export interface BenchSelection {
 }
 
 /** The modules a run with `wanted` names runs: those names, or every module that is not explicit-only. */
-export function selectModules(all: readonly string[], wanted: readonly string[], flags: (name: string) => Required<BenchModuleFlags>): BenchSelection {
+export function selectModules(
+  all: readonly string[],
+  wanted: readonly string[],
+  flags: (name: string) => Required<BenchModuleFlags>,
+): BenchSelection {
   const unknown = wanted.filter((w) => !all.includes(w));
   const skipped = wanted.length ? [] : all.filter((n) => flags(n).explicitOnly);
   const names = wanted.length ? wanted.filter((w) => all.includes(w)) : all.filter((n) => !skipped.includes(n));

@@ -9,7 +9,16 @@
  *   n bytes  labels 0..6: the training images, then validation, then test
  *   n x 2304 pixels 0..255, row-major, in the same order
  */
-import { IMAGE_SIDE, IMAGE_SIZE, NUM_CLASSES, USAGE_PRIVATE, USAGE_PUBLIC, USAGE_TRAINING, classCounts, type Dataset } from '../src/data/dataset';
+import {
+  IMAGE_SIDE,
+  IMAGE_SIZE,
+  NUM_CLASSES,
+  USAGE_PRIVATE,
+  USAGE_PUBLIC,
+  USAGE_TRAINING,
+  classCounts,
+  type Dataset,
+} from '../src/data/dataset';
 import { makeSplits } from '../src/data/splits';
 import { Rng } from '../src/ga/rng';
 
@@ -56,7 +65,14 @@ export function drawSubset(source: Dataset, caps: PartCaps, seed: number): Parit
       at++;
     }
   });
-  const dataset: Dataset = { name: `${source.name} (subset)`, synthetic: source.synthetic, count, images, labels, usage };
+  const dataset: Dataset = {
+    name: `${source.name} (subset)`,
+    synthetic: source.synthetic,
+    count,
+    images,
+    labels,
+    usage,
+  };
   return { dataset, ...ranges(picked.map((rows) => rows.length) as [number, number, number]) };
 }
 
@@ -75,7 +91,11 @@ function ranges([nTrain, nVal, nTest]: [number, number, number]): Omit<ParitySub
 
 /** Images per class (7 numbers) of each part. */
 export function subsetCounts(s: ParitySubset): { train: number[]; val: number[]; test: number[] } {
-  return { train: classCounts(s.dataset.labels, s.train), val: classCounts(s.dataset.labels, s.val), test: classCounts(s.dataset.labels, s.test) };
+  return {
+    train: classCounts(s.dataset.labels, s.train),
+    val: classCounts(s.dataset.labels, s.val),
+    test: classCounts(s.dataset.labels, s.test),
+  };
 }
 
 /** The subset file's bytes (layout in this file's header comment). */
@@ -84,7 +104,9 @@ export function encodeSubset(s: ParitySubset): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + n + n * IMAGE_SIZE);
   for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
   const view = new DataView(out.buffer);
-  [s.train.length, s.val.length, s.test.length, IMAGE_SIDE].forEach((v, i) => view.setUint32(MAGIC.length + 4 * i, v, true));
+  [s.train.length, s.val.length, s.test.length, IMAGE_SIDE].forEach((v, i) =>
+    view.setUint32(MAGIC.length + 4 * i, v, true),
+  );
   out.set(s.dataset.labels, HEADER_BYTES);
   out.set(s.dataset.images.subarray(0, n * IMAGE_SIZE), HEADER_BYTES + n);
   return out;
@@ -95,10 +117,17 @@ export function decodeSubset(bytes: Uint8Array, name = 'FER2013 (subset)'): Pari
   const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length));
   if (magic !== MAGIC) throw new Error(`not a subset file (magic ${JSON.stringify(magic)})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [nTrain, nVal, nTest, side] = [0, 1, 2, 3].map((i) => view.getUint32(MAGIC.length + 4 * i, true)) as [number, number, number, number];
-  if (side !== IMAGE_SIDE) throw new Error(`subset file has ${side}x${side} images, expected ${IMAGE_SIDE}x${IMAGE_SIDE}`);
+  const [nTrain, nVal, nTest, side] = [0, 1, 2, 3].map((i) => view.getUint32(MAGIC.length + 4 * i, true)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (side !== IMAGE_SIDE)
+    throw new Error(`subset file has ${side}x${side} images, expected ${IMAGE_SIDE}x${IMAGE_SIDE}`);
   const count = nTrain + nVal + nTest;
-  if (bytes.length !== HEADER_BYTES + count * (1 + IMAGE_SIZE)) throw new Error(`subset file is ${bytes.length} bytes, its header says ${HEADER_BYTES + count * (1 + IMAGE_SIZE)}`);
+  if (bytes.length !== HEADER_BYTES + count * (1 + IMAGE_SIZE))
+    throw new Error(`subset file is ${bytes.length} bytes, its header says ${HEADER_BYTES + count * (1 + IMAGE_SIZE)}`);
   const labels = bytes.subarray(HEADER_BYTES, HEADER_BYTES + count);
   if (labels.some((l) => l >= NUM_CLASSES)) throw new Error('subset file has a label outside 0..6');
   const usage = new Uint8Array(count);

@@ -22,7 +22,13 @@ export interface StepCheckFile {
 }
 
 /** Gradients of one training step on `backends` (the current backend last, so it stays selected); writes the file. */
-export async function writeStepCheck(file: string, chromosome: Chromosome, subset: ParitySubset, batchSize: number, backends: readonly string[]): Promise<void> {
+export async function writeStepCheck(
+  file: string,
+  chromosome: Chromosome,
+  subset: ParitySubset,
+  batchSize: number,
+  backends: readonly string[],
+): Promise<void> {
   const rows = Array.from(subset.train.subarray(0, batchSize));
   const net = { ...DEFAULT_NETWORK, dropoutConv: 0, dropoutDense: 0 };
   let weights: StepCheckFile['weights'] | undefined;
@@ -34,17 +40,24 @@ export async function writeStepCheck(file: string, chromosome: Chromosome, subse
     const model = buildModel(chromosome, net, 1);
     try {
       const keyOf = new Map<string, string>();
-      for (const layer of model.layers) for (const w of layer.weights) keyOf.set(w.name, `${layer.name}/${w.originalName.split('/').pop() ?? ''}`);
+      for (const layer of model.layers)
+        for (const w of layer.weights) keyOf.set(w.name, `${layer.name}/${w.originalName.split('/').pop() ?? ''}`);
       // Every backend starts from the first one's weights, whatever its random draws would be.
       if (initial === undefined) {
         initial = model.getWeights().map((t) => tf.keep(t.clone()));
         weights = {};
-        for (const w of model.weights) weights[keyOf.get(w.name) as string] = { shape: w.shape.map(Number), values: Array.from(await w.read().data()) };
+        for (const w of model.weights)
+          weights[keyOf.get(w.name) as string] = {
+            shape: w.shape.map(Number),
+            values: Array.from(await w.read().data()),
+          };
       } else {
         model.setWeights(initial);
       }
       const { xs, ys } = makeBatch(subset.dataset, rows, 0, rows.length);
-      const { value, grads } = tf.variableGrads(() => crossEntropyOfProbs(ys as tf.Tensor2D, model.apply(xs, { training: true }) as tf.Tensor2D));
+      const { value, grads } = tf.variableGrads(() =>
+        crossEntropyOfProbs(ys as tf.Tensor2D, model.apply(xs, { training: true }) as tf.Tensor2D),
+      );
       const byKey: Record<string, number[]> = {};
       for (const [name, g] of Object.entries(grads)) byKey[keyOf.get(name) ?? name] = Array.from(await g.data());
       results[backend] = { loss: (await value.data())[0] as number, grads: byKey };
@@ -54,6 +67,12 @@ export async function writeStepCheck(file: string, chromosome: Chromosome, subse
     }
   }
   tf.dispose(initial ?? []);
-  const out: StepCheckFile = { chromosome, denseUnits: net.denseUnits, weights: weights ?? {}, rows, backends: results };
+  const out: StepCheckFile = {
+    chromosome,
+    denseUnits: net.denseUnits,
+    weights: weights ?? {},
+    rows,
+    backends: results,
+  };
   writeFileSync(file, JSON.stringify(out));
 }

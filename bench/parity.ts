@@ -22,7 +22,16 @@ import { simdKernels } from '../src/ml/kernels/simd';
 import { trainCandidate, type TrainSettings } from '../src/ml/train';
 import { wasmThreadCount } from '../src/ml/wasm-threads';
 import { writeStepCheck } from './parity-step';
-import { decodeSubset, drawSubset, encodeSubset, sampleStats, subsetCounts, type PartCaps, type ParitySubset, type SampleStats } from './parity-data';
+import {
+  decodeSubset,
+  drawSubset,
+  encodeSubset,
+  sampleStats,
+  subsetCounts,
+  type PartCaps,
+  type ParitySubset,
+  type SampleStats,
+} from './parity-data';
 import type { BenchContext, BenchSection } from './types';
 
 const PYTHON = '/usr/bin/python3';
@@ -106,7 +115,12 @@ export function findFer2013(sharedData: string): string | null {
 function torchVersion(): { version: string } | { missing: string } {
   if (!existsSync(PYTHON)) return { missing: `${PYTHON} not found` };
   try {
-    return { version: execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() };
+    return {
+      version: execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim(),
+    };
   } catch (e) {
     const err = e as { stderr?: string };
     const last = (err.stderr ?? String(e)).trim().split('\n').pop() ?? '';
@@ -115,7 +129,8 @@ function torchVersion(): { version: string } | { missing: string } {
 }
 
 function commit(repoRoot: string): string {
-  const git = (args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (args: string[]): string =>
+    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     const head = git(['rev-parse', 'HEAD']);
     return git(['status', '--porcelain']) === '' ? head : `${head} (with uncommitted changes)`;
@@ -126,8 +141,19 @@ function commit(repoRoot: string): string {
 
 const minutes = (s: number): string => (s >= 90 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
-async function evolabSeed(plan: ParityPlan, subset: ParitySubset, seed: number, log: (m: string) => void): Promise<SeedResult> {
-  const settings: TrainSettings = { epochs: plan.epochs, batchSize: plan.batchSize, patience: 0, augmentFlip: plan.flip, network: DEFAULT_NETWORK };
+async function evolabSeed(
+  plan: ParityPlan,
+  subset: ParitySubset,
+  seed: number,
+  log: (m: string) => void,
+): Promise<SeedResult> {
+  const settings: TrainSettings = {
+    epochs: plan.epochs,
+    batchSize: plan.batchSize,
+    patience: 0,
+    augmentFlip: plan.flip,
+    network: DEFAULT_NETWORK,
+  };
   const epochs: EpochRecord[] = [];
   let epochStart = performance.now();
   const { result, model } = await trainCandidate(
@@ -137,30 +163,60 @@ async function evolabSeed(plan: ParityPlan, subset: ParitySubset, seed: number, 
         if (p.kind === 'epoch') {
           const seconds = (performance.now() - epochStart) / 1000;
           epochStart = performance.now();
-          epochs.push({ epoch: p.epoch, loss: p.loss, accuracy: p.accuracy, valLoss: p.valLoss ?? NaN, valAccuracy: p.valAccuracy ?? NaN, seconds });
-          log(`evolab: seed ${seed} epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} val loss ${(p.valLoss ?? NaN).toFixed(4)} val acc ${(p.valAccuracy ?? NaN).toFixed(4)} (${seconds.toFixed(0)} s)`);
+          epochs.push({
+            epoch: p.epoch,
+            loss: p.loss,
+            accuracy: p.accuracy,
+            valLoss: p.valLoss ?? NaN,
+            valAccuracy: p.valAccuracy ?? NaN,
+            seconds,
+          });
+          log(
+            `evolab: seed ${seed} epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} val loss ${(p.valLoss ?? NaN).toFixed(4)} val acc ${(p.valAccuracy ?? NaN).toFixed(4)} (${seconds.toFixed(0)} s)`,
+          );
         } else if (p.batch % Math.max(1, Math.floor(p.batches / 10)) === 0 && p.batch < p.batches) {
           const left = (p.epochs - p.epoch) * subset.train.length + subset.train.length - p.batch * plan.batchSize;
-          log(`evolab: seed ${seed} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} ${p.imagesPerSecond.toFixed(0)} img/s, about ${(left / p.imagesPerSecond / 60).toFixed(1)} min of training left`);
+          log(
+            `evolab: seed ${seed} epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} ${p.imagesPerSecond.toFixed(0)} img/s, about ${(left / p.imagesPerSecond / 60).toFixed(1)} min of training left`,
+          );
         }
       },
     },
   );
-  if (!model || result.status !== 'trained') throw new Error(`Evolab training of seed ${seed} ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
+  if (!model || result.status !== 'trained')
+    throw new Error(`Evolab training of seed ${seed} ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
   try {
     const test = await evaluate(model, subset.dataset, subset.test);
     const last = epochs[epochs.length - 1];
-    return { seed, epochs, valAccuracy: last?.valAccuracy ?? NaN, testAccuracy: test.accuracy, seconds: result.seconds, imagesPerSecond: result.imagesPerSecond };
+    return {
+      seed,
+      epochs,
+      valAccuracy: last?.valAccuracy ?? NaN,
+      testAccuracy: test.accuracy,
+      seconds: result.seconds,
+      imagesPerSecond: result.imagesPerSecond,
+    };
   } finally {
     model.dispose();
   }
 }
 
-async function stepCheck(plan: ParityPlan, subset: ParitySubset, subsetFile: string, dir: string, threads: number, log: (m: string) => void): Promise<StepCheckResult> {
+async function stepCheck(
+  plan: ParityPlan,
+  subset: ParitySubset,
+  subsetFile: string,
+  dir: string,
+  threads: number,
+  log: (m: string) => void,
+): Promise<StepCheckResult> {
   const file = path.join(dir, 'step.json');
   log('one-step gradient check: tfjs cpu and wasm');
   await writeStepCheck(file, plan.chromosome, subset, plan.batchSize, STEP_BACKENDS);
-  const out = execFileSync(PYTHON, [TORCH_SCRIPT, '--data', subsetFile, '--check-step', file, '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  const out = execFileSync(
+    PYTHON,
+    [TORCH_SCRIPT, '--data', subsetFile, '--check-step', file, '--threads', String(threads)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 },
+  );
   return JSON.parse(out.trim().split('\n').pop() ?? '') as StepCheckResult;
 }
 
@@ -179,7 +235,9 @@ function stepCheckLines(r: StepCheckResult): string[] {
     '',
     '| layer | wasm (what Evolab trains on) | cpu (control) |',
     '|---|---|---|',
-    ...[...layers].map(([layer, row]) => `| ${layer} | ${(row.wasm ?? NaN).toExponential(1)} | ${(row.cpu ?? NaN).toExponential(1)} |`),
+    ...[...layers].map(
+      ([layer, row]) => `| ${layer} | ${(row.wasm ?? NaN).toExponential(1)} | ${(row.cpu ?? NaN).toExponential(1)} |`,
+    ),
     '',
     `Loss of that batch: PyTorch ${r.loss.toFixed(5)}, ${STEP_BACKENDS.map((b) => `${b} ${(r.backendLoss[b] ?? NaN).toFixed(5)}`).join(', ')}. ` +
       (bad.length
@@ -188,11 +246,33 @@ function stepCheckLines(r: StepCheckResult): string[] {
   ];
 }
 
-function torchSeed(plan: ParityPlan, subsetFile: string, seed: number, threads: number, log: (m: string) => void): Promise<SeedResult & { threads: number; torch: string }> {
+function torchSeed(
+  plan: ParityPlan,
+  subsetFile: string,
+  seed: number,
+  threads: number,
+  log: (m: string) => void,
+): Promise<SeedResult & { threads: number; torch: string }> {
   const args = [
-    TORCH_SCRIPT, '--data', subsetFile, '--chromosome', JSON.stringify(plan.chromosome), '--seed', String(seed),
-    '--epochs', String(plan.epochs), '--batch', String(plan.batchSize), '--threads', String(threads),
-    '--dense', String(DEFAULT_NETWORK.denseUnits), '--dropout-conv', String(DEFAULT_NETWORK.dropoutConv), '--dropout-dense', String(DEFAULT_NETWORK.dropoutDense),
+    TORCH_SCRIPT,
+    '--data',
+    subsetFile,
+    '--chromosome',
+    JSON.stringify(plan.chromosome),
+    '--seed',
+    String(seed),
+    '--epochs',
+    String(plan.epochs),
+    '--batch',
+    String(plan.batchSize),
+    '--threads',
+    String(threads),
+    '--dense',
+    String(DEFAULT_NETWORK.denseUnits),
+    '--dropout-conv',
+    String(DEFAULT_NETWORK.dropoutConv),
+    '--dropout-dense',
+    String(DEFAULT_NETWORK.dropoutDense),
     ...(plan.flip ? ['--flip'] : []),
   ];
   return new Promise((resolve, reject) => {
@@ -212,7 +292,11 @@ function torchSeed(plan: ParityPlan, subsetFile: string, seed: number, threads: 
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code !== 0) {
-        reject(new Error(`PyTorch training of seed ${seed} ended with ${code ?? signal}: ${[...errTail, partial].filter(Boolean).join(' / ')}`));
+        reject(
+          new Error(
+            `PyTorch training of seed ${seed} ended with ${code ?? signal}: ${[...errTail, partial].filter(Boolean).join(' / ')}`,
+          ),
+        );
         return;
       }
       try {
@@ -225,7 +309,8 @@ function torchSeed(plan: ParityPlan, subsetFile: string, seed: number, threads: 
 }
 
 const pct = (x: number): string => (100 * x).toFixed(2);
-const statsCell = (s: SampleStats): string => (s.n > 1 ? `**${pct(s.mean)}** ± ${pct(s.sd)} (${pct(s.min)}–${pct(s.max)})` : `**${pct(s.mean)}**`);
+const statsCell = (s: SampleStats): string =>
+  s.n > 1 ? `**${pct(s.mean)}** ± ${pct(s.sd)} (${pct(s.min)}–${pct(s.max)})` : `**${pct(s.mean)}**`;
 
 /** Trains the plan on both sides and renders its section; a missing data file or PyTorch is said in the section. */
 export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<BenchSection> {
@@ -236,7 +321,11 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
     return { title: plan.title, markdown: `Not measured: ${reason}.`, data: { skipped: reason } };
   }
   ctx.log(`reading ${file}`);
-  const parsed = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: statSync(file).size, name: path.basename(file), inflate: nodeInflate });
+  const parsed = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    totalBytes: statSync(file).size,
+    name: path.basename(file),
+    inflate: nodeInflate,
+  });
   if (!parsed.ok) throw new Error(`${file} rejected: ${parsed.error}`);
 
   const dir = path.join(ctx.repoRoot, 'bench-out', plan.id);
@@ -248,19 +337,23 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   const subset = decodeSubset(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), parsed.dataset.name);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const counts = subsetCounts(subset);
-  ctx.log(`subset: ${subset.train.length} training, ${subset.val.length} validation, ${subset.test.length} test images (${path.relative(ctx.repoRoot, subsetFile)})`);
+  ctx.log(
+    `subset: ${subset.train.length} training, ${subset.val.length} validation, ${subset.test.length} test images (${path.relative(ctx.repoRoot, subsetFile)})`,
+  );
 
   // The wasm backend as the CLI configures it in Node: Evolab's training kernels and its thread count.
   configureWasm(undefined, await nodeWasmOptions());
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
-  if (simdKernels(tf.backend()) === null) throw new Error("Evolab's SIMD training kernels did not load on the wasm backend");
+  if (simdKernels(tf.backend()) === null)
+    throw new Error("Evolab's SIMD training kernels did not load on the wasm backend");
   const threads = wasmThreadCount();
   const torch = torchVersion();
   if ('missing' in torch) ctx.log(`PyTorch side skipped: ${torch.missing}`);
   else ctx.log(`PyTorch ${torch.version}, pinned to ${threads} thread(s) like the wasm backend`);
 
-  const step = plan.stepCheck && 'version' in torch ? await stepCheck(plan, subset, subsetFile, dir, threads, ctx.log) : null;
+  const step =
+    plan.stepCheck && 'version' in torch ? await stepCheck(plan, subset, subsetFile, dir, threads, ctx.log) : null;
 
   const evolab: SeedResult[] = [];
   const reference: SeedResult[] = [];
@@ -284,7 +377,10 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   const ref = reference.length ? sampleStats(reference.map((r) => r.testAccuracy)) : null;
   const gapPoints = ref ? 100 * (ev.mean - ref.mean) : null;
   const targetMet = gapPoints === null || plan.targetPoints === null ? null : gapPoints >= -plan.targetPoints;
-  const torchNote = 'version' in torch ? `PyTorch ${torch.version} CPU, ${torchThreads} thread(s) (torch.set_num_threads)` : `PyTorch not run: ${torch.missing}`;
+  const torchNote =
+    'version' in torch
+      ? `PyTorch ${torch.version} CPU, ${torchThreads} thread(s) (torch.set_num_threads)`
+      : `PyTorch not run: ${torch.missing}`;
   const g = plan.chromosome.conv;
   const capText = (c: number | null): string => (c === null ? 'all' : `at most ${c}`);
   const lines: string[] = [];
@@ -299,7 +395,10 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
     '',
     '| part | total | ' + CLASS_NAMES.join(' | ') + ' |',
     '|---|---|' + CLASS_NAMES.map(() => '---|').join(''),
-    ...(['train', 'val', 'test'] as const).map((k) => `| ${{ train: 'Training', val: 'PublicTest', test: 'PrivateTest' }[k]} | ${counts[k].reduce((a, b) => a + b, 0)} | ${counts[k].join(' | ')} |`),
+    ...(['train', 'val', 'test'] as const).map(
+      (k) =>
+        `| ${{ train: 'Training', val: 'PublicTest', test: 'PrivateTest' }[k]} | ${counts[k].reduce((a, b) => a + b, 0)} | ${counts[k].join(' | ')} |`,
+    ),
     '',
     '| seed | Evolab PrivateTest | PyTorch PrivateTest | Evolab PublicTest | PyTorch PublicTest | Evolab time | PyTorch time | Evolab img/s | PyTorch img/s |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -307,24 +406,40 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   plan.seeds.forEach((seed, i) => {
     const e = evolab[i] as SeedResult;
     const r = reference[i];
-    lines.push(`| ${seed} | ${pct(e.testAccuracy)} | ${r ? pct(r.testAccuracy) : '-'} | ${pct(e.valAccuracy)} | ${r ? pct(r.valAccuracy) : '-'} | ${minutes(e.seconds)} | ${r ? minutes(r.seconds) : '-'} | ${e.imagesPerSecond.toFixed(0)} | ${r ? r.imagesPerSecond.toFixed(0) : '-'} |`);
+    lines.push(
+      `| ${seed} | ${pct(e.testAccuracy)} | ${r ? pct(r.testAccuracy) : '-'} | ${pct(e.valAccuracy)} | ${r ? pct(r.valAccuracy) : '-'} | ${minutes(e.seconds)} | ${r ? minutes(r.seconds) : '-'} | ${e.imagesPerSecond.toFixed(0)} | ${r ? r.imagesPerSecond.toFixed(0) : '-'} |`,
+    );
   });
-  lines.push(`| ${ev.n > 1 ? 'mean ± sd (min–max)' : 'result'} | ${statsCell(ev)} | ${ref ? statsCell(ref) : '-'} | | | | | | |`);
+  lines.push(
+    `| ${ev.n > 1 ? 'mean ± sd (min–max)' : 'result'} | ${statsCell(ev)} | ${ref ? statsCell(ref) : '-'} | | | | | | |`,
+  );
   lines.push('');
   lines.push('Validation (PublicTest) accuracy after each epoch, mean over the seeds:');
   lines.push('');
   lines.push('| side | ' + Array.from({ length: plan.epochs }, (_, i) => String(i + 1)).join(' | ') + ' |');
   lines.push('|---|' + Array.from({ length: plan.epochs }, () => '---|').join(''));
-  const curve = (rs: SeedResult[]): string => Array.from({ length: plan.epochs }, (_, i) => pct(sampleStats(rs.map((r) => r.epochs[i]?.valAccuracy ?? NaN)).mean)).join(' | ');
+  const curve = (rs: SeedResult[]): string =>
+    Array.from({ length: plan.epochs }, (_, i) =>
+      pct(sampleStats(rs.map((r) => r.epochs[i]?.valAccuracy ?? NaN)).mean),
+    ).join(' | ');
   lines.push(`| Evolab | ${curve(evolab)} |`);
   if (reference.length) lines.push(`| PyTorch | ${curve(reference)} |`);
   lines.push('');
   if (gapPoints !== null && ref) {
-    const speed = sampleStats(evolab.map((r) => r.imagesPerSecond)).mean / sampleStats(reference.map((r) => r.imagesPerSecond)).mean;
-    const verdict = targetMet === null ? '' : ` Target (Evolab's mean at most ${plan.targetPoints} points below PyTorch's): **${targetMet ? 'met' : 'not met'}**.`;
-    lines.push(`**Gap of the means, Evolab − PyTorch: ${gapPoints >= 0 ? '+' : ''}${gapPoints.toFixed(2)} points.**${verdict}`);
+    const speed =
+      sampleStats(evolab.map((r) => r.imagesPerSecond)).mean /
+      sampleStats(reference.map((r) => r.imagesPerSecond)).mean;
+    const verdict =
+      targetMet === null
+        ? ''
+        : ` Target (Evolab's mean at most ${plan.targetPoints} points below PyTorch's): **${targetMet ? 'met' : 'not met'}**.`;
+    lines.push(
+      `**Gap of the means, Evolab − PyTorch: ${gapPoints >= 0 ? '+' : ''}${gapPoints.toFixed(2)} points.**${verdict}`,
+    );
     lines.push('');
-    lines.push(`Training speed, Evolab / PyTorch with the same thread count: ${speed.toFixed(2)}x (images per second over the training steps; the two sides alternate seed by seed).`);
+    lines.push(
+      `Training speed, Evolab / PyTorch with the same thread count: ${speed.toFixed(2)}x (images per second over the training steps; the two sides alternate seed by seed).`,
+    );
   } else {
     lines.push(`No gap: ${torchNote}.`);
   }
@@ -332,6 +447,20 @@ export async function runParity(ctx: BenchContext, plan: ParityPlan): Promise<Be
   return {
     title: plan.title,
     markdown: lines.join('\n'),
-    data: { file, subsetSha256: sha256, counts, threads, torch, step, evolab, reference, evolabStats: ev, referenceStats: ref, gapPoints, targetMet, commit: commit(ctx.repoRoot) },
+    data: {
+      file,
+      subsetSha256: sha256,
+      counts,
+      threads,
+      torch,
+      step,
+      evolab,
+      reference,
+      evolabStats: ev,
+      referenceStats: ref,
+      gapPoints,
+      targetMet,
+      commit: commit(ctx.repoRoot),
+    },
   };
 }

@@ -37,13 +37,31 @@ const RUNS_FILE = 'bench-out/search-runs.jsonl';
 /** The settings every strategy shares; only strategy, fidelity and seed change. */
 const BASE: RunConfig = {
   ...DEFAULT_RUN_CONFIG,
-  split: 'canonical', perClass: PER_CLASS, populationSize: 9, generations: 2, epochs: 4, maxFilters: 8, batchSize: 32, patience: 0, eta: 3,
+  split: 'canonical',
+  perClass: PER_CLASS,
+  populationSize: 9,
+  generations: 2,
+  epochs: 4,
+  maxFilters: 8,
+  batchSize: 32,
+  patience: 0,
+  eta: 3,
 };
 
 const STRATEGIES = [
   { id: 'ga-full', label: 'GA, full training', colour: '#2563eb', config: { strategy: 'ga', fidelity: 'full' } },
-  { id: 'ga-halving', label: 'GA + successive halving (η 3)', colour: '#16a34a', config: { strategy: 'ga', fidelity: 'halving' } },
-  { id: 'random', label: 'Random search, full training', colour: '#c2410c', config: { strategy: 'random', fidelity: 'full' } },
+  {
+    id: 'ga-halving',
+    label: 'GA + successive halving (η 3)',
+    colour: '#16a34a',
+    config: { strategy: 'ga', fidelity: 'halving' },
+  },
+  {
+    id: 'random',
+    label: 'Random search, full training',
+    colour: '#c2410c',
+    config: { strategy: 'random', fidelity: 'full' },
+  },
 ] as const satisfies readonly { id: string; label: string; colour: string; config: Partial<RunConfig> }[];
 type StrategyId = (typeof STRATEGIES)[number]['id'];
 
@@ -67,21 +85,42 @@ function settings(): { seeds: number[]; base: RunConfig } {
 }
 
 async function loadFull(ctx: BenchContext): Promise<Dataset> {
-  const candidates = [process.env.FER2013_CSV, path.join(ctx.sharedData, 'fer2013.csv.gz'), path.join(ctx.sharedData, 'fer2013.csv')];
+  const candidates = [
+    process.env.FER2013_CSV,
+    path.join(ctx.sharedData, 'fer2013.csv.gz'),
+    path.join(ctx.sharedData, 'fer2013.csv'),
+  ];
   const file = candidates.find((f): f is string => f !== undefined && f !== '' && existsSync(f));
-  if (!file) throw new Error(`the full FER2013 file is needed: set FER2013_CSV or put fer2013.csv.gz in ${ctx.sharedData}`);
-  const parsed = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: statSync(file).size, name: path.basename(file) });
+  if (!file)
+    throw new Error(`the full FER2013 file is needed: set FER2013_CSV or put fer2013.csv.gz in ${ctx.sharedData}`);
+  const parsed = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    totalBytes: statSync(file).size,
+    name: path.basename(file),
+  });
   if (!parsed.ok) throw new Error(`${file}: ${parsed.error}`);
-  if (parsed.dataset.count < 30_000) throw new Error(`${file} has ${parsed.dataset.count} images: the bench draws its subset from the full file`);
+  if (parsed.dataset.count < 30_000)
+    throw new Error(`${file} has ${parsed.dataset.count} images: the bench draws its subset from the full file`);
   return parsed.dataset;
 }
 
 async function search(data: Dataset, splits: Splits, config: RunConfig): Promise<RunLog> {
   const builder = new RunLogBuilder({
-    dataset: { name: data.name, synthetic: false, count: data.count, split: 'canonical', train: splits.train.length, val: splits.val.length, test: splits.test.length },
+    dataset: {
+      name: data.name,
+      synthetic: false,
+      count: data.count,
+      split: 'canonical',
+      train: splits.train.length,
+      val: splits.val.length,
+      test: splits.test.length,
+    },
   });
   const result = await runEvolution({
-    config, data, splits, backend: { name: 'wasm', reason: 'bench', software: false }, control: new RunController(),
+    config,
+    data,
+    splits,
+    backend: { name: 'wasm', reason: 'bench', software: false },
+    control: new RunController(),
     emit: (e) => builder.add(e),
   });
   if (result.outcome !== 'done') throw new Error(`a search ended ${result.outcome}`);
@@ -119,9 +158,15 @@ export function costSvg(runs: readonly RunFigures[], seeds: readonly number[]): 
     out.push(`<line x1="${x(s).toFixed(1)}" x2="${x(s).toFixed(1)}" y1="${m.t}" y2="${H - m.b}" stroke="#f3f4f6"/>`);
     out.push(`<text x="${x(s).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle">${s}</text>`);
   }
-  out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#6b7280"/>`);
-  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 34}" text-anchor="middle">cumulative training seconds</text>`);
-  out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">best validation accuracy so far</text>`);
+  out.push(
+    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#6b7280"/>`,
+  );
+  out.push(
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 34}" text-anchor="middle">cumulative training seconds</text>`,
+  );
+  out.push(
+    `<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">best validation accuracy so far</text>`,
+  );
   for (const r of runs) {
     const colour = STRATEGIES.find((s) => s.id === r.strategy)?.colour ?? '#000000';
     const dash = dashes[seeds.indexOf(r.seed) % dashes.length] ?? '';
@@ -130,18 +175,26 @@ export function costSvg(runs: readonly RunFigures[], seeds: readonly number[]): 
     for (const p of r.curve) {
       if (p.best === null) continue;
       const v = p.best * 100;
-      d += prev === null ? `M${x(p.seconds).toFixed(1)} ${y(v).toFixed(1)}` : `H${x(p.seconds).toFixed(1)}V${y(v).toFixed(1)}`;
+      d +=
+        prev === null
+          ? `M${x(p.seconds).toFixed(1)} ${y(v).toFixed(1)}`
+          : `H${x(p.seconds).toFixed(1)}V${y(v).toFixed(1)}`;
       prev = v;
     }
     if (prev !== null) d += `H${x(r.seconds).toFixed(1)}`;
-    if (d) out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}><title>${r.strategy}, seed ${r.seed}</title></path>`);
+    if (d)
+      out.push(
+        `<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}><title>${r.strategy}, seed ${r.seed}</title></path>`,
+      );
   }
   STRATEGIES.forEach((s, i) => {
     const lx = m.l + i * 230;
     out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${H - 30}" y2="${H - 30}" stroke="${s.colour}" stroke-width="3"/>`);
     out.push(`<text x="${lx + 30}" y="${H - 26}">${s.label}</text>`);
   });
-  out.push(`<text x="${m.l}" y="${H - 8}">Seeds ${seeds.map((sd, i) => `${sd} ${['solid', 'dashed', 'dotted', 'dash-dot'][i % 4]}`).join(', ')}</text>`);
+  out.push(
+    `<text x="${m.l}" y="${H - 8}">Seeds ${seeds.map((sd, i) => `${sd} ${['solid', 'dashed', 'dotted', 'dash-dot'][i % 4]}`).join(', ')}</text>`,
+  );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
@@ -154,7 +207,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const { seeds, base } = settings();
   const data = await loadFull(ctx);
   const { splits } = makeSplits(data, { mode: 'canonical', seed: SUBSET_SEED, perClassCap: base.perClass });
-  ctx.log(`subset: ${splits.train.length} train, ${splits.val.length} validation (PublicTest), ${splits.test.length} test (PrivateTest) images`);
+  ctx.log(
+    `subset: ${splits.train.length} train, ${splits.val.length} validation (PublicTest), ${splits.test.length} test (PrivateTest) images`,
+  );
   const runs: RunFigures[] = [];
   const runsFile = path.join(ctx.repoRoot, RUNS_FILE);
   mkdirSync(path.dirname(runsFile), { recursive: true });
@@ -168,12 +223,23 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       const end = curve[curve.length - 1] as CostPoint;
       if (s.id === 'ga-full') gaBest = end.best;
       const figures: RunFigures = {
-        strategy: s.id, seed, bestVal: end.best, bestTest: log.best?.testAccuracy ?? null, trainings: end.trainings, seconds: end.seconds,
-        secondsToGaBest: gaBest === null ? null : secondsToReach(curve, gaBest, TOLERANCE), curve,
+        strategy: s.id,
+        seed,
+        bestVal: end.best,
+        bestTest: log.best?.testAccuracy ?? null,
+        trainings: end.trainings,
+        seconds: end.seconds,
+        secondsToGaBest: gaBest === null ? null : secondsToReach(curve, gaBest, TOLERANCE),
+        curve,
       };
       runs.push(figures);
-      appendFileSync(runsFile, `${JSON.stringify({ ...figures, curve: curve.map((p) => [p.seconds, p.best, p.trainings]) })}\n`);
-      ctx.log(`${s.id} seed ${seed}: best ${pct(figures.bestVal)} (test ${pct(figures.bestTest)}), ${figures.trainings} trainings, ${figures.seconds.toFixed(0)} training s, to GA-full's best ${secs(figures.secondsToGaBest)}; ${((performance.now() - t0) / 1000).toFixed(0)} s wall`);
+      appendFileSync(
+        runsFile,
+        `${JSON.stringify({ ...figures, curve: curve.map((p) => [p.seconds, p.best, p.trainings]) })}\n`,
+      );
+      ctx.log(
+        `${s.id} seed ${seed}: best ${pct(figures.bestVal)} (test ${pct(figures.bestTest)}), ${figures.trainings} trainings, ${figures.seconds.toFixed(0)} training s, to GA-full's best ${secs(figures.secondsToGaBest)}; ${((performance.now() - t0) / 1000).toFixed(0)} s wall`,
+      );
     }
   }
   mkdirSync(path.join(ctx.repoRoot, path.dirname(SVG_PATH)), { recursive: true });
@@ -186,9 +252,14 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     const reached = rs.map((r) => r.secondsToGaBest).filter((v): v is number => v !== null);
     const meanSeconds = mean(rs.map((r) => r.seconds)) ?? 0;
     return {
-      id: s.id, label: s.label,
-      bestVal: mean(rs.map((r) => r.bestVal ?? 0)), bestTest: mean(rs.map((r) => r.bestTest ?? 0)), trainings: mean(rs.map((r) => r.trainings)) ?? 0,
-      seconds: meanSeconds, reached: reached.length, toGaBest: reached.length === rs.length ? mean(reached) : null,
+      id: s.id,
+      label: s.label,
+      bestVal: mean(rs.map((r) => r.bestVal ?? 0)),
+      bestTest: mean(rs.map((r) => r.bestTest ?? 0)),
+      trainings: mean(rs.map((r) => r.trainings)) ?? 0,
+      seconds: meanSeconds,
+      reached: reached.length,
+      toGaBest: reached.length === rs.length ? mean(reached) : null,
       perSeed: rs.map((r) => `${pct(r.bestVal)} / ${secs(r.secondsToGaBest)}`).join(', '),
       ratio: gaSeconds > 0 ? meanSeconds / gaSeconds : null,
     };
@@ -212,9 +283,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     'Means over the seeds. "Trainings" counts every call of the trainer (each rung of halving is one); "training seconds" adds the seconds of every training; ' +
       `"to GA-full's best" is the training seconds after which the run's best so far first came within ${TOLERANCE * 100} point of the same seed's GA-full final best (a mean only when every seed got there).`,
     '',
-    '| strategy | best validation | PrivateTest of the best | trainings | training seconds | vs GA full | to GA-full\'s best | per seed: best / to GA-full\'s best |',
+    "| strategy | best validation | PrivateTest of the best | trainings | training seconds | vs GA full | to GA-full's best | per seed: best / to GA-full's best |",
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.label} | ${pct(r.bestVal)} | ${pct(r.bestTest)} | ${r.trainings.toFixed(1)} | ${r.seconds.toFixed(0)} s | ${r.ratio === null ? '–' : `${(r.ratio * 100).toFixed(0)}%`} | ${r.toGaBest === null ? `${r.reached} of ${seeds.length} seeds` : `${r.toGaBest.toFixed(0)} s`} | ${r.perSeed} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${pct(r.bestVal)} | ${pct(r.bestTest)} | ${r.trainings.toFixed(1)} | ${r.seconds.toFixed(0)} s | ${r.ratio === null ? '–' : `${(r.ratio * 100).toFixed(0)}%`} | ${r.toGaBest === null ? `${r.reached} of ${seeds.length} seeds` : `${r.toGaBest.toFixed(0)} s`} | ${r.perSeed} |`,
+    ),
     '',
     `Target (halving within 1 point of GA full's best validation accuracy, mean of the seeds, in at most half its training seconds): **${halvingTarget ? 'met' : 'not met'}** ` +
       `(halving ${pct(halving.bestVal)} in ${halving.seconds.toFixed(0)} s, GA full ${pct(ga.bestVal)} in ${gaSeconds.toFixed(0)} s).`,
@@ -229,6 +303,14 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   return {
     title: 'Search cost: GA, successive halving and random search',
     markdown,
-    data: { config: c, subsetSeed: SUBSET_SEED, split: { train: splits.train.length, val: splits.val.length, test: splits.test.length }, runs: runs.map(({ curve, ...r }) => ({ ...r, curve: curve.map((p) => [p.seconds, p.best, p.trainings]) })), rows, halvingTarget, gaBeatsRandom },
+    data: {
+      config: c,
+      subsetSeed: SUBSET_SEED,
+      split: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+      runs: runs.map(({ curve, ...r }) => ({ ...r, curve: curve.map((p) => [p.seconds, p.best, p.trainings]) })),
+      rows,
+      halvingTarget,
+      gaBeatsRandom,
+    },
   };
 }

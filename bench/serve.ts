@@ -6,10 +6,17 @@ import { findChromium } from '../scripts/ensure-chromium.mjs';
 import type { BenchModule, BenchModuleFlags } from './types';
 
 /** Builds the app (bench pages included) into `outDir` and serves it with `vite preview`; the caller kills the server. */
-export async function startPreview(repoRoot: string, outDir: string, log: (m: string) => void): Promise<{ url: string; server: ChildProcess }> {
+export async function startPreview(
+  repoRoot: string,
+  outDir: string,
+  log: (m: string) => void,
+): Promise<{ url: string; server: ChildProcess }> {
   const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
   log(`vite build --outDir ${outDir}`);
-  execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return servePreview(repoRoot, outDir);
 }
 
@@ -17,7 +24,11 @@ export async function startPreview(repoRoot: string, outDir: string, log: (m: st
  * `npx tsx bench/NAME.ts`: builds into dist-NAME (unless EVOLAB_BENCH_URL names a server, or the module declares
  * `needsPreview = false`), runs, prints the markdown.
  */
-export async function runStandalone(name: string, run: BenchModule['run'], flags: BenchModuleFlags = {}): Promise<void> {
+export async function runStandalone(
+  name: string,
+  run: BenchModule['run'],
+  flags: BenchModuleFlags = {},
+): Promise<void> {
   const repoRoot = path.resolve(import.meta.dirname, '..');
   const log = (m: string): void => void process.stderr.write(`${name}: ${m}\n`);
   let server: ChildProcess | null = null;
@@ -29,8 +40,15 @@ export async function runStandalone(name: string, run: BenchModule['run'], flags
       baseUrl = preview.url;
     }
     const chromiumPath = findChromium() ?? '';
-    if (!chromiumPath && flags.needsPreview !== false) throw new Error('Chromium not found; run node scripts/ensure-chromium.mjs');
-    const section = await run({ repoRoot, sharedData: path.resolve(repoRoot, '../shared/data'), chromiumPath, baseUrl, log });
+    if (!chromiumPath && flags.needsPreview !== false)
+      throw new Error('Chromium not found; run node scripts/ensure-chromium.mjs');
+    const section = await run({
+      repoRoot,
+      sharedData: path.resolve(repoRoot, '../shared/data'),
+      chromiumPath,
+      baseUrl,
+      log,
+    });
     process.stdout.write(`## ${section.title}\n\n${section.markdown}\n`);
   } catch (err: unknown) {
     process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);

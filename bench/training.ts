@@ -30,7 +30,14 @@ const PYTHON = '/usr/bin/python3';
 /** The wasm / PyTorch ratio this benchmark checks, per network and thread count. */
 const TARGET = 0.5;
 /** Flags as in playwright.config.ts. */
-const BASE_ARGS = ['--headless=new', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const BASE_ARGS = [
+  '--headless=new',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const GPU_ARGS: Record<string, string[]> = {
   wasm: [],
   webgl: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
@@ -70,15 +77,31 @@ interface Measured {
   readonly threads: number;
 }
 type Outcome = { ok: true; value: Measured; kernels?: TrainBenchResult['kernels'] } | { ok: false; error: string };
-interface TorchResult { imagesPerSecond: number; msPerStep: number; cpuMsPerStep: number; threads: number; torch: string }
+interface TorchResult {
+  imagesPerSecond: number;
+  msPerStep: number;
+  cpuMsPerStep: number;
+  threads: number;
+  torch: string;
+}
 
-const errorLine = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));
+const errorLine = (e: unknown): string => (e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e));
 
-function torch(chromosome: Chromosome, threads: number): { ok: true; value: TorchResult } | { ok: false; error: string } {
+function torch(
+  chromosome: Chromosome,
+  threads: number,
+): { ok: true; value: TorchResult } | { ok: false; error: string } {
   if (!existsSync(PYTHON)) return { ok: false, error: `${PYTHON} not found` };
   try {
     const script = path.resolve(import.meta.dirname, 'torch_reference.py');
-    const args = [script, JSON.stringify(chromosome), String(BATCH), String(TORCH_PLAN.warmup), String(TORCH_PLAN.steps), String(threads)];
+    const args = [
+      script,
+      JSON.stringify(chromosome),
+      String(BATCH),
+      String(TORCH_PLAN.warmup),
+      String(TORCH_PLAN.steps),
+      String(threads),
+    ];
     const out = execFileSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { ok: true, value: JSON.parse(out.trim().split('\n').pop() ?? '{}') as TorchResult };
   } catch (e) {
@@ -89,9 +112,15 @@ function torch(chromosome: Chromosome, threads: number): { ok: true; value: Torc
 function inNode(chromosome: Chromosome, threads: number, profile: boolean): Outcome {
   const options: TrainBenchOptions = { chromosome, batch: BATCH, ...PLAN.wasm!, profile };
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, 'train-node.ts'), JSON.stringify(options), String(threads)], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24,
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', path.resolve(import.meta.dirname, 'train-node.ts'), JSON.stringify(options), String(threads)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 1 << 24,
+      },
+    );
     const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as TrainBenchResult & { threads: number };
     return { ok: true, value: r, ...(r.kernels ? { kernels: r.kernels } : {}) };
   } catch (e) {
@@ -99,7 +128,12 @@ function inNode(chromosome: Chromosome, threads: number, profile: boolean): Outc
   }
 }
 
-async function inChromium(ctx: BenchContext, backend: string, chromosome: Chromosome, threads: number | null): Promise<Outcome> {
+async function inChromium(
+  ctx: BenchContext,
+  backend: string,
+  chromosome: Chromosome,
+  threads: number | null,
+): Promise<Outcome> {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const browser = await chromium.launch({
     executablePath: ctx.chromiumPath,
@@ -132,9 +166,19 @@ async function perCandidate(log: (m: string) => void): Promise<{ name: string; s
   const out: { name: string; seconds: number; images: number }[] = [];
   const data = syntheticDataset(20, 1);
   const { splits } = makeSplits(data, { mode: 'canonical', seed: 1, perClassCap: 10 });
-  for (const [name, chromosome] of [['micro (6 x 2 filters, 3x3)', MICRO], ['paper best', PAPER_BEST]] as const) {
+  for (const [name, chromosome] of [
+    ['micro (6 x 2 filters, 3x3)', MICRO],
+    ['paper best', PAPER_BEST],
+  ] as const) {
     log(`node wasm: one candidate, ${name}`);
-    const { result: r, model } = await trainCandidate({ chromosome, data, train: splits.train, val: splits.val, settings: { ...DEFAULT_TRAIN, epochs: 1 }, seed: 1 });
+    const { result: r, model } = await trainCandidate({
+      chromosome,
+      data,
+      train: splits.train,
+      val: splits.val,
+      settings: { ...DEFAULT_TRAIN, epochs: 1 },
+      seed: 1,
+    });
     model?.dispose();
     out.push({ name, seconds: r.seconds, images: splits.train.length });
   }
@@ -153,11 +197,17 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const data: Record<string, unknown> = { batch: BATCH, cores, target: TARGET };
   const verdicts: string[] = [];
   const profiles: { title: string; kernels: NonNullable<TrainBenchResult['kernels']> }[] = [];
-  lines.push(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${os.platform()} ${os.release()}; ${new Date().toISOString().slice(0, 10)}.`);
-  lines.push(`Batch ${BATCH}, 48x48x1 random inputs, dense 256, each network with its own optimizer. Per network and thread count, PyTorch, Node and Chromium ran one after another; img/s is wall-clock over ${PLAN.wasm!.steps} timed steps after ${PLAN.wasm!.warmup} warm-up steps (PyTorch: ${TORCH_PLAN.steps} after ${TORCH_PLAN.warmup}).`);
+  lines.push(
+    `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${os.platform()} ${os.release()}; ${new Date().toISOString().slice(0, 10)}.`,
+  );
+  lines.push(
+    `Batch ${BATCH}, 48x48x1 random inputs, dense 256, each network with its own optimizer. Per network and thread count, PyTorch, Node and Chromium ran one after another; img/s is wall-clock over ${PLAN.wasm!.steps} timed steps after ${PLAN.wasm!.warmup} warm-up steps (PyTorch: ${TORCH_PLAN.steps} after ${TORCH_PLAN.warmup}).`,
+  );
   for (const net of NETWORKS) {
     lines.push('');
-    lines.push(`**${net.title[0]?.toUpperCase()}${net.title.slice(1)}** (${net.chromosome.conv.map((g) => `${g.filters}@${g.kernel}x${g.kernel} ${g.activation}`).join(', ')}; ${net.chromosome.optimizer} ${net.chromosome.learningRate}):`);
+    lines.push(
+      `**${net.title[0]?.toUpperCase()}${net.title.slice(1)}** (${net.chromosome.conv.map((g) => `${g.filters}@${g.kernel}x${g.kernel} ${g.activation}`).join(', ')}; ${net.chromosome.optimizer} ${net.chromosome.learningRate}):`,
+    );
     lines.push('');
     lines.push('| threads | where | img/s | ms/step | ratio to PyTorch (same threads) |');
     lines.push('|---|---|---|---|---|');
@@ -170,17 +220,22 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       const browser = await inChromium(ctx, 'wasm', net.chromosome, threads);
       data[`${net.key}-${threads}`] = { torch: ref, node, chromium: browser };
       const refIps = ref.ok ? ref.value.imagesPerSecond : null;
-      const row = (where: string, o: Outcome): string => o.ok
-        ? `| ${o.value.threads} | ${where} | ${f1(o.value.imagesPerSecond)} | ${o.value.msPerStep.toFixed(0)} | ${refIps ? `${(o.value.imagesPerSecond / refIps).toFixed(2)}x` : '-'} |`
-        : `| ${threads} | ${where} | - | - | ${o.error} |`;
-      lines.push(ref.ok
-        ? `| ${ref.value.threads} | PyTorch ${ref.value.torch} CPU (torch.set_num_threads(${threads}); get_num_threads() = ${ref.value.threads}) | ${f1(ref.value.imagesPerSecond)} | ${ref.value.msPerStep.toFixed(0)} | 1.00x |`
-        : `| ${threads} | PyTorch CPU | - | - | ${ref.error} |`);
+      const row = (where: string, o: Outcome): string =>
+        o.ok
+          ? `| ${o.value.threads} | ${where} | ${f1(o.value.imagesPerSecond)} | ${o.value.msPerStep.toFixed(0)} | ${refIps ? `${(o.value.imagesPerSecond / refIps).toFixed(2)}x` : '-'} |`
+          : `| ${threads} | ${where} | - | - | ${o.error} |`;
+      lines.push(
+        ref.ok
+          ? `| ${ref.value.threads} | PyTorch ${ref.value.torch} CPU (torch.set_num_threads(${threads}); get_num_threads() = ${ref.value.threads}) | ${f1(ref.value.imagesPerSecond)} | ${ref.value.msPerStep.toFixed(0)} | 1.00x |`
+          : `| ${threads} | PyTorch CPU | - | - | ${ref.error} |`,
+      );
       lines.push(row(`Node ${process.version}, wasm`, node));
       lines.push(row('Chromium, wasm (module worker)', browser));
       if (refIps && browser.ok) {
         const ratio = browser.value.imagesPerSecond / refIps;
-        verdicts.push(`| ${net.key === 'paper' ? 'paper best' : 'small reference'} | ${threadsText(threads)} | ${ratio.toFixed(2)}x | ${ratio >= TARGET ? 'met' : '**missed**'} |`);
+        verdicts.push(
+          `| ${net.key === 'paper' ? 'paper best' : 'small reference'} | ${threadsText(threads)} | ${ratio.toFixed(2)}x | ${ratio >= TARGET ? 'met' : '**missed**'} |`,
+        );
       } else {
         verdicts.push(`| ${net.key} | ${threadsText(threads)} | not measured | - |`);
       }
@@ -192,7 +247,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const loadAtEnd = os.loadavg()[0] ?? 0;
   data.loadAverage = [loadAtStart, loadAtEnd];
   lines.push('');
-  lines.push(`Load average (1 min) of the machine: ${loadAtStart.toFixed(1)} before these runs, ${loadAtEnd.toFixed(1)} after; above ${cores} other work shared the cores, which slows thread counts above 1 most (PyTorch's OpenMP threads wait for each other).`);
+  lines.push(
+    `Load average (1 min) of the machine: ${loadAtStart.toFixed(1)} before these runs, ${loadAtEnd.toFixed(1)} after; above ${cores} other work shared the cores, which slows thread counts above 1 most (PyTorch's OpenMP threads wait for each other).`,
+  );
   lines.push('');
   lines.push(`**Target: Chromium wasm >= ${TARGET}x PyTorch CPU with the same number of threads.**`);
   lines.push('');
@@ -205,7 +262,11 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ctx.log(`chromium ${backend}`);
     const o = await inChromium(ctx, backend, PAPER_BEST, null);
     data[backend] = o;
-    gpuRows.push(o.ok ? `| Chromium, ${backend} (SwiftShader) | ${f1(o.value.imagesPerSecond)} | ${o.value.msPerStep.toFixed(0)} | ${o.value.timedSteps} |` : `| Chromium, ${backend} | - | - | ${o.error} |`);
+    gpuRows.push(
+      o.ok
+        ? `| Chromium, ${backend} (SwiftShader) | ${f1(o.value.imagesPerSecond)} | ${o.value.msPerStep.toFixed(0)} | ${o.value.timedSteps} |`
+        : `| Chromium, ${backend} | - | - | ${o.error} |`,
+    );
   }
   lines.push('');
   lines.push("Software GPU emulation on the paper's network (no GPU here: they prove the code path, not GPU speed):");
@@ -217,11 +278,14 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   for (const p of profiles) {
     const total = p.kernels.reduce((a, k) => a + k.ms, 0);
     lines.push('');
-    lines.push(`One profiled wasm step in Node, 1 thread, ${p.title} (${total.toFixed(0)} ms in kernels; nested kernels count inside their op too), largest first:`);
+    lines.push(
+      `One profiled wasm step in Node, 1 thread, ${p.title} (${total.toFixed(0)} ms in kernels; nested kernels count inside their op too), largest first:`,
+    );
     lines.push('');
     lines.push('| kernel | ms | share |');
     lines.push('|---|---|---|');
-    for (const k of p.kernels.slice(0, 10)) lines.push(`| ${k.name} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / Math.max(total, 1e-9)).toFixed(0)}% |`);
+    for (const k of p.kernels.slice(0, 10))
+      lines.push(`| ${k.name} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / Math.max(total, 1e-9)).toFixed(0)}% |`);
   }
   data.profiles = profiles;
 

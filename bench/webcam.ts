@@ -70,8 +70,13 @@ interface SpeedRow {
 }
 
 /** Detection on FER2013's own images: where the box sits relative to the 48x48 frame. */
-async function framing(detector: FaceDetector, sharedData: string): Promise<{ images: number; found: number; side: number[]; cx: number[]; cy: number[] }> {
-  const parsed = await parseFer2013(createReadStream(path.join(sharedData, 'fer2013-small.csv'), { highWaterMark: 1 << 20 }));
+async function framing(
+  detector: FaceDetector,
+  sharedData: string,
+): Promise<{ images: number; found: number; side: number[]; cx: number[]; cy: number[] }> {
+  const parsed = await parseFer2013(
+    createReadStream(path.join(sharedData, 'fer2013-small.csv'), { highWaterMark: 1 << 20 }),
+  );
   if (!parsed.ok) throw new Error(parsed.error);
   const data = parsed.dataset;
   const n = Math.min(FRAMING_IMAGES, data.count);
@@ -88,7 +93,10 @@ async function framing(detector: FaceDetector, sharedData: string): Promise<{ im
       }
     }
     const faces = await detector.detect(rgba, FRAMING_CANVAS, FRAMING_CANVAS);
-    const f = faces.reduce<(typeof faces)[number] | null>((big, d) => (!big || d.width * d.height > big.width * big.height ? d : big), null);
+    const f = faces.reduce<(typeof faces)[number] | null>(
+      (big, d) => (!big || d.width * d.height > big.width * big.height ? d : big),
+      null,
+    );
     if (!f) continue;
     side.push(Math.max(f.width, f.height) / IMAGE_SIDE);
     cx.push((f.x + f.width / 2 - off) / IMAGE_SIDE);
@@ -103,9 +111,14 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   await tf.setBackend('wasm');
   await tf.ready();
   const modelDir = path.join(ctx.repoRoot, 'node_modules/@vladmandic/face-api/model');
-  const manifest = JSON.parse(readFileSync(path.join(modelDir, 'tiny_face_detector_model-weights_manifest.json'), 'utf8')) as DetectorManifest;
+  const manifest = JSON.parse(
+    readFileSync(path.join(modelDir, 'tiny_face_detector_model-weights_manifest.json'), 'utf8'),
+  ) as DetectorManifest;
   const bin = readFileSync(path.join(modelDir, 'tiny_face_detector_model.bin'));
-  const detector = FaceDetector.fromWeights(manifest, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  const detector = FaceDetector.fromWeights(
+    manifest,
+    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+  );
   const gflops = await referenceGflops();
   const load = os.loadavg()[0] ?? 0;
   ctx.log(`reference ${gflops.toFixed(2)} GFLOP/s; load average ${load.toFixed(1)} on ${os.cpus().length} cores`);
@@ -137,15 +150,27 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       predict.push(t3 - t2);
       frame.push(t3 - t0);
     }
-    const row = { inputSize, detectMs: median(detect), cropMs: median(crop), predictMs: median(predict), frameMs: median(frame), perSecond: 1000 / median(frame), found };
-    ctx.log(`input ${inputSize}: ${row.frameMs.toFixed(1)} ms a frame (${row.perSecond.toFixed(1)}/s), detect ${row.detectMs.toFixed(1)}, crop ${row.cropMs.toFixed(1)}, predict ${row.predictMs.toFixed(1)}`);
+    const row = {
+      inputSize,
+      detectMs: median(detect),
+      cropMs: median(crop),
+      predictMs: median(predict),
+      frameMs: median(frame),
+      perSecond: 1000 / median(frame),
+      found,
+    };
+    ctx.log(
+      `input ${inputSize}: ${row.frameMs.toFixed(1)} ms a frame (${row.perSecond.toFixed(1)}/s), detect ${row.detectMs.toFixed(1)}, crop ${row.cropMs.toFixed(1)}, predict ${row.predictMs.toFixed(1)}`,
+    );
     rows.push(row);
   }
   model.dispose();
 
   const fer = await framing(detector, ctx.sharedData);
   detector.dispose();
-  ctx.log(`framing: found ${fer.found} of ${fer.images}; side ${median(fer.side).toFixed(3)}, centre ${median(fer.cx).toFixed(3)}, ${median(fer.cy).toFixed(3)}`);
+  ctx.log(
+    `framing: found ${fer.found} of ${fer.images}; side ${median(fer.side).toFixed(3)}, centre ${median(fer.cx).toFixed(3)}, ${median(fer.cy).toFixed(3)}`,
+  );
 
   const used = rows.find((r) => r.inputSize === DETECTOR_INPUT) as SpeedRow;
   const f = (x: number, d = 1): string => x.toFixed(d);
@@ -159,7 +184,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '',
     '| detector input | detect ms | crop ms | classify ms | frame ms | predictions/s | per ref GFLOP/s | face found |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.inputSize}${r.inputSize === DETECTOR_INPUT ? ' (lab)' : ''} | ${f(r.detectMs)} | ${f(r.cropMs, 2)} | ${f(r.predictMs)} | ${f(r.frameMs)} | ${f(r.perSecond)} | ${f(r.perSecond / gflops, 2)} | ${r.found}/${FRAMES} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.inputSize}${r.inputSize === DETECTOR_INPUT ? ' (lab)' : ''} | ${f(r.detectMs)} | ${f(r.cropMs, 2)} | ${f(r.predictMs)} | ${f(r.frameMs)} | ${f(r.perSecond)} | ${f(r.perSecond / gflops, 2)} | ${r.found}/${FRAMES} |`,
+    ),
     '',
     '| target | measured | |',
     '| --- | --- | --- |',
@@ -174,7 +202,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   return {
     title: 'Try the model with the camera (Node, wasm)',
     markdown,
-    data: { referenceGflops: gflops, loadAverage: load, rows, framing: { images: fer.images, found: fer.found, side: median(fer.side), cx: median(fer.cx), cy: median(fer.cy) } },
+    data: {
+      referenceGflops: gflops,
+      loadAverage: load,
+      rows,
+      framing: { images: fer.images, found: fer.found, side: median(fer.side), cx: median(fer.cx), cy: median(fer.cy) },
+    },
   };
 }
 

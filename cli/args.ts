@@ -54,7 +54,11 @@ const EPOCHS = settingByKey('epochs') as Extract<ReturnType<typeof settingByKey>
 
 /** `evolve`'s flags in --help order: every run setting, between the files and the run's own switches. */
 const EVOLVE_OPTIONS: CommandOptions = [
-  { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz, or an archive holding it (.tar.gz as Kaggle ships it, .tar, .zip) (required unless --resume).' },
+  {
+    name: 'csv',
+    metavar: 'FILE',
+    help: 'FER2013 .csv or .csv.gz, or an archive holding it (.tar.gz as Kaggle ships it, .tar, .zip) (required unless --resume).',
+  },
   { name: 'out', metavar: 'DIR', help: 'Output folder (required).' },
   ...SETTINGS.map((s) => s.key),
   {
@@ -80,7 +84,11 @@ const EVOLVE_OPTIONS: CommandOptions = [
     metavar: 'URL',
     help: 'Train the candidates on the machines running npm run worker -- --queue URL (a Redis URL, redis://[:PASSWORD@]HOST:PORT); the run log is the same as without --queue.',
   },
-  { name: 'queue-attempts', metavar: 'N', help: `With --queue: tries per training (a worker that throws or dies) before the candidate is recorded as failed (default ${DEFAULT_QUEUE_ATTEMPTS}).` },
+  {
+    name: 'queue-attempts',
+    metavar: 'N',
+    help: `With --queue: tries per training (a worker that throws or dies) before the candidate is recorded as failed (default ${DEFAULT_QUEUE_ATTEMPTS}).`,
+  },
   {
     name: 'browser',
     help: 'Run in the built lab in headless Chromium (builds it into dist-cli when stale; EVOLAB_CLI_DIST names another folder, CHROMIUM_PATH another browser).',
@@ -115,7 +123,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const queueFlag = flags.get('queue');
   const queue = typeof queueFlag === 'string' ? queueFlag : null;
   const attemptsFlag = flags.get('queue-attempts');
-  if (browser && queue !== null) return { kind: 'error', message: '--queue trains Node-mode runs only; run without --browser' };
+  if (browser && queue !== null)
+    return { kind: 'error', message: '--queue trains Node-mode runs only; run without --browser' };
   if (queue !== null) {
     const problem = queueUrlProblem(queue);
     if (problem !== null) return { kind: 'error', message: problem };
@@ -124,24 +133,42 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   const queueAttempts = typeof attemptsFlag === 'string' ? Number(attemptsFlag) : DEFAULT_QUEUE_ATTEMPTS;
   if (!Number.isInteger(queueAttempts) || queueAttempts < 1 || queueAttempts > 100) {
-    return { kind: 'error', message: `--queue-attempts must be a whole number from 1 to 100, got "${String(attemptsFlag)}"` };
+    return {
+      kind: 'error',
+      message: `--queue-attempts must be a whole number from 1 to 100, got "${String(attemptsFlag)}"`,
+    };
   }
   if (browser && resume) {
-    return { kind: 'error', message: '--resume continues Node-mode runs only (a --browser run keeps no checkpoint); run without --browser to get a resumable run' };
+    return {
+      kind: 'error',
+      message:
+        '--resume continues Node-mode runs only (a --browser run keeps no checkpoint); run without --browser to get a resumable run',
+    };
   }
   const backendFlag = flags.get('backend');
   const backend = typeof backendFlag === 'string' ? backendFlag : null;
   const badBackend = (allowed: readonly string[]): ParsedArgs | null =>
-    backend !== null && !allowed.includes(backend) ? { kind: 'error', message: `--backend must be one of ${allowed.join(', ')}, got "${backend}"` } : null;
+    backend !== null && !allowed.includes(backend)
+      ? { kind: 'error', message: `--backend must be one of ${allowed.join(', ')}, got "${backend}"` }
+      : null;
   const csv = flags.get('csv');
   const out = flags.get('out');
   const pickFlag = flags.get('pick');
   let pick: number | null = null;
   if (typeof pickFlag === 'string') {
     pick = Number(pickFlag);
-    if (!Number.isInteger(pick) || pick < 1) return { kind: 'error', message: `--pick must be a row number of front.md (1 or more), got "${pickFlag}"` };
-    if ((config.objectives?.length ?? 1) < 2 && !resume) return { kind: 'error', message: '--pick chooses from the Pareto front: it needs --objectives with accuracy and at least one cost' };
-    if (browser) return { kind: 'error', message: '--pick works in Node mode (in the lab, press Use this model on a front member)' };
+    if (!Number.isInteger(pick) || pick < 1)
+      return { kind: 'error', message: `--pick must be a row number of front.md (1 or more), got "${pickFlag}"` };
+    if ((config.objectives?.length ?? 1) < 2 && !resume)
+      return {
+        kind: 'error',
+        message: '--pick chooses from the Pareto front: it needs --objectives with accuracy and at least one cost',
+      };
+    if (browser)
+      return {
+        kind: 'error',
+        message: '--pick works in Node mode (in the lab, press Use this model on a front member)',
+      };
   }
   const split = config.split ?? 'canonical';
   const finalFlag = flags.get('final-epochs');
@@ -152,7 +179,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     finalEpochs = r.value;
   }
   if (browser && finalEpochs !== null) {
-    return { kind: 'error', message: '--final-epochs needs Node mode (without --browser); after a --browser run, press Train best longer in the lab or run npm run train' };
+    return {
+      kind: 'error',
+      message:
+        '--final-epochs needs Node mode (without --browser); after a --browser run, press Train best longer in the lab or run npm run train',
+    };
   }
   if (browser) {
     const bad = badBackend(BROWSER_BACKENDS);
@@ -161,15 +192,31 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (typeof csv !== 'string') return { kind: 'error', message: '--csv FILE is required' };
     return { kind: 'browser', options: { csv, out, backend: backend as BrowserBackend | null, split, config } };
   }
-  if (backend === 'webgpu' || backend === 'webgl') return { kind: 'error', message: `--backend ${backend} needs --browser (in Node the CLI trains on wasm or cpu)` };
+  if (backend === 'webgpu' || backend === 'webgl')
+    return { kind: 'error', message: `--backend ${backend} needs --browser (in Node the CLI trains on wasm or cpu)` };
   const bad = badBackend(CLI_BACKENDS);
   if (bad) return bad;
   if (typeof out !== 'string') return { kind: 'error', message: '--out DIR is required' };
   if (typeof csv !== 'string' && !resume) return { kind: 'error', message: '--csv FILE is required' };
-  const given = new Set([...parsed.given].filter((k) => k !== 'resume' && k !== 'out' && k !== 'pick' && k !== 'queue' && k !== 'queue-attempts'));
+  const given = new Set(
+    [...parsed.given].filter(
+      (k) => k !== 'resume' && k !== 'out' && k !== 'pick' && k !== 'queue' && k !== 'queue-attempts',
+    ),
+  );
   return {
     kind: 'run',
-    options: { csv: typeof csv === 'string' ? csv : '', out, backend: (backend ?? 'wasm') as CliBackend, split, resume, config, finalEpochs, pick, queue, queueAttempts },
+    options: {
+      csv: typeof csv === 'string' ? csv : '',
+      out,
+      backend: (backend ?? 'wasm') as CliBackend,
+      split,
+      resume,
+      config,
+      finalEpochs,
+      pick,
+      queue,
+      queueAttempts,
+    },
     given,
   };
 }

@@ -26,14 +26,26 @@ import { servePreview } from './preview';
 const REPO = path.resolve(import.meta.dirname, '..');
 const VITE = path.join(REPO, 'node_modules/vite/bin/vite.js');
 /** Everything that goes into the build (vite.config.ts also builds the bench pages). */
-const BUILD_INPUTS = ['src', 'bench', 'public', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json', 'tsconfig.base.json'];
+const BUILD_INPUTS = [
+  'src',
+  'bench',
+  'public',
+  'index.html',
+  'vite.config.ts',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.base.json',
+];
 const POLL_MS = 500;
 
 /**
  * The lab's query string for these settings; the lab must accept every value, or the run would differ from the command.
  * `simulate` is the lab's `?simulate=` test hook (tests set it through EVOLAB_LAB_SIMULATE, e.g. crash:1).
  */
-export function labQuery(options: Pick<BrowserOptions, 'config' | 'backend'>, simulate = process.env.EVOLAB_LAB_SIMULATE): string {
+export function labQuery(
+  options: Pick<BrowserOptions, 'config' | 'backend'>,
+  simulate = process.env.EVOLAB_LAB_SIMULATE,
+): string {
   const q = configToQuery(options.config);
   // The CLI and the lab read one settings schema, so this refuses nothing unless the two drift apart.
   const { errors } = configFromQuery(q);
@@ -71,7 +83,9 @@ async function ensureBuild(dist: string, say: (m: string) => void): Promise<void
   const built = newestMtime(path.join(dist, 'index.html'));
   const sources = Math.max(...BUILD_INPUTS.map((p) => newestMtime(path.join(REPO, p))));
   if (built > sources) return;
-  say(`evolve: building the lab into ${path.relative(REPO, dist) || dist} (${built === 0 ? 'no build yet' : 'sources changed'})`);
+  say(
+    `evolve: building the lab into ${path.relative(REPO, dist) || dist} (${built === 0 ? 'no build yet' : 'sources changed'})`,
+  );
   const tmp = `${dist}-building-${process.pid}`;
   const t0 = performance.now();
   // Detached: a Ctrl-C in the terminal goes to this process only, which stops the run and closes its children itself.
@@ -143,10 +157,16 @@ async function waitForState<T>(page: Page, limitMs: number, done: (s: LabHookSta
 async function labBackend(page: Page, wanted: BrowserOptions['backend']): Promise<BackendChoice> {
   const s = await waitForState(page, 120_000, (st) => (st.backend !== null || st.backendError !== null ? st : null));
   if (!s) throw new CliError('the lab chose no training backend within 2 minutes', 1);
-  if (s.backendError !== null || !s.backend) throw new CliError(`the lab found no training backend: ${s.backendError ?? 'unknown error'}`, 1);
+  if (s.backendError !== null || !s.backend)
+    throw new CliError(`the lab found no training backend: ${s.backendError ?? 'unknown error'}`, 1);
   const choice = s.backend;
-  if (!(BROWSER_BACKENDS as readonly string[]).includes(choice.name)) throw new CliError(`the lab reports an unknown backend "${choice.name}"`, 1);
-  if (wanted && choice.name !== wanted) throw new CliError(`--backend ${wanted} is not available in this Chromium; the lab chose ${choice.name}: ${choice.reason}`, 1);
+  if (!(BROWSER_BACKENDS as readonly string[]).includes(choice.name))
+    throw new CliError(`the lab reports an unknown backend "${choice.name}"`, 1);
+  if (wanted && choice.name !== wanted)
+    throw new CliError(
+      `--backend ${wanted} is not available in this Chromium; the lab chose ${choice.name}: ${choice.reason}`,
+      1,
+    );
   return choice;
 }
 
@@ -155,14 +175,19 @@ async function loadCsv(page: Page, csv: string, say: (m: string) => void): Promi
   const t0 = performance.now();
   await page.getByLabel('FER2013 CSV', { exact: true }).setInputFiles(csv);
   const name = path.basename(csv);
-  const s = await waitForState(page, Infinity, (st) => (st.datasetError !== null || (!st.datasetBusy && st.dataset?.name === name) ? st : null));
-  if (!s?.dataset || s.datasetError !== null) throw new CliError(`${csv} rejected by the lab: ${s?.datasetError ?? 'unknown error'}`, 1);
-  say(`evolve: ${s.dataset.name} · ${s.dataset.count.toLocaleString('en-US')} images loaded in the lab in ${duration((performance.now() - t0) / 1000)}`);
+  const s = await waitForState(page, Infinity, (st) =>
+    st.datasetError !== null || (!st.datasetBusy && st.dataset?.name === name) ? st : null,
+  );
+  if (!s?.dataset || s.datasetError !== null)
+    throw new CliError(`${csv} rejected by the lab: ${s?.datasetError ?? 'unknown error'}`, 1);
+  say(
+    `evolve: ${s.dataset.name} · ${s.dataset.count.toLocaleString('en-US')} images loaded in the lab in ${duration((performance.now() - t0) / 1000)}`,
+  );
 }
 
 /** Writes the model files the lab hands out (base64) into DIR/model: model.json, weights.bin, evolab.json. */
 async function writeModel(out: string, files: Record<string, string>): Promise<void> {
-  if (!files['model.json']) throw new CliError('the lab\'s model has no model.json', 1);
+  if (!files['model.json']) throw new CliError("the lab's model has no model.json", 1);
   const dir = path.join(out, 'model');
   await mkdir(dir, { recursive: true });
   for (const [name, base64] of Object.entries(files)) {
@@ -184,9 +209,16 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
   const query = labQuery(options);
   const executablePath = findChromium();
   if (!executablePath) {
-    throw new CliError('--browser needs Chromium: install Debian\'s "chromium" package (apt-get install chromium, or node scripts/ensure-chromium.mjs as root) or set CHROMIUM_PATH', 1);
+    throw new CliError(
+      '--browser needs Chromium: install Debian\'s "chromium" package (apt-get install chromium, or node scripts/ensure-chromium.mjs as root) or set CHROMIUM_PATH',
+      1,
+    );
   }
-  const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) });
+  const progress = new ProgressReporter({
+    isTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
+    write: (t) => process.stderr.write(t),
+  });
   const say = (m: string): void => progress.message(m);
   const dist = path.resolve(REPO, process.env.EVOLAB_CLI_DIST ?? 'dist-cli');
 
@@ -217,9 +249,19 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
     server = preview.server;
     try {
       // Signals are this process's to handle: it stops the run in the page before the browser closes.
-      browser = await chromium.launch({ executablePath, ignoreDefaultArgs: ['--headless'], args: chromiumArgs(), handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+      browser = await chromium.launch({
+        executablePath,
+        ignoreDefaultArgs: ['--headless'],
+        args: chromiumArgs(),
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
     } catch (e) {
-      throw new CliError(`Chromium (${executablePath}) did not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`, 1);
+      throw new CliError(
+        `Chromium (${executablePath}) did not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`,
+        1,
+      );
     }
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     let pageError: string | null = null;
@@ -234,11 +276,14 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
     await page.goto(`${preview.url}?${query}`, { waitUntil: 'domcontentloaded' });
     await hookReady(page);
     const backend = await labBackend(page, options.backend);
-    say(`evolve: lab at ${preview.url} in ${path.basename(executablePath)}; backend ${backend.name}${backend.software ? ' (software emulation)' : ''}: ${backend.reason}`);
+    say(
+      `evolve: lab at ${preview.url} in ${path.basename(executablePath)}; backend ${backend.name}${backend.software ? ' (software emulation)' : ''}: ${backend.reason}`,
+    );
     await loadCsv(page, csv, say);
 
     const blocked = await waitForState(page, 60_000, (st) => (st.startBlocked === null ? '' : null));
-    if (blocked === null) throw new CliError(`the lab does not let the run start: ${(await labState(page)).startBlocked ?? ''}`, 1);
+    if (blocked === null)
+      throw new CliError(`the lab does not let the run start: ${(await labState(page)).startBlocked ?? ''}`, 1);
     if (stopAsked) return EXIT_STOPPED;
     await page.getByRole('button', { name: 'Start', exact: true }).click();
 
@@ -263,7 +308,10 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
         await page.getByRole('button', { name: 'Stop', exact: true }).click();
       }
       // Events and state in one look, so that no event of a finished run is missed.
-      const look = await page.evaluate((since) => (window.__evolab ? { batch: window.__evolab.events(since), state: window.__evolab.state() } : null), after);
+      const look = await page.evaluate(
+        (since) => (window.__evolab ? { batch: window.__evolab.events(since), state: window.__evolab.state() } : null),
+        after,
+      );
       if (!look) throw new CliError('the lab lost its automation hook (reloaded?)', 1);
       after = look.batch.last;
       let resultsChanged = false;
@@ -277,7 +325,9 @@ export async function runInBrowser(options: BrowserOptions): Promise<number> {
         // The run log died with the worker, and the lab's saved copy with this headless browser: run.json is what stays.
         const kept = written as RunLog | null;
         const evaluated = kept ? kept.phases.reduce((n, p) => n + p.individuals.length, 0) : 0;
-        const where = kept ? `; ${path.join(options.out, 'run.json')} holds the ${evaluated} candidate${evaluated === 1 ? '' : 's'} evaluated before` : '';
+        const where = kept
+          ? `; ${path.join(options.out, 'run.json')} holds the ${evaluated} candidate${evaluated === 1 ? '' : 's'} evaluated before`
+          : '';
         throw new CliError(`the lab's training worker crashed: ${workerCrash}${where}`, 1);
       }
       if (status === 'error') throw new CliError(`the run failed in the lab: ${runError ?? 'unknown error'}`, 1);

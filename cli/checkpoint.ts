@@ -17,7 +17,13 @@ import type { RunConfig } from '../src/experiment/types';
 import type { Chromosome } from '../src/ga/chromosome';
 import type { CliBackend } from './args';
 import type { SplitMode } from '../src/data/splits';
-import { packTrainState, packWeights, unpackTrainState, unpackWeights, type PackedTrainStateMeta } from '../src/experiment/weights';
+import {
+  packTrainState,
+  packWeights,
+  unpackTrainState,
+  unpackWeights,
+  type PackedTrainStateMeta,
+} from '../src/experiment/weights';
 import type { TrainState } from '../src/ml/train';
 
 const FORMAT = 'evolab-cli-checkpoint';
@@ -39,11 +45,28 @@ interface StateFile {
   readonly settings: CheckpointSettings;
   readonly engine: EngineState;
   readonly runLog: RunLog;
-  readonly best: { readonly chromosome: Chromosome; readonly fitness: number; readonly shapes: number[][]; readonly file: string } | null;
+  readonly best: {
+    readonly chromosome: Chromosome;
+    readonly fitness: number;
+    readonly shapes: number[][];
+    readonly file: string;
+  } | null;
   /** Successive halving: the trainings a later rung may continue (absent in checkpoints written before halving). */
-  readonly continuations?: readonly { readonly phase: number; readonly index: number; readonly file: string; readonly meta: PackedTrainStateMeta }[];
+  readonly continuations?: readonly {
+    readonly phase: number;
+    readonly index: number;
+    readonly file: string;
+    readonly meta: PackedTrainStateMeta;
+  }[];
   /** Multi-objective runs: the front members, best accuracy first, each with its weights file. */
-  readonly front?: readonly { readonly phase: number; readonly index: number; readonly chromosome: Chromosome; readonly fitness: number; readonly shapes: number[][]; readonly file: string }[];
+  readonly front?: readonly {
+    readonly phase: number;
+    readonly index: number;
+    readonly chromosome: Chromosome;
+    readonly fitness: number;
+    readonly shapes: number[][];
+    readonly file: string;
+  }[];
 }
 
 const frontFile = (m: { readonly phase: number; readonly index: number }): string => `front-${m.phase}-${m.index}.bin`;
@@ -100,7 +123,11 @@ export class CheckpointWriter {
   constructor(
     private readonly dir: string,
     private readonly settings: CheckpointSettings,
-    restored?: { readonly best: BestModel | null; readonly file: string | null; readonly continuations?: readonly (Continuation & WrittenState)[] },
+    restored?: {
+      readonly best: BestModel | null;
+      readonly file: string | null;
+      readonly continuations?: readonly (Continuation & WrittenState)[];
+    },
   ) {
     if (restored) {
       this.lastBest = restored.best;
@@ -143,7 +170,8 @@ export class CheckpointWriter {
     const front = cp.front ?? [];
     for (const m of front) {
       const file = frontFile(m);
-      if (!existsSync(path.join(this.dir, file))) await writeAtomic(path.join(this.dir, file), new Uint8Array(packWeights(m.weights.values)));
+      if (!existsSync(path.join(this.dir, file)))
+        await writeAtomic(path.join(this.dir, file), new Uint8Array(packWeights(m.weights.values)));
     }
     const state: StateFile = {
       format: FORMAT,
@@ -151,9 +179,28 @@ export class CheckpointWriter {
       settings: this.settings,
       engine: cp.engine,
       runLog,
-      best: cp.best && this.bestFile ? { chromosome: cp.best.chromosome, fitness: cp.best.fitness, shapes: cp.best.weights.shapes, file: this.bestFile } : null,
+      best:
+        cp.best && this.bestFile
+          ? {
+              chromosome: cp.best.chromosome,
+              fitness: cp.best.fitness,
+              shapes: cp.best.weights.shapes,
+              file: this.bestFile,
+            }
+          : null,
       ...(continuations.length > 0 ? { continuations } : {}),
-      ...(cp.front ? { front: front.map((m) => ({ phase: m.phase, index: m.index, chromosome: m.chromosome, fitness: m.fitness, shapes: m.weights.shapes, file: frontFile(m) })) } : {}),
+      ...(cp.front
+        ? {
+            front: front.map((m) => ({
+              phase: m.phase,
+              index: m.index,
+              chromosome: m.chromosome,
+              fitness: m.fitness,
+              shapes: m.weights.shapes,
+              file: frontFile(m),
+            })),
+          }
+        : {}),
     };
     await writeAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
     this.written.clear();
@@ -195,7 +242,8 @@ export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & Ch
   } catch {
     throw new Error(`${path.join(dir, STATE_FILE)} is not JSON`);
   }
-  if (state?.format !== FORMAT || state.version !== 1) throw new Error(`${path.join(dir, STATE_FILE)} is not an evolve checkpoint (version 1)`);
+  if (state?.format !== FORMAT || state.version !== 1)
+    throw new Error(`${path.join(dir, STATE_FILE)} is not an evolve checkpoint (version 1)`);
   const runLog = parseRunLog(state.runLog);
   let best: BestModel | null = null;
   if (state.best) {
@@ -204,11 +252,18 @@ export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & Ch
     });
     let values: Float32Array[];
     try {
-      values = unpackWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.best.shapes);
+      values = unpackWeights(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        state.best.shapes,
+      );
     } catch {
       throw new Error(`checkpoint weights ${state.best.file} do not match their shapes`);
     }
-    best = { chromosome: state.best.chromosome, fitness: state.best.fitness, weights: { shapes: state.best.shapes, values } };
+    best = {
+      chromosome: state.best.chromosome,
+      fitness: state.best.fitness,
+      weights: { shapes: state.best.shapes, values },
+    };
   }
   const continuationFiles: (Continuation & WrittenState)[] = [];
   for (const c of state.continuations ?? []) {
@@ -235,8 +290,19 @@ export async function readCheckpoint(out: string): Promise<LoadedCheckpoint & Ch
     } catch {
       throw new Error(`checkpoint weights ${m.file} do not match their shapes`);
     }
-    front.push({ phase: m.phase, index: m.index, chromosome: m.chromosome, fitness: m.fitness, weights: { shapes: m.shapes, values } });
+    front.push({
+      phase: m.phase,
+      index: m.index,
+      chromosome: m.chromosome,
+      fitness: m.fitness,
+      weights: { shapes: m.shapes, values },
+    });
   }
-  const run: RunCheckpoint = { engine: state.engine, best, ...(continuations.length > 0 ? { continuations } : {}), ...(state.front ? { front } : {}) };
+  const run: RunCheckpoint = {
+    engine: state.engine,
+    best,
+    ...(continuations.length > 0 ? { continuations } : {}),
+    ...(state.front ? { front } : {}),
+  };
   return { settings: state.settings, run, runLog, bestFile: state.best?.file ?? null, continuationFiles };
 }

@@ -9,7 +9,15 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { validateGaConfig } from '../src/ga';
-import { gaConfig, trainingSettings, sameValue, SETTINGS, settingText, settingValue, type Setting } from '../src/settings';
+import {
+  gaConfig,
+  trainingSettings,
+  sameValue,
+  SETTINGS,
+  settingText,
+  settingValue,
+  type Setting,
+} from '../src/settings';
 import { BackendCrashedError } from '../src/ml/backend';
 import { RunController } from '../src/experiment/control';
 import { trainFinal, type FinalRun } from '../src/experiment/final';
@@ -21,7 +29,16 @@ import { RunLogBuilder } from '../src/experiment/runlogBuilder';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
 import { parseArgs, USAGE, type EvolveOptions } from './args';
 import { runInBrowser } from './browser';
-import { CheckpointWriter, checkpointDir, hasCheckpoint, readCheckpoint, writeAtomic, type CheckpointFiles, type CheckpointSettings, type LoadedCheckpoint } from './checkpoint';
+import {
+  CheckpointWriter,
+  checkpointDir,
+  hasCheckpoint,
+  readCheckpoint,
+  writeAtomic,
+  type CheckpointFiles,
+  type CheckpointSettings,
+  type LoadedCheckpoint,
+} from './checkpoint';
 import { runSplits, splitSha256 } from './dataset';
 import { initBackend, loadCsv, runCommand, stopOnSignals, writeModel } from './node';
 import { CliError, doneMessage, EXIT_STOPPED, writeRunFiles } from './outputs';
@@ -35,14 +52,23 @@ function firstDifference(a: RunConfig, b: RunConfig): Setting | null {
 }
 
 /** Settings of the run: from the arguments, or from the checkpoint on --resume (explicit flags must agree with it). */
-async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): Promise<{ settings: CheckpointSettings; resume: (LoadedCheckpoint & CheckpointFiles) | null }> {
+async function settingsFor(
+  options: EvolveOptions,
+  given: ReadonlySet<string>,
+): Promise<{ settings: CheckpointSettings; resume: (LoadedCheckpoint & CheckpointFiles) | null }> {
   const fromArgs: CheckpointSettings = {
-    csv: path.resolve(options.csv || '.'), split: options.split, backend: options.backend, config: options.config,
+    csv: path.resolve(options.csv || '.'),
+    split: options.split,
+    backend: options.backend,
+    config: options.config,
     ...(options.finalEpochs === null ? {} : { finalEpochs: options.finalEpochs }),
   };
   if (!options.resume) {
     if (hasCheckpoint(options.out)) {
-      throw new CliError(`${options.out} holds an unfinished run: add --resume to continue it, or choose another --out`, 2);
+      throw new CliError(
+        `${options.out} holds an unfinished run: add --resume to continue it, or choose another --out`,
+        2,
+      );
     }
     return { settings: fromArgs, resume: null };
   }
@@ -66,12 +92,17 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
       2,
     );
   }
-  if (given.has('csv') && path.resolve(options.csv) !== saved.csv) throw new CliError(`--resume: the run used ${saved.csv}, not ${options.csv}`, 2);
+  if (given.has('csv') && path.resolve(options.csv) !== saved.csv)
+    throw new CliError(`--resume: the run used ${saved.csv}, not ${options.csv}`, 2);
   // The final training comes after the search, so --final-epochs may be added or changed on --resume.
   const finalEpochs = given.has('final-epochs') ? options.finalEpochs : (saved.finalEpochs ?? null);
   const { finalEpochs: _saved, ...rest } = saved;
   return {
-    settings: { ...rest, backend: given.has('backend') ? options.backend : saved.backend, ...(finalEpochs === null ? {} : { finalEpochs }) },
+    settings: {
+      ...rest,
+      backend: given.has('backend') ? options.backend : saved.backend,
+      ...(finalEpochs === null ? {} : { finalEpochs }),
+    },
     resume: loaded,
   };
 }
@@ -81,7 +112,14 @@ async function settingsFor(options: EvolveOptions, given: ReadonlySet<string>): 
  * folder. model/ is `exported` (the search's best, or the picked front member), or the final network when a final
  * training finished; when one was asked for and did not finish, model/ is left out.
  */
-async function writeOutputs(out: string, log: RunLog, result: RunResult, exported: BestModel | null, config: RunConfig, final: FinalRun | null): Promise<boolean> {
+async function writeOutputs(
+  out: string,
+  log: RunLog,
+  result: RunResult,
+  exported: BestModel | null,
+  config: RunConfig,
+  final: FinalRun | null,
+): Promise<boolean> {
   await mkdir(out, { recursive: true });
   const finished = result.outcome === 'done' && exported !== null;
   const wantsFinal = final !== null && final.outcome !== 'failed';
@@ -101,7 +139,12 @@ async function writeOutputs(out: string, log: RunLog, result: RunResult, exporte
       chromosome: r.chromosome,
       network: r.config.network,
       weights: final.weights,
-      metadata: { valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, seed: r.seed, final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip } },
+      metadata: {
+        valAccuracy: r.valAccuracy,
+        testAccuracy: r.testAccuracy,
+        seed: r.seed,
+        final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip },
+      },
     });
     hasModel = true;
   }
@@ -152,22 +195,42 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
 
-  const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) });
+  const progress = new ProgressReporter({
+    isTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
+    write: (t) => process.stderr.write(t),
+  });
   const loadStart = performance.now();
   const { dataset } = await loadCsv(settings.csv, config.seed);
   const split = runSplits(dataset, settings.split, config.seed, config.perClass);
   const { splits } = split;
   if (splits.train.length === 0 || splits.val.length === 0) {
-    throw new CliError(`${settings.csv}: the ${settings.split} split leaves ${splits.train.length} training and ${splits.val.length} validation images; nothing to train on`, 1);
+    throw new CliError(
+      `${settings.csv}: the ${settings.split} split leaves ${splits.train.length} training and ${splits.val.length} validation images; nothing to train on`,
+      1,
+    );
   }
   progress.message(
     `evolve: ${dataset.name}: ${dataset.count} images loaded in ${duration((performance.now() - loadStart) / 1000)}; ` +
       `${settings.split} split ${splits.train.length} train / ${splits.val.length} val / ${splits.test.length} test${split.leaky ? ' (paper split: fitness is measured on the test images)' : ''}`,
   );
-  if (splits.test.length === 0) progress.message(`evolve: warning: the ${settings.split} split of this file has no test images, so the best network gets no test score`);
+  if (splits.test.length === 0)
+    progress.message(
+      `evolve: warning: the ${settings.split} split of this file has no test images, so the best network gets no test score`,
+    );
   const backend = await initBackend(settings.backend);
 
-  const meta = { dataset: { name: dataset.name, synthetic: dataset.synthetic, count: dataset.count, split: settings.split, train: splits.train.length, val: splits.val.length, test: splits.test.length } };
+  const meta = {
+    dataset: {
+      name: dataset.name,
+      synthetic: dataset.synthetic,
+      count: dataset.count,
+      split: settings.split,
+      train: splits.train.length,
+      val: splits.val.length,
+      test: splits.test.length,
+    },
+  };
   const builder = resume ? RunLogBuilder.from(resume.runLog) : new RunLogBuilder(meta);
   const writer = new CheckpointWriter(
     checkpointDir(options.out),
@@ -179,7 +242,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const control = new RunController();
   stopOnSignals(control, (sig) => {
-    progress.message(`evolve: ${sig}: stopping; the checkpoint in ${checkpointDir(options.out)} is kept (press Ctrl-C again to quit at once)`);
+    progress.message(
+      `evolve: ${sig}: stopping; the checkpoint in ${checkpointDir(options.out)} is kept (press Ctrl-C again to quit at once)`,
+    );
   });
 
   const emit = (e: RunEvent): void => {
@@ -232,7 +297,8 @@ async function main(argv: readonly string[]): Promise<number> {
     });
   } catch (e) {
     // Nothing of the crashed candidate was written: the checkpoint continues the run in a fresh process.
-    if (e instanceof BackendCrashedError) throw new CliError(`${e.message}; resume with: npm run evolve -- --resume --out ${options.out}`, 1);
+    if (e instanceof BackendCrashedError)
+      throw new CliError(`${e.message}; resume with: npm run evolve -- --resume --out ${options.out}`, 1);
     throw e;
   } finally {
     await coordinator?.close(result?.outcome === 'done');
@@ -242,12 +308,20 @@ async function main(argv: readonly string[]): Promise<number> {
   if (result.outcome === 'done' && options.pick !== null) {
     const member = result.front[options.pick - 1];
     if (member === undefined) {
-      progress.message(`evolve: warning: --pick ${options.pick}: the front has ${result.front.length} member${result.front.length === 1 ? '' : 's'}; exporting row 1 (the most accurate)`);
+      progress.message(
+        `evolve: warning: --pick ${options.pick}: the front has ${result.front.length} member${result.front.length === 1 ? '' : 's'}; exporting row 1 (the most accurate)`,
+      );
     } else if (options.pick > 1) {
       // The picked member replaces the default as run.json's best, with its own test scores.
       exported = member;
       const evaluation = await evaluateModel(member, config.network, dataset, splits.test);
-      if (splits.test.length > 0) builder.add({ type: 'test-result', chromosome: member.chromosome, evaluation, chosen: { phase: member.phase, index: member.index } });
+      if (splits.test.length > 0)
+        builder.add({
+          type: 'test-result',
+          chromosome: member.chromosome,
+          evaluation,
+          chosen: { phase: member.phase, index: member.index },
+        });
     }
   }
   // The checkpoint stays until the final training is over: a Ctrl-C during it resumes into it (from its first epoch).
@@ -269,15 +343,23 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = builder.toJSON();
   const hasModel = await writeOutputs(options.out, log, result, exported, config, final);
   if (result.outcome === 'stopped' || final?.outcome === 'stopped') {
-    const where = result.outcome === 'stopped' ? '' : ' during the final training (the search is complete; --resume trains the final network again from its first epoch)';
+    const where =
+      result.outcome === 'stopped'
+        ? ''
+        : ' during the final training (the search is complete; --resume trains the final network again from its first epoch)';
     const queued = options.queue !== null && result.outcome === 'stopped' ? ` --queue ${redact(options.queue)}` : '';
     progress.message(`evolve: stopped${where}; resume with: npm run evolve -- --resume --out ${options.out}${queued}`);
-    if (queued !== '') progress.message('evolve: the queued trainings stay on the queue: workers finish them and the resumed run takes their results');
+    if (queued !== '')
+      progress.message(
+        'evolve: the queued trainings stay on the queue: workers finish them and the resumed run takes their results',
+      );
     return EXIT_STOPPED;
   }
   await rm(checkpointDir(options.out), { recursive: true, force: true });
   if (final?.outcome === 'failed') {
-    progress.message(`evolve: the search finished but the final training failed (${final.reason ?? 'unknown reason'}); wrote ${path.join(options.out, 'run.json')} and report.md${hasModel ? ", model/ (the search's best network)" : ''}`);
+    progress.message(
+      `evolve: the search finished but the final training failed (${final.reason ?? 'unknown reason'}); wrote ${path.join(options.out, 'run.json')} and report.md${hasModel ? ", model/ (the search's best network)" : ''}`,
+    );
     return 1;
   }
   progress.message(doneMessage(options.out, log, hasModel));

@@ -2,7 +2,18 @@
  * Command-line flags and --help generated from the settings schema (src/settings), for any command that takes some of
  * the run settings: the same names, ranges, defaults and messages as the lab's settings form.
  */
-import { crossProblems, DEFAULT_RUN_CONFIG, parseSettingText, settingByKey, settingText, settingValue, withSetting, type RunConfig, type Setting, type SettingKey } from '../src/settings';
+import {
+  crossProblems,
+  DEFAULT_RUN_CONFIG,
+  parseSettingText,
+  settingByKey,
+  settingText,
+  settingValue,
+  withSetting,
+  type RunConfig,
+  type Setting,
+  type SettingKey,
+} from '../src/settings';
 
 /** A flag of a command that is not a run setting (--csv FILE, --resume). */
 export interface CommandFlag {
@@ -19,7 +30,12 @@ export type CommandOptions = readonly (SettingKey | CommandFlag)[];
 export type CommandLine =
   | { readonly kind: 'help' }
   | { readonly kind: 'error'; readonly message: string }
-  | { readonly kind: 'ok'; readonly config: RunConfig; readonly flags: ReadonlyMap<string, string | true>; readonly given: ReadonlySet<string> };
+  | {
+      readonly kind: 'ok';
+      readonly config: RunConfig;
+      readonly flags: ReadonlyMap<string, string | true>;
+      readonly given: ReadonlySet<string>;
+    };
 
 type Entry = { readonly setting: Setting; readonly negated: boolean } | { readonly flag: CommandFlag };
 
@@ -50,7 +66,11 @@ export function valueError(s: Setting, message: string, text: string): string {
  * Reads the value of a command's own flag that takes what a number setting takes (`--final-epochs` like `--epochs`):
  * the setting's range and message, after this flag's name.
  */
-export function parseLikeSetting(key: SettingKey, flag: string, text: string): { readonly value: number } | { readonly error: string } {
+export function parseLikeSetting(
+  key: SettingKey,
+  flag: string,
+  text: string,
+): { readonly value: number } | { readonly error: string } {
   const s = settingByKey(key);
   const r = parseSettingText(s, text);
   if ('error' in r) return { error: valueError({ ...s, flag }, r.error, text) };
@@ -62,13 +82,18 @@ export function parseLikeSetting(key: SettingKey, flag: string, text: string): {
  * Parses argv (without node and script) against a command's options; never throws. Settings not given keep their
  * value in `base`. Reports the first problem: a syntax error, a bad value, then a broken rule between settings.
  */
-export function parseCommandLine(argv: readonly string[], options: CommandOptions, base: RunConfig = DEFAULT_RUN_CONFIG): CommandLine {
+export function parseCommandLine(
+  argv: readonly string[],
+  options: CommandOptions,
+  base: RunConfig = DEFAULT_RUN_CONFIG,
+): CommandLine {
   const known = entries(options);
   const raw = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '-h' && known.has('help')) return { kind: 'help' };
-    if (!arg.startsWith('--')) return { kind: 'error', message: `unexpected argument "${arg}" (options start with --; see --help)` };
+    if (!arg.startsWith('--'))
+      return { kind: 'error', message: `unexpected argument "${arg}" (options start with --; see --help)` };
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const entry = known.get(name);
@@ -81,7 +106,8 @@ export function parseCommandLine(argv: readonly string[], options: CommandOption
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value` };
+    if (value === undefined || (eq < 0 && value.startsWith('--')))
+      return { kind: 'error', message: `--${name} needs a value` };
     raw.set(name, value);
   }
   if (raw.has('help') && known.has('help')) return { kind: 'help' };
@@ -96,7 +122,8 @@ export function parseCommandLine(argv: readonly string[], options: CommandOption
     }
     const s = entry.setting;
     if (s.kind === 'flag') {
-      if (raw.has(s.flag) && raw.has(`no-${s.flag}`)) return { kind: 'error', message: `--${s.flag} and --no-${s.flag} contradict each other` };
+      if (raw.has(s.flag) && raw.has(`no-${s.flag}`))
+        return { kind: 'error', message: `--${s.flag} and --no-${s.flag} contradict each other` };
       config = withSetting(config, s, !entry.negated);
       continue;
     }
@@ -159,7 +186,8 @@ function wrap(left: string, text: string, indent: number): string {
 /** The options part of a command's --help, one entry per flag in `options` order. */
 export function optionsHelp(options: CommandOptions): string {
   const items = options.map((o) => {
-    if (typeof o !== 'string') return { left: `--${o.name}${o.metavar === undefined ? '' : ` ${o.metavar}`}`, text: o.help };
+    if (typeof o !== 'string')
+      return { left: `--${o.name}${o.metavar === undefined ? '' : ` ${o.metavar}`}`, text: o.help };
     const s = settingByKey(o);
     const left = s.kind === 'flag' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} ${s.metavar ?? METAVAR[s.kind]}`;
     return { left, text: `${s.help} ${valuesHelp(s)}` };

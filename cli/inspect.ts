@@ -9,7 +9,8 @@ import { parseFer2013, type ParseResult } from '../src/data/fer2013';
 import { nodeInflate } from './inflate';
 import type { LoadReport } from '../src/data/loadReport';
 
-const USAGE_TEXT = 'usage: inspect FILE [--json]   (FILE is a FER2013 .csv or .csv.gz, or a .tar.gz, .tar or .zip holding it)';
+const USAGE_TEXT =
+  'usage: inspect FILE [--json]   (FILE is a FER2013 .csv or .csv.gz, or a .tar.gz, .tar or .zip holding it)';
 
 interface Io {
   out(line: string): void;
@@ -32,7 +33,11 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const file = files[0];
   if (file === undefined || files.length > 1) {
-    io.err(file === undefined ? `inspect: no file given\n${USAGE_TEXT}` : `inspect: give one file, not ${files.length}\n${USAGE_TEXT}`);
+    io.err(
+      file === undefined
+        ? `inspect: no file given\n${USAGE_TEXT}`
+        : `inspect: give one file, not ${files.length}\n${USAGE_TEXT}`,
+    );
     return 2;
   }
   let size: number;
@@ -49,7 +54,10 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 
   const started = performance.now();
-  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size, inflate: nodeInflate });
+  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    totalBytes: size,
+    inflate: nodeInflate,
+  });
   const seconds = (performance.now() - started) / 1000;
   if (json) {
     io.out(JSON.stringify(toJson(result)));

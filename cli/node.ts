@@ -37,7 +37,10 @@ export async function initBackend(name: 'wasm' | 'cpu', wantThreads: number | 'a
 }
 
 /** Parses a FER2013 CSV (or .csv.gz); a missing or rejected file is a CliError with exit code 1. */
-export async function loadCsv(file: string, seed: number): Promise<Awaited<ReturnType<typeof parseFer2013>> & { ok: true }> {
+export async function loadCsv(
+  file: string,
+  seed: number,
+): Promise<Awaited<ReturnType<typeof parseFer2013>> & { ok: true }> {
   let size: number;
   try {
     const st = statSync(file);
@@ -47,7 +50,12 @@ export async function loadCsv(file: string, seed: number): Promise<Awaited<Retur
     if (e instanceof CliError) throw e;
     throw new CliError(`${file}: file not found`, 1);
   }
-  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), { totalBytes: size, seed, name: path.basename(file), inflate: nodeInflate });
+  const result = await parseFer2013(createReadStream(file, { highWaterMark: 1 << 20 }), {
+    totalBytes: size,
+    seed,
+    name: path.basename(file),
+    inflate: nodeInflate,
+  });
   if (!result.ok) throw new CliError(`${file} rejected: ${result.error}`, 1);
   return result;
 }
@@ -63,7 +71,13 @@ export interface ModelToWrite {
 /** Writes `dir` (model.json + weights.bin) for tf.loadLayersModel: input [n,48,48,1] float32 = pixels / 255. */
 export async function writeModel(dir: string, m: ModelToWrite): Promise<void> {
   const exported = await withTrainedModel({ chromosome: m.chromosome, weights: m.weights }, m.network, (model) =>
-    exportModel(model, { ...m.metadata, chromosome: m.chromosome, network: m.network, input: MODEL_INPUT, classes: CLASS_NAMES }),
+    exportModel(model, {
+      ...m.metadata,
+      chromosome: m.chromosome,
+      network: m.network,
+      input: MODEL_INPUT,
+      classes: CLASS_NAMES,
+    }),
   );
   await mkdir(dir, { recursive: true });
   await writeAtomic(path.join(dir, exported.weightsFileName), new Uint8Array(exported.weights));

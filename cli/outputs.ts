@@ -27,13 +27,18 @@ export async function writeRunFiles(out: string, log: RunLog, hasModel: boolean)
   await mkdir(out, { recursive: true });
   await writeAtomic(path.join(out, 'fitness.svg'), fitnessChartSvg(log));
   if ((log.config.objectives?.length ?? 1) >= 2) await writeAtomic(path.join(out, 'front.md'), renderFront(log));
-  await writeAtomic(path.join(out, 'report.md'), renderReport(log, { chartFile: 'fitness.svg', ...(hasModel ? { modelDir: 'model/' } : {}) }));
+  await writeAtomic(
+    path.join(out, 'report.md'),
+    renderReport(log, { chartFile: 'fitness.svg', ...(hasModel ? { modelDir: 'model/' } : {}) }),
+  );
   await writeAtomic(path.join(out, 'run.json'), `${JSON.stringify(log, null, 2)}\n`);
 }
 
 /** The closing line of a finished run. */
 export function doneMessage(out: string, log: RunLog, hasModel: boolean): string {
-  const final = log.final ? `; final network (${log.final.epochs.length} epochs): validation ${pct(log.final.valAccuracy)}, test ${pct(log.final.testAccuracy)}` : '';
+  const final = log.final
+    ? `; final network (${log.final.epochs.length} epochs): validation ${pct(log.final.valAccuracy)}, test ${pct(log.final.testAccuracy)}`
+    : '';
   return (
     `evolve: done. best validation accuracy ${pct(log.best?.valAccuracy)}, test accuracy ${pct(log.best?.testAccuracy)}${final}; ` +
     `wrote ${path.join(out, 'run.json')}, report.md, fitness.svg${(log.config.objectives?.length ?? 1) >= 2 ? ', front.md' : ''}${hasModel ? `, model/${log.final ? ' (the final network)' : ''}` : ''}`

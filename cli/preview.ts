@@ -17,14 +17,22 @@ function freePort(): Promise<number> {
 }
 
 /** Serves `outDir` (COOP/COEP headers come from vite.config.ts); throws when the server does not answer. The caller kills it. */
-export async function servePreview(repoRoot: string, outDir: string, opts: { detached?: boolean } = {}): Promise<{ url: string; server: ChildProcess }> {
+export async function servePreview(
+  repoRoot: string,
+  outDir: string,
+  opts: { detached?: boolean } = {},
+): Promise<{ url: string; server: ChildProcess }> {
   const vite = path.join(repoRoot, 'node_modules/vite/bin/vite.js');
   const port = await freePort();
-  const server = spawn(process.execPath, [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: repoRoot,
-    stdio: 'ignore',
-    detached: opts.detached ?? false,
-  });
+  const server = spawn(
+    process.execPath,
+    [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    {
+      cwd: repoRoot,
+      stdio: 'ignore',
+      detached: opts.detached ?? false,
+    },
+  );
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 150; i++) {
     if (server.exitCode !== null) break;

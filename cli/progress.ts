@@ -72,8 +72,12 @@ export class ProgressReporter {
       case 'candidate-started':
         this.current = { phase: e.phase, index: e.index };
         this.candidateStart = this.now();
-        this.rungText = e.rung === undefined ? '' : ` rung ${e.rung + 1}/${e.rungCount ?? 1} (${e.epochs ?? '?'} epochs)`;
-        if (!this.sink.isTTY) this.sink.write(`${this.where(e.phase, e.index)}${this.rungText}: training (${e.params.toLocaleString('en-US')} parameters)\n`);
+        this.rungText =
+          e.rung === undefined ? '' : ` rung ${e.rung + 1}/${e.rungCount ?? 1} (${e.epochs ?? '?'} epochs)`;
+        if (!this.sink.isTTY)
+          this.sink.write(
+            `${this.where(e.phase, e.index)}${this.rungText}: training (${e.params.toLocaleString('en-US')} parameters)\n`,
+          );
         else this.status(`${this.where(e.phase, e.index)}${this.rungText}: building network`);
         break;
       case 'progress': {
@@ -102,15 +106,24 @@ export class ProgressReporter {
         this.current = null;
         const why = e.reason ? ` (${e.reason})` : '';
         const rung = e.rung === undefined ? '' : ` rung ${e.rung + 1}`;
-        const epochs = e.epochsTrained === undefined || e.status === 'cached' ? '' : `, ${e.epochsTrained} epoch${e.epochsTrained === 1 ? '' : 's'}`;
-        this.message(`${this.where(e.phase, e.index)}${rung} ${e.status}${why}: fitness ${pct(e.fitness)} in ${duration(e.seconds)}${epochs}`);
+        const epochs =
+          e.epochsTrained === undefined || e.status === 'cached'
+            ? ''
+            : `, ${e.epochsTrained} epoch${e.epochsTrained === 1 ? '' : 's'}`;
+        this.message(
+          `${this.where(e.phase, e.index)}${rung} ${e.status}${why}: fitness ${pct(e.fitness)} in ${duration(e.seconds)}${epochs}`,
+        );
         break;
       }
       case 'phase-done':
-        this.message(`phase ${e.phase + 1}/${this.phases} done: best ${pct(e.best)}, mean ${pct(e.mean)}, ${duration(e.seconds)}`);
+        this.message(
+          `phase ${e.phase + 1}/${this.phases} done: best ${pct(e.best)}, mean ${pct(e.mean)}, ${duration(e.seconds)}`,
+        );
         break;
       case 'test-result':
-        this.message(`test accuracy of the best network: ${pct(e.evaluation.accuracy)} on ${e.evaluation.count} images`);
+        this.message(
+          `test accuracy of the best network: ${pct(e.evaluation.accuracy)} on ${e.evaluation.count} images`,
+        );
         break;
       case 'run-done':
         this.finish();
@@ -142,10 +155,17 @@ export class ProgressReporter {
       case 'final-done':
         if (e.result) {
           const r = e.result;
-          const test = r.testAccuracy === null ? 'no test images' : `test accuracy ${pct(r.testAccuracy)} on ${r.testCount} images`;
-          this.message(`${this.finalLabel}: epoch ${r.keptEpoch} of ${r.epochs.length} kept: validation accuracy ${pct(r.valAccuracy)}, ${test} (${duration(r.seconds)})`);
+          const test =
+            r.testAccuracy === null
+              ? 'no test images'
+              : `test accuracy ${pct(r.testAccuracy)} on ${r.testCount} images`;
+          this.message(
+            `${this.finalLabel}: epoch ${r.keptEpoch} of ${r.epochs.length} kept: validation accuracy ${pct(r.valAccuracy)}, ${test} (${duration(r.seconds)})`,
+          );
         } else {
-          this.message(`${this.finalLabel}: ${e.outcome === 'stopped' ? 'stopped' : `failed: ${e.reason ?? 'unknown reason'}`}`);
+          this.message(
+            `${this.finalLabel}: ${e.outcome === 'stopped' ? 'stopped' : `failed: ${e.reason ?? 'unknown reason'}`}`,
+          );
         }
         break;
     }
@@ -158,7 +178,12 @@ export class ProgressReporter {
   /** Remaining time: the current candidate extrapolated from its progress, the rest at the mean time per trained candidate. */
   private eta(doneFraction: number): string {
     const elapsed = (this.now() - this.candidateStart) / 1000;
-    const perCandidate = this.trainedCount > 0 ? this.secondsTrained / this.trainedCount : doneFraction > 0.02 ? elapsed / doneFraction : NaN;
+    const perCandidate =
+      this.trainedCount > 0
+        ? this.secondsTrained / this.trainedCount
+        : doneFraction > 0.02
+          ? elapsed / doneFraction
+          : NaN;
     const remainingHere = doneFraction > 0.02 ? (elapsed / doneFraction) * (1 - doneFraction) : perCandidate;
     const after = Math.max(0, this.phases * this.population - this.evaluated - (this.current ? 1 : 0));
     const total = remainingHere + after * perCandidate;

@@ -34,29 +34,55 @@ async function main(argv: readonly string[]): Promise<number> {
   if ('error' in chosen) throw new CliError(chosen.error, 1);
   const { chromosome } = chosen;
 
-  const progress = new ProgressReporter({ isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) }, undefined, 'train');
+  const progress = new ProgressReporter(
+    { isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, write: (t) => process.stderr.write(t) },
+    undefined,
+    'train',
+  );
   const loadStart = performance.now();
   const { dataset } = await loadCsv(options.csv, config.seed);
   const mode = config.split ?? 'canonical';
-  const { splits } = makeSplits(dataset, { mode, seed: config.seed, ...(config.perClass > 0 ? { perClassCap: config.perClass } : {}) });
+  const { splits } = makeSplits(dataset, {
+    mode,
+    seed: config.seed,
+    ...(config.perClass > 0 ? { perClassCap: config.perClass } : {}),
+  });
   if (splits.train.length === 0 || splits.val.length === 0) {
-    throw new CliError(`${options.csv}: the ${mode} split leaves ${splits.train.length} training and ${splits.val.length} validation images; nothing to train on`, 1);
+    throw new CliError(
+      `${options.csv}: the ${mode} split leaves ${splits.train.length} training and ${splits.val.length} validation images; nothing to train on`,
+      1,
+    );
   }
   progress.message(
     `train: ${dataset.name}: ${dataset.count} images loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s; ` +
       `${mode} split ${splits.train.length} train / ${splits.val.length} val / ${splits.test.length} test (${testSetText(mode, 'training')})`,
   );
-  if (splits.test.length === 0) progress.message(`train: warning: the ${mode} split of this file has no test images, so the network gets no test score`);
+  if (splits.test.length === 0)
+    progress.message(
+      `train: warning: the ${mode} split of this file has no test images, so the network gets no test score`,
+    );
   const backend = await initBackend(options.backend);
 
   const control = new RunController();
-  stopOnSignals(control, (sig) => progress.message(`train: ${sig}: stopping within one batch; nothing will be written (press Ctrl-C again to quit at once)`));
+  stopOnSignals(control, (sig) =>
+    progress.message(
+      `train: ${sig}: stopping within one batch; nothing will be written (press Ctrl-C again to quit at once)`,
+    ),
+  );
   const run = await trainFinal({
     chromosome,
     config,
     data: dataset,
     splits,
-    dataset: { name: dataset.name, synthetic: dataset.synthetic, count: dataset.count, split: mode, train: splits.train.length, val: splits.val.length, test: splits.test.length },
+    dataset: {
+      name: dataset.name,
+      synthetic: dataset.synthetic,
+      count: dataset.count,
+      split: mode,
+      train: splits.train.length,
+      val: splits.val.length,
+      test: splits.test.length,
+    },
     backend,
     control,
     emit: (e) => progress.handle(e),
@@ -73,7 +99,12 @@ async function main(argv: readonly string[]): Promise<number> {
     chromosome,
     network: config.network,
     weights: run.weights,
-    metadata: { valAccuracy: result.valAccuracy, testAccuracy: result.testAccuracy, seed: result.seed, final: { epochs: result.config.epochs, keptEpoch: result.keptEpoch, augmentFlip: result.config.augmentFlip } },
+    metadata: {
+      valAccuracy: result.valAccuracy,
+      testAccuracy: result.testAccuracy,
+      seed: result.seed,
+      final: { epochs: result.config.epochs, keptEpoch: result.keptEpoch, augmentFlip: result.config.augmentFlip },
+    },
   });
   await writeAtomic(path.join(options.out, 'report.md'), renderTrainReport(result, { modelDir: 'model/' }));
   // result.json last: its presence says the folder is complete.

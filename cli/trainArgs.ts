@@ -21,13 +21,28 @@ export type ParsedTrainArgs =
   | { readonly kind: 'error'; readonly message: string };
 
 /** The run settings `train` takes: the training ones, with the same flags, ranges, defaults and messages as `evolve`. */
-export const TRAIN_SETTINGS: readonly SettingKey[] = ['epochs', 'seed', 'split', 'perClass', 'patience', 'batchSize', 'augmentFlip', 'denseUnits', 'dropoutConv', 'dropoutDense'];
+export const TRAIN_SETTINGS: readonly SettingKey[] = [
+  'epochs',
+  'seed',
+  'split',
+  'perClass',
+  'patience',
+  'batchSize',
+  'augmentFlip',
+  'denseUnits',
+  'dropoutConv',
+  'dropoutDense',
+];
 
 /** The name `--chromosome` takes for the paper's Table 2 chromosome. */
 export const PAPER_BEST_NAME = 'paper-best';
 
 const TRAIN_OPTIONS: CommandOptions = [
-  { name: 'csv', metavar: 'FILE', help: 'FER2013 .csv or .csv.gz, or an archive holding it (.tar.gz as Kaggle ships it, .tar, .zip) (required).' },
+  {
+    name: 'csv',
+    metavar: 'FILE',
+    help: 'FER2013 .csv or .csv.gz, or an archive holding it (.tar.gz as Kaggle ships it, .tar, .zip) (required).',
+  },
   {
     name: 'chromosome',
     metavar: 'FILE',
@@ -60,51 +75,68 @@ export function parseTrainArgs(argv: readonly string[]): ParsedTrainArgs {
   const { config, flags } = parsed;
   const backend = flags.get('backend');
   if (typeof backend === 'string' && !(CLI_BACKENDS as readonly string[]).includes(backend)) {
-    const gpu = backend === 'webgpu' || backend === 'webgl' ? ' (train runs in Node; the lab trains on WebGPU or WebGL)' : '';
+    const gpu =
+      backend === 'webgpu' || backend === 'webgl' ? ' (train runs in Node; the lab trains on WebGPU or WebGL)' : '';
     return { kind: 'error', message: `--backend must be one of ${CLI_BACKENDS.join(', ')}, got "${backend}"${gpu}` };
   }
   const csv = flags.get('csv');
   const chromosome = flags.get('chromosome');
   const out = flags.get('out');
   if (typeof csv !== 'string') return { kind: 'error', message: '--csv FILE is required' };
-  if (typeof chromosome !== 'string') return { kind: 'error', message: `--chromosome FILE.json or ${PAPER_BEST_NAME} is required` };
+  if (typeof chromosome !== 'string')
+    return { kind: 'error', message: `--chromosome FILE.json or ${PAPER_BEST_NAME} is required` };
   if (typeof out !== 'string') return { kind: 'error', message: '--out DIR is required' };
-  return { kind: 'run', options: { csv, chromosome, out, backend: (typeof backend === 'string' ? backend : 'wasm') as CliBackend, config } };
+  return {
+    kind: 'run',
+    options: { csv, chromosome, out, backend: (typeof backend === 'string' ? backend : 'wasm') as CliBackend, config },
+  };
 }
 
 /**
  * The chromosome in a JSON file's text: a bare chromosome, an object with a `chromosome` (result.json, the lab's
  * evolab.json) or a run log (its best chromosome). Returns it, or a one-line reason naming `file`.
  */
-export function chromosomeFromJson(text: string, file: string): { readonly chromosome: Chromosome } | { readonly error: string } {
+export function chromosomeFromJson(
+  text: string,
+  file: string,
+): { readonly chromosome: Chromosome } | { readonly error: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     return { error: `${file} is not JSON (${e instanceof Error ? e.message : String(e)})` };
   }
-  const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  const record =
+    typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   let candidate: unknown = value;
   if (record && record.format === 'evolab-run-log') {
     const best = record.best as Record<string, unknown> | null | undefined;
-    if (!best?.chromosome) return { error: `${file} is a run log without a best chromosome (the run trained no candidate)` };
+    if (!best?.chromosome)
+      return { error: `${file} is a run log without a best chromosome (the run trained no candidate)` };
     candidate = best.chromosome;
   } else if (record && 'chromosome' in record && !('conv' in record)) {
     candidate = record.chromosome;
   }
   const errors = validateChromosome(candidate);
-  return errors.length === 0 ? { chromosome: candidate as Chromosome } : { error: `${file} is not a valid chromosome: ${errors[0] ?? ''}` };
+  return errors.length === 0
+    ? { chromosome: candidate as Chromosome }
+    : { error: `${file} is not a valid chromosome: ${errors[0] ?? ''}` };
 }
 
 /** `paper-best`, or the file's text read by `read` (which throws on a missing file). */
-export function resolveChromosome(spec: string, read: (file: string) => string): { readonly chromosome: Chromosome } | { readonly error: string } {
+export function resolveChromosome(
+  spec: string,
+  read: (file: string) => string,
+): { readonly chromosome: Chromosome } | { readonly error: string } {
   if (spec === PAPER_BEST_NAME) return { chromosome: PAPER_BEST };
   let text: string;
   try {
     text = read(spec);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    return { error: `${spec}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : e instanceof Error ? e.message : String(e)}` };
+    return {
+      error: `${spec}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : e instanceof Error ? e.message : String(e)}`,
+    };
   }
   return chromosomeFromJson(text, spec);
 }

@@ -13,14 +13,49 @@ import { datasetSha256 } from '../src/persist/hash';
 import { loadCsv, runCommand } from './node';
 import { optionsHelp, parseCommandLine, type CommandOptions } from './flags';
 import { CliError, EXIT_STOPPED } from './outputs';
-import { ENV_BACKEND, ENV_CSV, ENV_URL, ENV_WORKER, openRedis, QUEUE_NAME, queueUrlProblem, redact, WORKERS_KEY, type CandidateJob, type CandidateOutcome, type QueueBackend, type WorkerBeat, type WorkerRef } from './queue/shared';
+import {
+  ENV_BACKEND,
+  ENV_CSV,
+  ENV_URL,
+  ENV_WORKER,
+  openRedis,
+  QUEUE_NAME,
+  queueUrlProblem,
+  redact,
+  WORKERS_KEY,
+  type CandidateJob,
+  type CandidateOutcome,
+  type QueueBackend,
+  type WorkerBeat,
+  type WorkerRef,
+} from './queue/shared';
 
 const OPTIONS: CommandOptions = [
-  { name: 'queue', metavar: 'URL', help: 'The Redis of the queue, redis://[:PASSWORD@]HOST:PORT (rediss:// for TLS) (required).' },
-  { name: 'csv', metavar: 'FILE', help: "This machine's copy of the run's FER2013 .csv or .csv.gz (required); jobs of runs on other data are refused." },
-  { name: 'backend', metavar: 'NAME', help: 'wasm | cpu (default wasm); jobs of runs on the other backend are refused.' },
-  { name: 'concurrency', metavar: 'N', help: 'Trainings at once, each in its own process (default 1; one per core at most is useful).' },
-  { name: 'lock-ms', metavar: 'MS', help: "A job's lock, renewed while it trains: when this worker dies, another takes its job after about this long (default 30000)." },
+  {
+    name: 'queue',
+    metavar: 'URL',
+    help: 'The Redis of the queue, redis://[:PASSWORD@]HOST:PORT (rediss:// for TLS) (required).',
+  },
+  {
+    name: 'csv',
+    metavar: 'FILE',
+    help: "This machine's copy of the run's FER2013 .csv or .csv.gz (required); jobs of runs on other data are refused.",
+  },
+  {
+    name: 'backend',
+    metavar: 'NAME',
+    help: 'wasm | cpu (default wasm); jobs of runs on the other backend are refused.',
+  },
+  {
+    name: 'concurrency',
+    metavar: 'N',
+    help: 'Trainings at once, each in its own process (default 1; one per core at most is useful).',
+  },
+  {
+    name: 'lock-ms',
+    metavar: 'MS',
+    help: "A job's lock, renewed while it trains: when this worker dies, another takes its job after about this long (default 30000).",
+  },
   { name: 'help', help: 'This text.' },
 ];
 
@@ -56,7 +91,8 @@ function parse(argv: readonly string[]): WorkerOptions | 'help' {
     const v = text(name);
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`, 2);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new CliError(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`, 2);
     return n;
   };
   const url = text('queue');
@@ -66,8 +102,15 @@ function parse(argv: readonly string[]): WorkerOptions | 'help' {
   const csv = text('csv');
   if (csv === undefined) throw new CliError('--csv FILE is required', 2);
   const backend = text('backend') ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu') throw new CliError(`--backend must be one of wasm, cpu, got "${backend}"`, 2);
-  return { url, csv: path.resolve(csv), backend, concurrency: integer('concurrency', 1, 1, 64), lockMs: integer('lock-ms', 30_000, 1000, 3_600_000) };
+  if (backend !== 'wasm' && backend !== 'cpu')
+    throw new CliError(`--backend must be one of wasm, cpu, got "${backend}"`, 2);
+  return {
+    url,
+    csv: path.resolve(csv),
+    backend,
+    concurrency: integer('concurrency', 1, 1, 64),
+    lockMs: integer('lock-ms', 30_000, 1000, 3_600_000),
+  };
 }
 
 const log = (line: string): void => {
@@ -99,7 +142,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const active = new Set<string>();
   let state: WorkerBeat['state'] = 'running';
   const beat = async (): Promise<void> => {
-    const b: WorkerBeat = { worker: me, csv: path.basename(opts.csv), count: dataset.count, sha256, backend: opts.backend, concurrency: opts.concurrency, jobs: [...active], state, intervalMs: BEAT_MS, at: Date.now() };
+    const b: WorkerBeat = {
+      worker: me,
+      csv: path.basename(opts.csv),
+      count: dataset.count,
+      sha256,
+      backend: opts.backend,
+      concurrency: opts.concurrency,
+      jobs: [...active],
+      state,
+      intervalMs: BEAT_MS,
+      at: Date.now(),
+    };
     await redis.hset(WORKERS_KEY, me.id, JSON.stringify(b));
   };
   await beat();
@@ -121,7 +175,9 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   worker.on('completed', (job, r) => {
     active.delete(String(job.id));
-    log(`${String(job.id)} ${r.status}${r.status === 'trained' ? `: validation accuracy ${r.valAccuracy.toFixed(4)}` : r.reason ? `: ${r.reason}` : ''} in ${r.seconds.toFixed(1)} s`);
+    log(
+      `${String(job.id)} ${r.status}${r.status === 'trained' ? `: validation accuracy ${r.valAccuracy.toFixed(4)}` : r.reason ? `: ${r.reason}` : ''} in ${r.seconds.toFixed(1)} s`,
+    );
   });
   worker.on('failed', (job, err) => {
     if (job) active.delete(String(job.id));
@@ -143,7 +199,9 @@ async function main(argv: readonly string[]): Promise<number> {
         return;
       }
       stopping = true;
-      log(`${sig}: finishing ${active.size === 0 ? 'nothing in progress' : [...active].join(', ')} and stopping (Ctrl-C again quits at once)`);
+      log(
+        `${sig}: finishing ${active.size === 0 ? 'nothing in progress' : [...active].join(', ')} and stopping (Ctrl-C again quits at once)`,
+      );
       void (async () => {
         await worker.close();
         clearInterval(beatTimer);

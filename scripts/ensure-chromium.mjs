@@ -17,7 +17,9 @@ function main() {
     execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
     if (findChromium()) return;
   }
-  console.error('Chromium not found: install Debian\'s "chromium" package (sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.');
+  console.error(
+    'Chromium not found: install Debian\'s "chromium" package (sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.',
+  );
   process.exit(1);
 }
 

@@ -26,7 +26,10 @@ declare global {
 const out = document.getElementById('out') as HTMLElement;
 
 window.memoryRun = async (backend, config) => {
-  const worker = new Worker(new URL('../../src/worker/index.ts', import.meta.url), { type: 'module', name: 'evolab-trainer' });
+  const worker = new Worker(new URL('../../src/worker/index.ts', import.meta.url), {
+    type: 'module',
+    name: 'evolab-trainer',
+  });
   const api = Comlink.wrap<EvolabWorkerApi>(worker);
   try {
     const choice = await api.init(backend);
@@ -34,8 +37,10 @@ window.memoryRun = async (backend, config) => {
     const started: MemoryRun['started'][number][] = [];
     const evaluated: MemoryRun['evaluated'][number][] = [];
     const onEvent = (e: RunEvent): void => {
-      if (e.type === 'candidate-started') started.push({ kernels: e.chromosome.conv.map((g) => g.kernel), memory: e.memory ?? null });
-      if (e.type === 'evaluated') evaluated.push({ status: e.status, ...(e.reason ? { reason: e.reason } : {}), memory: e.memory ?? null });
+      if (e.type === 'candidate-started')
+        started.push({ kernels: e.chromosome.conv.map((g) => g.kernel), memory: e.memory ?? null });
+      if (e.type === 'evaluated')
+        evaluated.push({ status: e.status, ...(e.reason ? { reason: e.reason } : {}), memory: e.memory ?? null });
       out.textContent = `${choice.name}: ${evaluated.length} candidates evaluated`;
     };
     const outcome = await api.run(config, Comlink.proxy(onEvent));

@@ -9,10 +9,21 @@
  */
 import Papa from 'papaparse';
 import { parseFer2013 } from '../../src/data/fer2013';
-import { portableInflate, streamInflater, type DecompressionStreamConstructor, type Inflater } from '../../src/data/inflate';
+import {
+  portableInflate,
+  streamInflater,
+  type DecompressionStreamConstructor,
+  type Inflater,
+} from '../../src/data/inflate';
 import { streamChunks } from '../../src/data/streams';
 
-export type IngestMode = 'evolab' | 'stream' | 'papaparse' | 'papaparse-pixels' | 'evolab-gz-native' | 'evolab-gz-portable';
+export type IngestMode =
+  | 'evolab'
+  | 'stream'
+  | 'papaparse'
+  | 'papaparse-pixels'
+  | 'evolab-gz-native'
+  | 'evolab-gz-portable';
 
 export interface IngestResult {
   readonly mode: IngestMode;
@@ -34,7 +45,16 @@ async function evolab(file: File, mode: IngestMode, inflate?: Inflater): Promise
   const r = await parseFer2013(streamChunks(file.stream()), { totalBytes: file.size, name: file.name, inflate });
   const seconds = (performance.now() - t0) / 1000;
   if (!r.ok) throw new Error(r.error);
-  return { mode, bytes: file.size, csvBytes: r.report.csvBytes, seconds, rows: r.report.rows, kept: r.report.kept, duplicates: r.report.duplicates.rows, badCount: r.report.badCount };
+  return {
+    mode,
+    bytes: file.size,
+    csvBytes: r.report.csvBytes,
+    seconds,
+    rows: r.report.rows,
+    kept: r.report.kept,
+    duplicates: r.report.duplicates.rows,
+    badCount: r.report.badCount,
+  };
 }
 
 async function streamOnly(file: File): Promise<IngestResult> {
@@ -78,7 +98,16 @@ function papaparse(file: File, pixels: boolean): Promise<IngestResult> {
       complete: () => {
         const seconds = (performance.now() - t0) / 1000;
         const mode: IngestMode = pixels ? 'papaparse-pixels' : 'papaparse';
-        resolve({ mode, bytes: file.size, csvBytes: file.size, seconds, rows, kept: rows, duplicates: 0, badCount: Math.max(bad, 0) });
+        resolve({
+          mode,
+          bytes: file.size,
+          csvBytes: file.size,
+          seconds,
+          rows,
+          kept: rows,
+          duplicates: 0,
+          badCount: Math.max(bad, 0),
+        });
       },
       error: (err) => reject(err),
     });

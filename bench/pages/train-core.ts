@@ -33,9 +33,23 @@ export async function benchTraining(o: TrainBenchOptions): Promise<TrainBenchRes
   const model = buildModel(o.chromosome, DEFAULT_NETWORK, 1);
   const optimizer = makeOptimizer(o.chromosome.optimizer, o.chromosome.learningRate);
   const xs = tf.randomUniform([o.batch, 48, 48, 1], 0, 1, 'float32', 1);
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: o.batch }, (_, i) => i % 7), 'int32'), 7).toFloat() as tf.Tensor2D);
+  const ys = tf.tidy(
+    () =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            Array.from({ length: o.batch }, (_, i) => i % 7),
+            'int32',
+          ),
+          7,
+        )
+        .toFloat() as tf.Tensor2D,
+  );
   const step = async (): Promise<number> => {
-    const loss = optimizer.minimize(() => crossEntropyOfProbs(ys, model.apply(xs, { training: true }) as tf.Tensor2D), true);
+    const loss = optimizer.minimize(
+      () => crossEntropyOfProbs(ys, model.apply(xs, { training: true }) as tf.Tensor2D),
+      true,
+    );
     const v = (await loss?.data())?.[0] ?? NaN;
     loss?.dispose();
     return v;
@@ -58,10 +72,19 @@ export async function benchTraining(o: TrainBenchOptions): Promise<TrainBenchRes
         await step();
       });
       const byName = new Map<string, number>();
-      for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+      for (const k of info.kernels)
+        byName.set(k.name, (byName.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
       kernels = [...byName].map(([name, t]) => ({ name, ms: t })).sort((a, b) => b.ms - a.ms);
     }
-    return { backend: tf.getBackend(), imagesPerSecond: (o.batch * 1000) / ms, msPerStep: ms, timedSteps: timed, warmupSeconds, loss, ...(kernels ? { kernels } : {}) };
+    return {
+      backend: tf.getBackend(),
+      imagesPerSecond: (o.batch * 1000) / ms,
+      msPerStep: ms,
+      timedSteps: timed,
+      warmupSeconds,
+      loss,
+      ...(kernels ? { kernels } : {}),
+    };
   } finally {
     optimizer.dispose();
     model.dispose();

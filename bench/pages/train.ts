@@ -17,7 +17,9 @@ declare global {
 
 const out = document.getElementById('out') as HTMLElement;
 const params = new URLSearchParams(location.search);
-const worker = Comlink.wrap<TrainBenchWorker>(new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'train-bench' }));
+const worker = Comlink.wrap<TrainBenchWorker>(
+  new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'train-bench' }),
+);
 const threads = Number(params.get('threads')) || null;
 window.trainBenchReady = worker.init(params.get('backend') ?? 'wasm', threads);
 window.trainBench = async (o) => {

@@ -46,15 +46,32 @@ export async function benchTrainer(o: TrainerBenchOptions): Promise<TrainerBench
   let batchEvents = 0;
   const { result, model } = await trainCandidate(
     {
-      chromosome: o.chromosome, data, train: splits.train, val: splits.val, seed: 1,
-      settings: { epochs: o.epochs, batchSize: o.batch, patience: 0, augmentFlip: true, network: { denseUnits: o.denseUnits, dropoutConv: 0.25, dropoutDense: 0.5 } },
+      chromosome: o.chromosome,
+      data,
+      train: splits.train,
+      val: splits.val,
+      seed: 1,
+      settings: {
+        epochs: o.epochs,
+        batchSize: o.batch,
+        patience: 0,
+        augmentFlip: true,
+        network: { denseUnits: o.denseUnits, dropoutConv: 0.25, dropoutDense: 0.5 },
+      },
     },
     { onProgress: (p) => void (p.kind === 'batch' && batchEvents++) },
   );
   const weights = model ? await Promise.all(model.getWeights().map(async (w) => new Float32Array(await w.data()))) : [];
   model?.dispose();
   return {
-    backend: tf.getBackend(), status: result.status, imagesPerSecond: result.imagesPerSecond, seconds: result.seconds,
-    trainImages: splits.train.length * result.epochsRun, batchEvents, valLoss: result.valLoss, valAccuracy: result.valAccuracy, weightsHash: fnv1a(weights),
+    backend: tf.getBackend(),
+    status: result.status,
+    imagesPerSecond: result.imagesPerSecond,
+    seconds: result.seconds,
+    trainImages: splits.train.length * result.epochsRun,
+    batchEvents,
+    valLoss: result.valLoss,
+    valAccuracy: result.valAccuracy,
+    weightsHash: fnv1a(weights),
   };
 }

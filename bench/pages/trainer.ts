@@ -17,7 +17,9 @@ declare global {
 
 const out = document.getElementById('out') as HTMLElement;
 const params = new URLSearchParams(location.search);
-const worker = Comlink.wrap<TrainerBenchWorker>(new Worker(new URL('./trainer-worker.ts', import.meta.url), { type: 'module', name: 'trainer-bench' }));
+const worker = Comlink.wrap<TrainerBenchWorker>(
+  new Worker(new URL('./trainer-worker.ts', import.meta.url), { type: 'module', name: 'trainer-bench' }),
+);
 const threads = Number(params.get('threads')) || null;
 window.trainerBenchReady = worker.init(params.get('backend') ?? 'wasm', threads);
 window.trainerBench = async (o) => {

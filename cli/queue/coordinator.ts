@@ -9,9 +9,31 @@ import { Queue, QueueEvents, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EvaluationPlan } from '../../src/ga';
 import { buildModel } from '../../src/ml/model';
-import { restoreWeights, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../src/ml/train';
+import {
+  restoreWeights,
+  type TrainInput,
+  type TrainOptions,
+  type TrainResult,
+  type TrainSettings,
+} from '../../src/ml/train';
 import type { CandidateTrainer } from '../../src/experiment/run';
-import { JOB_FORMAT, JOB_VERSION, jobId, openRedis, QUEUE_NAME, QUIET_AFTER_BEATS, redact, weightsKey, WORKERS_KEY, type CandidateJob, type CandidateOutcome, type JobData, type JobProgress, type QueueBackend, type WorkerBeat } from './shared';
+import {
+  JOB_FORMAT,
+  JOB_VERSION,
+  jobId,
+  openRedis,
+  QUEUE_NAME,
+  QUIET_AFTER_BEATS,
+  redact,
+  weightsKey,
+  WORKERS_KEY,
+  type CandidateJob,
+  type CandidateOutcome,
+  type JobData,
+  type JobProgress,
+  type QueueBackend,
+  type WorkerBeat,
+} from './shared';
 
 export interface CoordinatorOptions {
   readonly url: string;
@@ -73,7 +95,11 @@ export class QueueCoordinator {
   readonly plan = (plan: EvaluationPlan): void => {
     const jobs = plan.calls.map((c) => {
       const settings = c.epochs === undefined ? this.opts.settings : { ...this.opts.settings, epochs: c.epochs };
-      return { name: 'train', data: this.jobData(plan.phase, c.index, c.chromosome, this.opts.seedOf(c.chromosome), settings), opts: this.jobOptions(plan.phase, c.index) };
+      return {
+        name: 'train',
+        data: this.jobData(plan.phase, c.index, c.chromosome, this.opts.seedOf(c.chromosome), settings),
+        opts: this.jobOptions(plan.phase, c.index),
+      };
     });
     if (jobs.length === 0) return;
     this.enqueued = this.enqueued.then(async () => {
@@ -90,7 +116,11 @@ export class QueueCoordinator {
     await this.enqueued;
     const id = jobId(this.opts.run, at.phase, at.index);
     // A call the plan left out (a repeat whose first training failed) is enqueued now; an existing id is left as it is.
-    const job = await this.queue.add('train', this.jobData(at.phase, at.index, input.chromosome, input.seed, input.settings), this.jobOptions(at.phase, at.index));
+    const job = await this.queue.add(
+      'train',
+      this.jobData(at.phase, at.index, input.chromosome, input.seed, input.settings),
+      this.jobOptions(at.phase, at.index),
+    );
     const started = performance.now();
     this.waiting = true;
     try {
@@ -99,7 +129,12 @@ export class QueueCoordinator {
       if (ended.kind === 'stopped') return { result: emptyResult('cancelled', seconds) };
       if (ended.kind === 'skipped') return { result: emptyResult('skipped', seconds) };
       if (ended.kind === 'failed') {
-        return { result: { ...emptyResult('failed', seconds), reason: `${ended.reason} (on the queue, after ${this.opts.attempts} ${this.opts.attempts === 1 ? 'attempt' : 'attempts'})` } };
+        return {
+          result: {
+            ...emptyResult('failed', seconds),
+            reason: `${ended.reason} (on the queue, after ${this.opts.attempts} ${this.opts.attempts === 1 ? 'attempt' : 'attempts'})`,
+          },
+        };
       }
       return await this.toTrained(id, input, ended.outcome);
     } finally {
@@ -116,12 +151,35 @@ export class QueueCoordinator {
     this.redis.disconnect();
   }
 
-  private jobData(phase: number, index: number, chromosome: CandidateJob['chromosome'], seed: number, settings: TrainSettings): CandidateJob {
-    return { format: JOB_FORMAT, version: JOB_VERSION, run: this.opts.run, phase, index, chromosome, seed, settings, backend: this.opts.backend, threads: this.opts.threads, data: this.opts.data };
+  private jobData(
+    phase: number,
+    index: number,
+    chromosome: CandidateJob['chromosome'],
+    seed: number,
+    settings: TrainSettings,
+  ): CandidateJob {
+    return {
+      format: JOB_FORMAT,
+      version: JOB_VERSION,
+      run: this.opts.run,
+      phase,
+      index,
+      chromosome,
+      seed,
+      settings,
+      backend: this.opts.backend,
+      threads: this.opts.threads,
+      data: this.opts.data,
+    };
   }
 
   private jobOptions(phase: number, index: number): JobsOptions {
-    return { jobId: jobId(this.opts.run, phase, index), attempts: this.opts.attempts, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } };
+    return {
+      jobId: jobId(this.opts.run, phase, index),
+      attempts: this.opts.attempts,
+      removeOnComplete: { age: KEEP_SECONDS },
+      removeOnFail: { age: KEEP_SECONDS },
+    };
   }
 
   /** The job's end, or the person's Stop or Skip, whichever comes first; a progress of the job reaches onProgress. */
@@ -129,7 +187,12 @@ export class QueueCoordinator {
     job: Job<CandidateJob, CandidateOutcome>,
     id: string,
     options: TrainOptions,
-  ): Promise<{ kind: 'done'; outcome: CandidateOutcome } | { kind: 'failed'; reason: string } | { kind: 'stopped' } | { kind: 'skipped' }> {
+  ): Promise<
+    | { kind: 'done'; outcome: CandidateOutcome }
+    | { kind: 'failed'; reason: string }
+    | { kind: 'stopped' }
+    | { kind: 'skipped' }
+  > {
     return new Promise((resolve) => {
       let over = false;
       const end = (r: Parameters<typeof resolve>[0]): void => {
@@ -173,7 +236,13 @@ export class QueueCoordinator {
     if (outcome.status !== 'trained' || !outcome.weights) return { result };
     const buf = await this.redis.getBuffer(weightsKey(id));
     if (buf === null || buf.byteLength !== outcome.weights.bytes) {
-      return { result: { ...result, status: 'failed', reason: `the weights of job ${id} are no longer in Redis (kept ${KEEP_SECONDS / 86400} days)` } };
+      return {
+        result: {
+          ...result,
+          status: 'failed',
+          reason: `the weights of job ${id} are no longer in Redis (kept ${KEEP_SECONDS / 86400} days)`,
+        },
+      };
     }
     this.taken.push(id);
     const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
@@ -196,8 +265,13 @@ export class QueueCoordinator {
 
   private onProgress(id: string, p: JobProgress): void {
     if (!id.startsWith(`${this.opts.run}:`)) return;
-    if (p.kind === 'refused') this.once(`refused ${p.worker.id} ${p.reason}`, `evolve: job ${id} refused by ${p.worker.host} pid ${p.worker.pid}: ${p.reason}`);
-    else if (p.kind === 'started' && p.attempt > 1) this.opts.log(`evolve: job ${id} started again (attempt ${p.attempt}) on ${p.worker.host} pid ${p.worker.pid}`);
+    if (p.kind === 'refused')
+      this.once(
+        `refused ${p.worker.id} ${p.reason}`,
+        `evolve: job ${id} refused by ${p.worker.host} pid ${p.worker.pid}: ${p.reason}`,
+      );
+    else if (p.kind === 'started' && p.attempt > 1)
+      this.opts.log(`evolve: job ${id} started again (attempt ${p.attempt}) on ${p.worker.host} pid ${p.worker.pid}`);
   }
 
   private once(key: string, line: string): void {
@@ -221,13 +295,19 @@ export class QueueCoordinator {
         const jobs = b.jobs.filter((j) => j.startsWith(`${this.opts.run}:`));
         this.opts.log(
           `evolve: worker ${name} has gone quiet (nothing heard for ${Math.round(silentMs / 1000)} s)` +
-            (jobs.length > 0 ? `; its job${jobs.length > 1 ? 's' : ''} ${jobs.join(', ')} will be picked up again when the lock expires` : ''),
+            (jobs.length > 0
+              ? `; its job${jobs.length > 1 ? 's' : ''} ${jobs.join(', ')} will be picked up again when the lock expires`
+              : ''),
         );
         continue;
       }
       live++;
       if (this.quiet.delete(b.worker.id)) this.opts.log(`evolve: worker ${name} is back`);
-      if (b.sha256 !== this.opts.data.sha256) this.once(`data ${b.worker.id}`, `evolve: worker ${name} has other data (${b.csv}, ${b.count} images): it will refuse this run's jobs`);
+      if (b.sha256 !== this.opts.data.sha256)
+        this.once(
+          `data ${b.worker.id}`,
+          `evolve: worker ${name} has other data (${b.csv}, ${b.count} images): it will refuse this run's jobs`,
+        );
     }
     if (live > 0) this.noWorkerSince = null;
     else if (this.waiting || first) {
@@ -241,5 +321,15 @@ export class QueueCoordinator {
 }
 
 function emptyResult(status: TrainResult['status'], seconds: number): TrainResult {
-  return { status, valAccuracy: 0, valLoss: Number.NaN, keptEpoch: 0, epochsRun: 0, stoppedEarly: false, seconds, imagesPerSecond: 0, params: 0 };
+  return {
+    status,
+    valAccuracy: 0,
+    valLoss: Number.NaN,
+    keptEpoch: 0,
+    epochsRun: 0,
+    stoppedEarly: false,
+    seconds,
+    imagesPerSecond: 0,
+    params: 0,
+  };
 }

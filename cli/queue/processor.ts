@@ -11,7 +11,22 @@ import { snapshotWeights, trainCandidate, type TrainProgress } from '../../src/m
 import { wasmThreadCount } from '../../src/ml/wasm-threads';
 import { runSplits, splitSha256 } from '../dataset';
 import { initBackend, loadCsv } from '../node';
-import { ENV_BACKEND, ENV_CSV, ENV_URL, ENV_WORKER, JOB_FORMAT, JOB_VERSION, openRedis, weightsKey, WEIGHTS_TTL_SECONDS, type CandidateJob, type CandidateOutcome, type JobProgress, type QueueBackend, type WorkerRef } from './shared';
+import {
+  ENV_BACKEND,
+  ENV_CSV,
+  ENV_URL,
+  ENV_WORKER,
+  JOB_FORMAT,
+  JOB_VERSION,
+  openRedis,
+  weightsKey,
+  WEIGHTS_TTL_SECONDS,
+  type CandidateJob,
+  type CandidateOutcome,
+  type JobProgress,
+  type QueueBackend,
+  type WorkerRef,
+} from './shared';
 
 /** How often a training reports its progress through the job (each report is a Redis write and an event). */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -47,11 +62,19 @@ export default async function process_(job: SandboxedJob<CandidateJob, Candidate
     await report({ kind: 'refused', worker, reason });
     throw new Error(`refused by ${worker.host} pid ${worker.pid}: ${reason}`);
   };
-  if (d.format !== JOB_FORMAT || d.version !== JOB_VERSION) return refuse(`the job is ${String(d.format)} version ${String(d.version)}; this worker reads ${JOB_FORMAT} version ${JOB_VERSION}`);
-  if (d.backend !== backend) return refuse(`the run trains on ${d.backend} and this worker on ${backend} (results would differ); start a worker with --backend ${d.backend}`);
+  if (d.format !== JOB_FORMAT || d.version !== JOB_VERSION)
+    return refuse(
+      `the job is ${String(d.format)} version ${String(d.version)}; this worker reads ${JOB_FORMAT} version ${JOB_VERSION}`,
+    );
+  if (d.backend !== backend)
+    return refuse(
+      `the run trains on ${d.backend} and this worker on ${backend} (results would differ); start a worker with --backend ${d.backend}`,
+    );
   const { dataset, sha256 } = await dataFor(d.data.seed);
   if (sha256 !== d.data.sha256) {
-    return refuse(`its CSV ${env(ENV_CSV)} (${dataset.count} images, SHA-256 ${sha256.slice(0, 12)}…) is not the run's data ${d.data.name} (${d.data.count} images, SHA-256 ${d.data.sha256.slice(0, 12)}…)`);
+    return refuse(
+      `its CSV ${env(ENV_CSV)} (${dataset.count} images, SHA-256 ${sha256.slice(0, 12)}…) is not the run's data ${d.data.name} (${d.data.count} images, SHA-256 ${d.data.sha256.slice(0, 12)}…)`,
+    );
   }
   const splitKey = `${d.data.seed}:${d.data.split}:${d.data.perClass}`;
   let split = splitCache.get(splitKey);
@@ -60,7 +83,10 @@ export default async function process_(job: SandboxedJob<CandidateJob, Candidate
     split = { splits, sha256: splitSha256(splits) };
     splitCache.set(splitKey, split);
   }
-  if (split.sha256 !== d.data.splitSha256) return refuse(`its ${d.data.split} split of the same images gives other rows than the run's (another version of the split?)`);
+  if (split.sha256 !== d.data.splitSha256)
+    return refuse(
+      `its ${d.data.split} split of the same images gives other rows than the run's (another version of the split?)`,
+    );
 
   // The first job sets this process's thread count (the backend starts once); its results then match the coordinator's.
   backendReady ??= initBackend(backend, backend === 'wasm' && d.threads > 0 ? d.threads : 'auto');
@@ -80,7 +106,17 @@ export default async function process_(job: SandboxedJob<CandidateJob, Candidate
     void report({ kind: 'training', progress }).catch(() => undefined);
   };
   const { splits } = split;
-  const { result, model } = await trainCandidate({ chromosome: d.chromosome, data: dataset, train: splits.train, val: splits.val, settings: d.settings, seed: d.seed }, { onProgress });
+  const { result, model } = await trainCandidate(
+    {
+      chromosome: d.chromosome,
+      data: dataset,
+      train: splits.train,
+      val: splits.val,
+      settings: d.settings,
+      seed: d.seed,
+    },
+    { onProgress },
+  );
   let weights: CandidateOutcome['weights'];
   if (model) {
     try {

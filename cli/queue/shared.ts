@@ -136,7 +136,8 @@ export function queueUrlProblem(url: string): string | null {
   } catch {
     return `--queue must be a Redis URL such as redis://HOST:6379, got "${url}"`;
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') return `--queue must be a redis:// or rediss:// URL, got "${redact(url)}"`;
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    return `--queue must be a redis:// or rediss:// URL, got "${redact(url)}"`;
   if (u.hostname === '') return `--queue needs a host, as in redis://HOST:6379`;
   return null;
 }
@@ -158,7 +159,13 @@ export function redact(url: string): string {
  * blocking calls need that), after a first connection that must succeed within `timeoutMs`.
  */
 export async function openRedis(url: string, timeoutMs = 10_000): Promise<Redis> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();

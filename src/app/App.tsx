@@ -136,7 +136,8 @@ export function App() {
   const onSkip = useCallback(() => {
     // The skip names the candidate shown in training: if that one has just finished, nothing else is skipped.
     const current = useLab.getState().current;
-    if (current) void bridge.current?.api.controlRun({ type: 'skip', candidate: { phase: current.phase, index: current.index } });
+    if (current)
+      void bridge.current?.api.controlRun({ type: 'skip', candidate: { phase: current.phase, index: current.index } });
   }, []);
 
   const onPause = useCallback(() => {
@@ -182,14 +183,19 @@ export function App() {
     }, []),
     onRunLog: useCallback(async () => saveFile('run.json', runLogText(await runLog()), 'application/json'), [runLog]),
     onCsv: useCallback(async () => saveFile('population.csv', populationCsv(await runLog()), 'text/csv'), [runLog]),
-    onChart: useCallback(async () => saveFile('fitness.svg', fitnessChartSvg(await runLog()), 'image/svg+xml'), [runLog]),
+    onChart: useCallback(
+      async () => saveFile('fitness.svg', fitnessChartSvg(await runLog()), 'image/svg+xml'),
+      [runLog],
+    ),
   };
 
   const onUseModel = useCallback(async (member: IndividualRecord) => {
     const b = bridge.current;
     if (!b) throw new Error('the worker is not running');
     // The worker switches its model and returns the member's test scores, which the run log records as its best.
-    useLab.getState().runEvent(await b.api.useFrontModel({ phase: member.phase, index: member.index, chromosome: member.chromosome }));
+    useLab
+      .getState()
+      .runEvent(await b.api.useFrontModel({ phase: member.phase, index: member.index, chromosome: member.chromosome }));
   }, []);
 
   const onReadFace = useCallback(async (frame: FaceFrame, fallback: 'centre' | 'none') => {
@@ -202,13 +208,21 @@ export function App() {
     <div className="app">
       <header>
         <h1>Evolab</h1>
-        <p className="tagline">A genetic algorithm searches CNN hyperparameters for facial-emotion recognition, training every candidate in your browser. Your images never leave this machine.</p>
+        <p className="tagline">
+          A genetic algorithm searches CNN hyperparameters for facial-emotion recognition, training every candidate in
+          your browser. Your images never leave this machine.
+        </p>
         <BackendBadge />
         <StatusLine />
       </header>
       <main className="grid">
         <div className="column">
-          <DatasetPanel onUseSample={onUseSample} onLoadFile={onLoadFile} onCancelLoad={onCancelLoad} onSplitChange={onSplitChange} />
+          <DatasetPanel
+            onUseSample={onUseSample}
+            onLoadFile={onLoadFile}
+            onCancelLoad={onCancelLoad}
+            onSplitChange={onSplitChange}
+          />
           <RunControls onStart={onStart} onPause={onPause} onResume={onResume} onStop={onStop} onSkip={onSkip} />
           <SettingsPanel />
         </div>

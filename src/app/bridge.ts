@@ -62,7 +62,10 @@ export function startWorker(): WorkerBridge {
   let closed = false;
 
   const spawn = (): Generation => {
-    const worker = new Worker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'evolab-trainer' });
+    const worker = new Worker(new URL('../worker/index.ts', import.meta.url), {
+      type: 'module',
+      name: 'evolab-trainer',
+    });
     let kill: (error: WorkerCrashedError) => void = () => undefined;
     const died = new Promise<never>((_, reject) => {
       kill = reject;
@@ -117,7 +120,12 @@ export function startWorker(): WorkerBridge {
     };
   const api = new Proxy({} as Comlink.Remote<EvolabWorkerApi>, {
     // Not a thenable: `await api` must not call the worker.
-    get: (_, name) => (name === 'then' ? undefined : name === Comlink.releaseProxy ? () => current.remote[Comlink.releaseProxy]() : guarded(name)),
+    get: (_, name) =>
+      name === 'then'
+        ? undefined
+        : name === Comlink.releaseProxy
+          ? () => current.remote[Comlink.releaseProxy]()
+          : guarded(name),
   });
 
   const events = (onEvent: (e: RunEvent) => void): ((e: RunEvent) => void) =>

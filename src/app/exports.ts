@@ -18,9 +18,21 @@ export function runLogInView(bridge: WorkerBridge, viewing: { readonly id: strin
  * chromosome and metrics. `source` says which network it is: the search's best (`best` describes it) or the final one
  * (`final` does).
  */
-export function modelFiles(model: ExportedModel, log: RunLog, source: ModelSource = 'search'): Record<string, Uint8Array> {
+export function modelFiles(
+  model: ExportedModel,
+  log: RunLog,
+  source: ModelSource = 'search',
+): Record<string, Uint8Array> {
   const chromosome = source === 'final' ? (log.final?.chromosome ?? null) : (log.best?.chromosome ?? null);
-  const info = { model: source, chromosome, best: log.best, final: log.final ?? null, config: log.config, backend: log.backend, dataset: log.dataset };
+  const info = {
+    model: source,
+    chromosome,
+    best: log.best,
+    final: log.final ?? null,
+    config: log.config,
+    backend: log.backend,
+    dataset: log.dataset,
+  };
   return {
     'model.json': strToU8(model.modelJson),
     [model.weightsFileName]: new Uint8Array(model.weights),
@@ -29,7 +41,11 @@ export function modelFiles(model: ExportedModel, log: RunLog, source: ModelSourc
 }
 
 /** The files of the network the lab hands out, described by the run log in view (`source` as the store has it). */
-export async function servedModelFiles(bridge: WorkerBridge, viewing: { readonly id: string } | null, source: ModelSource | null): Promise<Record<string, Uint8Array>> {
+export async function servedModelFiles(
+  bridge: WorkerBridge,
+  viewing: { readonly id: string } | null,
+  source: ModelSource | null,
+): Promise<Record<string, Uint8Array>> {
   const [model, log] = await Promise.all([bridge.api.exportBestModel(), runLogInView(bridge, viewing)]);
   return modelFiles(model, log, source ?? 'search');
 }
@@ -56,9 +72,20 @@ export function populationCsv(log: RunLog): string {
   // Added after the genes so that the earlier columns keep their places.
   head.push('mflops', 'epochs_trained', 'rung', 'partial');
   const rows = records.map((r) => [
-    r.phase, r.index, r.status, r.reason ?? '', r.fitness, r.seconds.toFixed(3), r.params, r.chromosome.optimizer, r.chromosome.learningRate,
+    r.phase,
+    r.index,
+    r.status,
+    r.reason ?? '',
+    r.fitness,
+    r.seconds.toFixed(3),
+    r.params,
+    r.chromosome.optimizer,
+    r.chromosome.learningRate,
     ...r.chromosome.conv.flatMap((g) => [g.filters, g.kernel, g.activation]),
-    r.flops === undefined ? null : Number((r.flops / 1e6).toPrecision(6)), r.epochsTrained ?? null, r.rung === undefined ? null : r.rung + 1, r.partial ? 'yes' : '',
+    r.flops === undefined ? null : Number((r.flops / 1e6).toPrecision(6)),
+    r.epochsTrained ?? null,
+    r.rung === undefined ? null : r.rung + 1,
+    r.partial ? 'yes' : '',
   ]);
   return [head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }

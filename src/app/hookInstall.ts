@@ -17,7 +17,12 @@ export class HookEventQueue {
     const last = this.items[this.items.length - 1];
     // Progress arrives up to 10 times a second: a tool that polls less often needs only the latest batch of a run of
     // them; an epoch's end (with its validation scores) is kept.
-    const merge = event.type === 'progress' && last?.event.type === 'progress' && last.event.progress.kind === 'batch' && last.event.phase === event.phase && last.event.index === event.index;
+    const merge =
+      event.type === 'progress' &&
+      last?.event.type === 'progress' &&
+      last.event.progress.kind === 'batch' &&
+      last.event.phase === event.phase &&
+      last.event.index === event.index;
     if (merge) {
       this.items[this.items.length - 1] = { seq: this.seq, event };
     } else {

@@ -16,7 +16,12 @@ const ELSEWHERE_POLL_MS = 2_000;
 
 /** The `?simulate=` value without its crash faults (crash:N, abort:N). */
 function withoutCrashes(simulate: string | null): string | null {
-  return simulate === null ? null : simulate.split(',').filter((f) => !/^\s*(crash|abort)\b/.test(f)).join(',');
+  return simulate === null
+    ? null
+    : simulate
+        .split(',')
+        .filter((f) => !/^\s*(crash|abort)\b/.test(f))
+        .join(',');
 }
 
 /** Actions of the resume offer and the run history. */
@@ -65,7 +70,8 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
       );
     });
     const unsubscribe = useLab.subscribe((s, prev) => {
-      if (s.status !== prev.status && (s.status === 'done' || s.status === 'stopped' || s.status === 'error')) void refresh();
+      if (s.status !== prev.status && (s.status === 'done' || s.status === 'stopped' || s.status === 'error'))
+        void refresh();
       // A final network is saved with its run: its history row changes.
       if (s.final.status !== prev.final.status && s.final.status === 'done') void refresh();
     });
@@ -109,24 +115,30 @@ export function useSavedRuns(bridge: RefObject<WorkerBridge | null>): SavedRunAc
     [bridge, refresh],
   );
 
-  const loadRunLog = useCallback(async (id: string): Promise<RunLog> => {
-    const b = bridge.current;
-    if (!b) throw new Error('the worker is not running');
-    return b.api.getRunLog(id);
-  }, [bridge]);
+  const loadRunLog = useCallback(
+    async (id: string): Promise<RunLog> => {
+      const b = bridge.current;
+      if (!b) throw new Error('the worker is not running');
+      return b.api.getRunLog(id);
+    },
+    [bridge],
+  );
 
   const onOpenRun = useCallback(
     async (id: string) => {
       const lab = useLab.getState();
-      if (lab.status === 'running' || lab.status === 'starting' || lab.status === 'stopping') throw new Error('a run is in progress: open saved runs when it has ended');
-      if (finalActive(lab)) throw new Error('the best network is being trained longer: open saved runs when that training has ended');
+      if (lab.status === 'running' || lab.status === 'starting' || lab.status === 'stopping')
+        throw new Error('a run is in progress: open saved runs when it has ended');
+      if (finalActive(lab))
+        throw new Error('the best network is being trained longer: open saved runs when that training has ended');
       const log = await loadRunLog(id);
       const backend = lab.backend;
       lab.runRequested();
       for (const e of runLogToEvents(log, backend?.software ?? false)) lab.runEvent(e);
       // The badge keeps naming this tab's backend; the saved run's own backend stays in its events.
       if (backend) lab.backendReady(backend);
-      if (log.outcome === 'running') lab.runFailed('this saved run was interrupted here (Resume in Run history continues it)');
+      if (log.outcome === 'running')
+        lab.runFailed('this saved run was interrupted here (Resume in Run history continues it)');
       // The downloads and Try the model use this run's own model: its final network, else its best one. Both are set
       // together so that the buttons never give the reason of a run without one while the model is being read.
       const b = bridge.current;

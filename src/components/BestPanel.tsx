@@ -13,7 +13,8 @@ export function BestPanel() {
         <>
           <p>
             Validation accuracy <strong data-testid="best-fitness">{pct(best.fitness)}</strong> (phase {best.phase + 1},
-            candidate {best.index + 1}, {best.params.toLocaleString()} parameters){chosen ? ', chosen from the Pareto front with Use this model' : ''}
+            candidate {best.index + 1}, {best.params.toLocaleString()} parameters)
+            {chosen ? ', chosen from the Pareto front with Use this model' : ''}
           </p>
           <ChromosomeTable chromosome={best.chromosome} caption="Best chromosome so far (the paper's Table 2 form)" />
         </>

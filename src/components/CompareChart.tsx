@@ -45,11 +45,18 @@ export function CompareChart({ runs, loadRunLog }: CompareChartProps) {
       alive = false;
     };
   }, [a.id, b.id, key, loadRunLog]);
-  const names = [`${runLabel(a.createdAt)} (A, ${searchSummary(a.config)})`, `${runLabel(b.createdAt)} (B, ${searchSummary(b.config)})`] as const;
+  const names = [
+    `${runLabel(a.createdAt)} (A, ${searchSummary(a.config)})`,
+    `${runLabel(b.createdAt)} (B, ${searchSummary(b.config)})`,
+  ] as const;
   const data = useMemo(() => {
     if (!logs) return [];
     const [ca, cb] = logs.logs.map(bestPerPhase) as [(number | null)[], (number | null)[]];
-    return Array.from({ length: Math.max(ca.length, cb.length) }, (_, i) => ({ phase: i + 1, a: ca[i] ?? null, b: cb[i] ?? null }));
+    return Array.from({ length: Math.max(ca.length, cb.length) }, (_, i) => ({
+      phase: i + 1,
+      a: ca[i] ?? null,
+      b: cb[i] ?? null,
+    }));
   }, [logs]);
   const costs = useMemo(() => (logs ? logs.logs.map(costLine) : null), [logs]);
   return (
@@ -62,33 +69,75 @@ export function CompareChart({ runs, loadRunLog }: CompareChartProps) {
           {error}
         </p>
       ) : null}
-      <div className="chart" data-testid="compare-chart" role="img" aria-label={`Best fitness per phase of the runs of ${names[0]} and ${names[1]}`}>
+      <div
+        className="chart"
+        data-testid="compare-chart"
+        role="img"
+        aria-label={`Best fitness per phase of the runs of ${names[0]} and ${names[1]}`}
+      >
         <ResponsiveContainer width="100%" height={240}>
           <LineChart data={data} margin={{ top: 10, right: 20, bottom: 20, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="phase" allowDecimals={false} label={{ value: 'phase', position: 'insideBottom', offset: -10 }} />
+            <XAxis
+              dataKey="phase"
+              allowDecimals={false}
+              label={{ value: 'phase', position: 'insideBottom', offset: -10 }}
+            />
             <YAxis domain={[0, 100]} unit="%" width={50} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v / 100) : String(v))} />
             <Legend verticalAlign="top" height={24} />
-            <Line name={names[0]} dataKey="a" stroke={COLORS[0]} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />
-            <Line name={names[1]} dataKey="b" stroke={COLORS[1]} strokeWidth={2} strokeDasharray="5 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+            <Line
+              name={names[0]}
+              dataKey="a"
+              stroke={COLORS[0]}
+              strokeWidth={2}
+              dot={{ r: 3 }}
+              isAnimationActive={false}
+              connectNulls
+            />
+            <Line
+              name={names[1]}
+              dataKey="b"
+              stroke={COLORS[1]}
+              strokeWidth={2}
+              strokeDasharray="5 3"
+              dot={{ r: 3 }}
+              isAnimationActive={false}
+              connectNulls
+            />
           </LineChart>
         </ResponsiveContainer>
       </div>
-      <p className="help">Against what each run spent: the best validation accuracy so far (of networks trained the full epochs) after each training.</p>
+      <p className="help">
+        Against what each run spent: the best validation accuracy so far (of networks trained the full epochs) after
+        each training.
+      </p>
       <div
         className="chart"
         data-testid="compare-seconds-chart"
         data-seconds={costs ? costs.map((c) => c.seconds.toFixed(3)).join(' ') : ''}
         role="img"
-        aria-label={costs ? `Best validation accuracy against cumulative training seconds: ${costs.map((c, i) => `${i === 0 ? 'A' : 'B'} ${c.text}`).join('; ')}` : 'Loading the runs'}
+        aria-label={
+          costs
+            ? `Best validation accuracy against cumulative training seconds: ${costs.map((c, i) => `${i === 0 ? 'A' : 'B'} ${c.text}`).join('; ')}`
+            : 'Loading the runs'
+        }
       >
         <ResponsiveContainer width="100%" height={240}>
           <LineChart margin={{ top: 10, right: 20, bottom: 20, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis type="number" dataKey="seconds" domain={[0, 'dataMax']} tickFormatter={(v: number) => duration(v)} label={{ value: 'cumulative training time', position: 'insideBottom', offset: -10 }} />
+            <XAxis
+              type="number"
+              dataKey="seconds"
+              domain={[0, 'dataMax']}
+              tickFormatter={(v: number) => duration(v)}
+              label={{ value: 'cumulative training time', position: 'insideBottom', offset: -10 }}
+            />
             <YAxis domain={[0, 100]} unit="%" width={50} />
-            <Tooltip labelFormatter={(v) => (typeof v === 'number' ? `after ${duration(v)} of training` : '')} formatter={(v) => (typeof v === 'number' ? pct(v / 100) : '–')} />
+            <Tooltip
+              labelFormatter={(v) => (typeof v === 'number' ? `after ${duration(v)} of training` : '')}
+              formatter={(v) => (typeof v === 'number' ? pct(v / 100) : '–')}
+            />
             <Legend verticalAlign="top" height={24} />
             {costs?.map((c, i) => (
               <Line
@@ -115,7 +164,9 @@ export function CompareChart({ runs, loadRunLog }: CompareChartProps) {
 function costLine(log: RunLog): { points: { seconds: number; best: number | null }[]; seconds: number; text: string } {
   const curve = bestVsSeconds(log);
   const end = curve[curve.length - 1] ?? { seconds: 0, best: null, trainings: 0 };
-  const points = curve.filter((p, i) => i === 0 || i === curve.length - 1 || p.best !== curve[i - 1]?.best).map((p) => ({ seconds: p.seconds, best: p.best === null ? null : p.best * 100 }));
+  const points = curve
+    .filter((p, i) => i === 0 || i === curve.length - 1 || p.best !== curve[i - 1]?.best)
+    .map((p) => ({ seconds: p.seconds, best: p.best === null ? null : p.best * 100 }));
   const reached = end.best === null ? null : curve.find((p) => p.best === end.best);
   const text =
     end.best === null

@@ -65,13 +65,20 @@ export function DatasetPanel({ onUseSample, onLoadFile, onCancelLoad, onSplitCha
       ) : null}
       {cancelled ? (
         <p className="note" data-testid="load-cancelled">
-          Loading {cancelled} was cancelled.{dataset ? ` The dataset loaded before (${dataset.name}) is still in use.` : null}
+          Loading {cancelled} was cancelled.
+          {dataset ? ` The dataset loaded before (${dataset.name}) is still in use.` : null}
         </p>
       ) : null}
       <div className="field">
         {/* A label beside (not around) the select, so its name is "Split" and not the option texts too. */}
         <label htmlFor={splitId}>{SPLIT.label}</label>
-        <select id={splitId} value={splitMode} disabled={locked} aria-describedby={`${splitId}-help`} onChange={(e) => onSplitChange(e.target.value as SplitMode)}>
+        <select
+          id={splitId}
+          value={splitMode}
+          disabled={locked}
+          aria-describedby={`${splitId}-help`}
+          onChange={(e) => onSplitChange(e.target.value as SplitMode)}
+        >
           {SPLIT_OPTIONS.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
@@ -126,7 +133,10 @@ function FileDrop({ disabled, onFile }: { disabled: boolean; onFile: (file: File
           }}
         />
       </label>
-      <p className="hint">or drop fer2013.csv, .csv.gz, Kaggle's fer2013.tar.gz or a .zip holding fer2013.csv here. It is read on this machine only, nothing is unpacked to disk.</p>
+      <p className="hint">
+        or drop fer2013.csv, .csv.gz, Kaggle's fer2013.tar.gz or a .zip holding fer2013.csv here. It is read on this
+        machine only, nothing is unpacked to disk.
+      </p>
     </div>
   );
 }
@@ -181,7 +191,8 @@ function DatasetSummaryView({ dataset }: { dataset: DatasetSummary }) {
     <div data-testid="dataset-summary">
       <p>
         <strong>{dataset.name}</strong>
-        {dataset.synthetic ? <span className="tag">synthetic sample</span> : null} · {dataset.count.toLocaleString()} images
+        {dataset.synthetic ? <span className="tag">synthetic sample</span> : null} · {dataset.count.toLocaleString()}{' '}
+        images
         {dataset.split.leaky ? <span className="tag warn">leaky: fitness measured on the test data</span> : null}
       </p>
       {dataset.synthetic ? null : (
@@ -253,11 +264,22 @@ function DatasetSummaryView({ dataset }: { dataset: DatasetSummary }) {
 /** Images per class, one bar per split. */
 function ClassHistogram({ splits }: { splits: DatasetSummary['splits'] }) {
   const data = useMemo(
-    () => CLASS_NAMES.map((name, i) => ({ name, train: splits.train[i] ?? 0, validation: splits.val[i] ?? 0, test: splits.test[i] ?? 0 })),
+    () =>
+      CLASS_NAMES.map((name, i) => ({
+        name,
+        train: splits.train[i] ?? 0,
+        validation: splits.val[i] ?? 0,
+        test: splits.test[i] ?? 0,
+      })),
     [splits],
   );
   return (
-    <div className="chart" data-testid="class-histogram" role="img" aria-label="Histogram of images per class, one bar per split">
+    <div
+      className="chart"
+      data-testid="class-histogram"
+      role="img"
+      aria-label="Histogram of images per class, one bar per split"
+    >
       <ResponsiveContainer width="100%" height={220}>
         <BarChart data={data} margin={{ top: 10, right: 10, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />

@@ -37,9 +37,24 @@ export function Downloads(actions: DownloadActions) {
         noModel ??
         `${modelSource === 'final' ? 'The final model (trained longer): ' : ''}model.json + weights.bin (tf.loadLayersModel) and evolab.json (chromosome, metrics) in one zip`,
     },
-    { name: 'Download run log', action: actions.onRunLog, enabled: evaluated, help: 'run.json: settings, every individual, phases, best and test scores' },
-    { name: 'Download population CSV', action: actions.onCsv, enabled: evaluated, help: 'one row per evaluated individual with all genes' },
-    { name: 'Download fitness chart', action: actions.onChart, enabled: evaluated, help: 'the fitness-per-phase figure as SVG' },
+    {
+      name: 'Download run log',
+      action: actions.onRunLog,
+      enabled: evaluated,
+      help: 'run.json: settings, every individual, phases, best and test scores',
+    },
+    {
+      name: 'Download population CSV',
+      action: actions.onCsv,
+      enabled: evaluated,
+      help: 'one row per evaluated individual with all genes',
+    },
+    {
+      name: 'Download fitness chart',
+      action: actions.onChart,
+      enabled: evaluated,
+      help: 'the fitness-per-phase figure as SVG',
+    },
   ];
   return (
     <section className="panel" aria-labelledby="downloads-title">
@@ -47,7 +62,12 @@ export function Downloads(actions: DownloadActions) {
       <ul className="downloads">
         {items.map((d) => (
           <li key={d.name}>
-            <button type="button" onClick={run(d.name, d.action)} disabled={!d.enabled || busy !== null} aria-describedby={`dl-${d.name.replace(/\W+/g, '-')}`}>
+            <button
+              type="button"
+              onClick={run(d.name, d.action)}
+              disabled={!d.enabled || busy !== null}
+              aria-describedby={`dl-${d.name.replace(/\W+/g, '-')}`}
+            >
               {d.name}
             </button>{' '}
             <small id={`dl-${d.name.replace(/\W+/g, '-')}`} className="help">

@@ -35,7 +35,14 @@ export function FaceGrid({ samples }: { samples: DatasetSummary['samples'] }) {
             <li key={l}>{l}</li>
           ))}
         </ol>
-        <canvas ref={ref} width={cols * SIDE} height={samples.length * SIDE} role="img" aria-label={`Sample faces: ${cols} per class, one row per emotion`} data-testid="face-grid" />
+        <canvas
+          ref={ref}
+          width={cols * SIDE}
+          height={samples.length * SIDE}
+          role="img"
+          aria-label={`Sample faces: ${cols} per class, one row per emotion`}
+          data-testid="face-grid"
+        />
       </div>
     </figure>
   );

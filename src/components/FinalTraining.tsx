@@ -20,7 +20,8 @@ const EPOCHS = settingByKey('epochs');
 const MAX_EPOCHS = EPOCHS.kind === 'int' ? EPOCHS.max : 500;
 
 /** Twice the search's epochs (at least 10): the search trains each candidate briefly, the model to keep deserves more. */
-export const defaultFinalEpochs = (searchEpochs: number): number => Math.min(MAX_EPOCHS, Math.max(10, 2 * searchEpochs));
+export const defaultFinalEpochs = (searchEpochs: number): number =>
+  Math.min(MAX_EPOCHS, Math.max(10, 2 * searchEpochs));
 
 export function FinalTraining({ onTrainFinal, onStopFinal }: FinalTrainingActions) {
   const status = useLab((s) => s.status);
@@ -72,7 +73,10 @@ function FinalPanel(props: PanelProps) {
   const p = final.progress;
   const fraction = p ? (p.epoch - 1 + p.batch / Math.max(1, p.batches)) / Math.max(1, p.epochs) : 0;
   // Measured speed times the batches left (validation passes aside).
-  const eta = p && p.imagesPerSecond > 0 ? ((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * (props.batchSize / p.imagesPerSecond) : null;
+  const eta =
+    p && p.imagesPerSecond > 0
+      ? ((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * (props.batchSize / p.imagesPerSecond)
+      : null;
   const r = final.result;
 
   const start = (): void => {
@@ -83,10 +87,12 @@ function FinalPanel(props: PanelProps) {
     <section className="panel final-training" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Train the best network longer</h2>
       <p className="help">
-        The search trains each candidate briefly. Train best longer trains the best chromosome again from scratch for more epochs, with
-        the run&apos;s other settings (batch {props.batchSize},{' '}
-        {props.patience === 0 ? 'no early stopping: the last epoch is kept' : `patience ${props.patience}: the lowest-validation-loss epoch is kept`}), then scores
-        it once on the test split. Download model and Try the model then use this final model.
+        The search trains each candidate briefly. Train best longer trains the best chromosome again from scratch for
+        more epochs, with the run&apos;s other settings (batch {props.batchSize},{' '}
+        {props.patience === 0
+          ? 'no early stopping: the last epoch is kept'
+          : `patience ${props.patience}: the lowest-validation-loss epoch is kept`}
+        ), then scores it once on the test split. Download model and Try the model then use this final model.
       </p>
       <div className="fields">
         <div className="field">
@@ -104,12 +110,20 @@ function FinalPanel(props: PanelProps) {
             onChange={(e) => setEpochsText(e.target.value)}
           />
           <small id={`${id}-epochs-help`} className={epochsError ? 'error' : 'help'}>
-            {epochsError ?? `The search trained ${props.searchEpochs} ${props.searchEpochs === 1 ? 'epoch' : 'epochs'} per candidate.`}
+            {epochsError ??
+              `The search trained ${props.searchEpochs} ${props.searchEpochs === 1 ? 'epoch' : 'epochs'} per candidate.`}
           </small>
         </div>
         <div className="field flag">
           <label htmlFor={`${id}-flip`}>
-            <input id={`${id}-flip`} type="checkbox" checked={flip} disabled={busy} onChange={(e) => setFlip(e.target.checked)} aria-describedby={`${id}-flip-help`} />
+            <input
+              id={`${id}-flip`}
+              type="checkbox"
+              checked={flip}
+              disabled={busy}
+              onChange={(e) => setFlip(e.target.checked)}
+              aria-describedby={`${id}-flip-help`}
+            />
             Final flip augmentation
           </label>
           <small id={`${id}-flip-help`} className="help">
@@ -121,7 +135,11 @@ function FinalPanel(props: PanelProps) {
         <button type="button" className="primary" onClick={start} disabled={busy || epochsError !== null}>
           Train best longer
         </button>
-        <button type="button" onClick={onStopFinal} disabled={final.status !== 'training' && final.status !== 'starting'}>
+        <button
+          type="button"
+          onClick={onStopFinal}
+          disabled={final.status !== 'training' && final.status !== 'starting'}
+        >
           Stop training
         </button>
       </div>
@@ -144,7 +162,12 @@ function FinalPanel(props: PanelProps) {
             Final training done: test accuracy {pct(r.testAccuracy)}, validation accuracy {pct(r.valAccuracy)}.
           </p>
         ) : final.status === 'stopped' ? (
-          <p data-testid="final-stopped">Final training stopped.{r ? ' The model of the last finished final training is kept.' : ' The downloads keep using the search\'s best model.'}</p>
+          <p data-testid="final-stopped">
+            Final training stopped.
+            {r
+              ? ' The model of the last finished final training is kept.'
+              : " The downloads keep using the search's best model."}
+          </p>
         ) : null}
       </div>
       {final.status === 'failed' && final.error ? (
@@ -188,8 +211,11 @@ function FinalPanel(props: PanelProps) {
         <div data-testid="final-result">
           <p>
             Test accuracy of the final model <strong data-testid="final-test-accuracy">{pct(r.testAccuracy)}</strong>
-            {r.testAccuracy === null ? ` (the ${r.config.split} split has no test images)` : ` on ${r.testCount} ${testSetText(split, 'search')}`}; trained{' '}
-            {r.epochs.length} of up to {r.config.epochs} epochs (epoch {r.keptEpoch} kept) in {duration(r.seconds)}
+            {r.testAccuracy === null
+              ? ` (the ${r.config.split} split has no test images)`
+              : ` on ${r.testCount} ${testSetText(split, 'search')}`}
+            ; trained {r.epochs.length} of up to {r.config.epochs} epochs (epoch {r.keptEpoch} kept) in{' '}
+            {duration(r.seconds)}
             {props.modelSource === 'final' ? '. Download model and Try the model use it.' : '.'}
           </p>
           <div className="scroll-x" tabIndex={0} role="region" aria-label="Search and final model compared">

@@ -27,11 +27,16 @@ export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualReco
       () => setBusy(null),
       (e: unknown) => {
         setBusy(null);
-        setError(`Use this model (${phaseName(r.phase).toLowerCase()}, candidate ${r.index + 1}): ${e instanceof Error ? e.message : String(e)}`);
+        setError(
+          `Use this model (${phaseName(r.phase).toLowerCase()}, candidate ${r.index + 1}): ${e instanceof Error ? e.message : String(e)}`,
+        );
       },
     );
   };
-  const inUse = (r: IndividualRecord): boolean => (chosen ? chosen.phase === r.phase && chosen.index === r.index : ended && best !== null && best.phase === r.phase && best.index === r.index);
+  const inUse = (r: IndividualRecord): boolean =>
+    chosen
+      ? chosen.phase === r.phase && chosen.index === r.index
+      : ended && best !== null && best.phase === r.phase && best.index === r.index;
   return (
     <section className="panel" aria-labelledby="front-title">
       <h2 id="front-title">Front members</h2>
@@ -77,7 +82,12 @@ export function FrontTable({ onUseModel }: { onUseModel: (member: IndividualReco
                     <td>{o ? COST.latencyMs.format(o.latencyMs) : '–'}</td>
                     <td>
                       {current ? <span className="tag">in use</span> : null}{' '}
-                      <button type="button" onClick={() => use(r)} disabled={!ended || busy !== null || current} aria-describedby="front-help">
+                      <button
+                        type="button"
+                        onClick={() => use(r)}
+                        disabled={!ended || busy !== null || current}
+                        aria-describedby="front-help"
+                      >
                         {busy === key ? 'Testing…' : 'Use this model'}
                       </button>
                     </td>

@@ -42,7 +42,9 @@ export function ParetoChart() {
   const { frontPoints, others } = useMemo(() => {
     if (!cost) return { frontPoints: [], others: [] };
     const onFront = new Set(front.map((r) => `${r.phase}:${r.index}`));
-    const pts = individuals.flatMap((r): Point[] => (r.objectives && r.fitness !== null ? [{ x: r.objectives[cost], y: r.objectives.accuracy * 100, record: r }] : []));
+    const pts = individuals.flatMap((r): Point[] =>
+      r.objectives && r.fitness !== null ? [{ x: r.objectives[cost], y: r.objectives.accuracy * 100, record: r }] : [],
+    );
     return {
       frontPoints: pts.filter((p) => onFront.has(`${p.record.phase}:${p.record.index}`)).sort((a, b) => a.x - b.x),
       others: pts.filter((p) => !onFront.has(`${p.record.phase}:${p.record.index}`)),
@@ -68,7 +70,8 @@ export function ParetoChart() {
           </label>
         ) : null}
         <label className="inline">
-          <input type="checkbox" checked={hideDominated} onChange={(e) => setHideDominated(e.target.checked)} /> Hide dominated
+          <input type="checkbox" checked={hideDominated} onChange={(e) => setHideDominated(e.target.checked)} /> Hide
+          dominated
         </label>
       </div>
       <div
@@ -93,13 +96,28 @@ export function ParetoChart() {
             />
             <YAxis type="number" dataKey="y" domain={[0, 100]} unit="%" width={50} />
             <Legend verticalAlign="top" height={24} />
-            {shown.length > 0 ? <Scatter name="dominated" data={shown} fill="#9ca3af" isAnimationActive={false} onMouseEnter={onEnter} /> : null}
+            {shown.length > 0 ? (
+              <Scatter name="dominated" data={shown} fill="#9ca3af" isAnimationActive={false} onMouseEnter={onEnter} />
+            ) : null}
             <Scatter name="front" data={frontPoints} fill="#b45309" isAnimationActive={false} onMouseEnter={onEnter} />
-            <Line name="front (joined)" data={frontPoints} dataKey="y" stroke="#b45309" strokeWidth={2} dot={false} isAnimationActive={false} legendType="none" />
+            <Line
+              name="front (joined)"
+              data={frontPoints}
+              dataKey="y"
+              stroke="#b45309"
+              strokeWidth={2}
+              dot={false}
+              isAnimationActive={false}
+              legendType="none"
+            />
           </ComposedChart>
         </ResponsiveContainer>
       </div>
-      {hovered ? <PointDetails point={hovered} /> : <p className="help">Point at a network to see its chromosome and every objective.</p>}
+      {hovered ? (
+        <PointDetails point={hovered} />
+      ) : (
+        <p className="help">Point at a network to see its chromosome and every objective.</p>
+      )}
     </section>
   );
 }

@@ -97,15 +97,27 @@ export function PopulationTable() {
       // A candidate promoted to a later rung is in the table already: its training row takes its place.
       list = list.filter((r) => r.index !== current.index);
       list.push({
-        index: current.index, summary: chromosomeSummary(current.chromosome), params: current.params, mflops: null, epochs: current.epochs,
-        rung: rungText(current.rung, current.rungCount), fitness: null, seconds: null, status: 'training', partial: false,
+        index: current.index,
+        summary: chromosomeSummary(current.chromosome),
+        params: current.params,
+        mflops: null,
+        epochs: current.epochs,
+        rung: rungText(current.rung, current.rungCount),
+        fitness: null,
+        seconds: null,
+        status: 'training',
+        partial: false,
       });
     }
     const sign = sort.dir === 'ascending' ? 1 : -1;
     return list.sort((a, b) => compare(a, b, sort.key, sign));
   }, [individuals, current, phase, sort, rungCount]);
   const onSort = (key: Column): void =>
-    setSort((s) => (s.key === key ? { key, dir: s.dir === 'ascending' ? 'descending' : 'ascending' } : { key, dir: key === 'fitness' ? 'descending' : 'ascending' }));
+    setSort((s) =>
+      s.key === key
+        ? { key, dir: s.dir === 'ascending' ? 'descending' : 'ascending' }
+        : { key, dir: key === 'fitness' ? 'descending' : 'ascending' },
+    );
   const budget = budgetText(runConfig);
   const columns = COLUMNS.filter((c) => halving || !c.halving);
   return (
@@ -118,8 +130,8 @@ export function PopulationTable() {
       ) : null}
       {halving && phase !== null && rungEpochs[phase] ? (
         <p className="help" data-testid="rungs">
-          Successive halving: rungs of {rungEpochs[phase]?.join(', ')} epochs; the best 1/{runConfig?.eta ?? 3} of each rung continue. A candidate
-          stopped at a lower rung is ranked by that shorter training and cannot be the best.
+          Successive halving: rungs of {rungEpochs[phase]?.join(', ')} epochs; the best 1/{runConfig?.eta ?? 3} of each
+          rung continue. A candidate stopped at a lower rung is ranked by that shorter training and cannot be the best.
         </p>
       ) : null}
       {rows.length === 0 ? (
@@ -139,7 +151,9 @@ export function PopulationTable() {
                     <th scope="col" key={c.label} aria-sort={sort.key === c.key ? sort.dir : 'none'}>
                       <button type="button" className="sort" onClick={() => onSort(c.key as Column)}>
                         {c.label}
-                        <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
+                        <span aria-hidden="true">
+                          {sort.key === c.key ? (sort.dir === 'ascending' ? ' ▲' : ' ▼') : ''}
+                        </span>
                       </button>
                     </th>
                   ),

@@ -22,7 +22,10 @@ export function ProgressPanel() {
     const perBatch = batchSize / p.imagesPerSecond;
     const left = ((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * perBatch;
     const trained = individuals.filter((r) => r.status === 'trained');
-    const mean = trained.length > 0 ? trained.reduce((a, r) => a + r.seconds, 0) / trained.length : p.epochs * p.batches * perBatch;
+    const mean =
+      trained.length > 0
+        ? trained.reduce((a, r) => a + r.seconds, 0) / trained.length
+        : p.epochs * p.batches * perBatch;
     return left + Math.max(0, total - done - 1) * mean;
   }, [p, batchSize, individuals, total, done]);
   return (
@@ -47,15 +50,19 @@ export function ProgressPanel() {
           <>
             <p>
               Phase {current.phase + 1} of {phases}, candidate {current.index + 1} of {pop}
-              {current.rung !== null ? ` · rung ${current.rung + 1} of ${current.rungCount ?? '?'}, to ${current.epochs ?? '?'} epochs` : ''} ·{' '}
-              {current.params.toLocaleString()} parameters
+              {current.rung !== null
+                ? ` · rung ${current.rung + 1} of ${current.rungCount ?? '?'}, to ${current.epochs ?? '?'} epochs`
+                : ''}{' '}
+              · {current.params.toLocaleString()} parameters
             </p>
             <label htmlFor="candidate-progress">Candidate</label>
             <progress id="candidate-progress" max={1} value={batchFrac} />
             {p ? (
               <p data-testid="batch-progress">
-                Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches} · loss {p.loss.toFixed(3)} · accuracy {pct(p.accuracy, 1)}
-                {p.valAccuracy !== undefined ? ` · validation ${pct(p.valAccuracy, 1)}` : ''} · <span data-testid="img-per-sec">{p.imagesPerSecond.toFixed(1)}</span> img/s
+                Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches} · loss {p.loss.toFixed(3)} · accuracy{' '}
+                {pct(p.accuracy, 1)}
+                {p.valAccuracy !== undefined ? ` · validation ${pct(p.valAccuracy, 1)}` : ''} ·{' '}
+                <span data-testid="img-per-sec">{p.imagesPerSecond.toFixed(1)}</span> img/s
                 {eta !== null ? ` · about ${duration(eta)} left` : ''}
               </p>
             ) : (

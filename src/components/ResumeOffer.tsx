@@ -21,12 +21,16 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
   const backend = useLab((s) => s.backend);
   const viewing = useLab((s) => s.viewing);
   const active = status === 'running' || status === 'starting' || status === 'stopping';
-  const offer = useMemo(() => runs.find((r) => r.status === 'interrupted' && r.resumable && r.id !== dismissed) ?? null, [runs, dismissed]);
+  const offer = useMemo(
+    () => runs.find((r) => r.status === 'interrupted' && r.resumable && r.id !== dismissed) ?? null,
+    [runs, dismissed],
+  );
   const elsewhere = useMemo(() => runs.filter((r) => r.elsewhere), [runs]);
   const showSaved = saved !== null && (active || status === 'done' || status === 'stopped') && fault === null;
   const showViewing = viewing !== null;
   const unavailable = storage !== null && !storage.available ? storage.message : null;
-  if (!unavailable && !fault && !showSaved && !(offer && !active) && elsewhere.length === 0 && !error && !showViewing) return null;
+  if (!unavailable && !fault && !showSaved && !(offer && !active) && elsewhere.length === 0 && !error && !showViewing)
+    return null;
   return (
     <section className="panel saved-runs" aria-label="Saved runs">
       {unavailable ? (
@@ -41,7 +45,8 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
       ) : null}
       {showSaved && saved ? (
         <p className="help" data-testid="saved-status">
-          Saved in this browser after {saved.evaluated} of up to {saved.planned} candidates: a reload or crash costs at most the candidate in training.
+          Saved in this browser after {saved.evaluated} of up to {saved.planned} candidates: a reload or crash costs at
+          most the candidate in training.
         </p>
       ) : null}
       {showSaved && saved && dataCopy?.runId === saved.runId ? (
@@ -59,9 +64,9 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
       {offer && !active ? (
         <div className="resume-offer" data-testid="resume-offer">
           <p>
-            A run was interrupted: started {runLabel(offer.createdAt)} on {offer.dataset.name}, {offer.evaluated} of up to {offer.planned} candidates
-            evaluated, best validation accuracy {pct(offer.bestAccuracy)}. Resuming retrains the candidate that was in training and ends as if never
-            interrupted.
+            A run was interrupted: started {runLabel(offer.createdAt)} on {offer.dataset.name}, {offer.evaluated} of up
+            to {offer.planned} candidates evaluated, best validation accuracy {pct(offer.bestAccuracy)}. Resuming
+            retrains the candidate that was in training and ends as if never interrupted.
           </p>
           {offer.dataset.kind === 'file' ? (
             <p className="help" data-testid="resume-data">
@@ -72,7 +77,8 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
           ) : null}
           {backend && backend.name !== offer.backend.name ? (
             <p className="help">
-              It trained on {offer.backend.name}; this tab uses {backend.name}, so the result can differ from an uninterrupted run.
+              It trained on {offer.backend.name}; this tab uses {backend.name}, so the result can differ from an
+              uninterrupted run.
             </p>
           ) : null}
           <button type="button" className="primary" onClick={() => onResumeRun(offer.id)} disabled={backend === null}>
@@ -85,8 +91,8 @@ export function ResumeOffer({ onResumeRun }: ResumeOfferProps) {
       ) : null}
       {elsewhere.map((r) => (
         <p key={r.id} data-testid="run-elsewhere">
-          Another tab of this lab is running the run started {runLabel(r.createdAt)}: only that tab can drive it (this tab cannot resume or delete it
-          meanwhile).
+          Another tab of this lab is running the run started {runLabel(r.createdAt)}: only that tab can drive it (this
+          tab cannot resume or delete it meanwhile).
         </p>
       ))}
       {error ? (

@@ -15,7 +15,14 @@ export interface RunHistoryActions {
   loadRunLog: (id: string) => Promise<RunLog>;
 }
 
-export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, onResumeRun, loadRunLog }: RunHistoryActions) {
+export function RunHistory({
+  onOpenRun,
+  onExportRun,
+  onDeleteRun,
+  onImportRun,
+  onResumeRun,
+  loadRunLog,
+}: RunHistoryActions) {
   const runs = useLab((s) => s.runs);
   const storage = useLab((s) => s.storage);
   const status = useLab((s) => s.status);
@@ -43,27 +50,35 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
     );
   };
 
-  const toggle = (id: string) => (e: ChangeEvent<HTMLInputElement>): void => {
-    const on = e.target.checked;
-    // Two runs at most: picking a third drops the one picked first.
-    setSelected((s) => (on ? [...s.filter((x) => x !== id), id].slice(-2) : s.filter((x) => x !== id)));
-  };
+  const toggle =
+    (id: string) =>
+    (e: ChangeEvent<HTMLInputElement>): void => {
+      const on = e.target.checked;
+      // Two runs at most: picking a third drops the one picked first.
+      setSelected((s) => (on ? [...s.filter((x) => x !== id), id].slice(-2) : s.filter((x) => x !== id)));
+    };
 
   const onFile = (e: ChangeEvent<HTMLInputElement>): void => {
     const input = e.target;
     const file = input.files?.[0];
     if (!file) return;
-    act(`Import ${file.name}`, async () => {
-      try {
-        await onImportRun(file);
-      } finally {
-        input.value = '';
-      }
-    }, `Imported ${file.name}.`)();
+    act(
+      `Import ${file.name}`,
+      async () => {
+        try {
+          await onImportRun(file);
+        } finally {
+          input.value = '';
+        }
+      },
+      `Imported ${file.name}.`,
+    )();
   };
 
   const pair = useMemo(() => {
-    const found = selected.map((id) => runs.find((r) => r.id === id)).filter((r): r is StoredRunSummary => r !== undefined);
+    const found = selected
+      .map((id) => runs.find((r) => r.id === id))
+      .filter((r): r is StoredRunSummary => r !== undefined);
     return found.length === 2 ? ([found[0], found[1]] as [StoredRunSummary, StoredRunSummary]) : null;
   }, [selected, runs]);
 
@@ -71,14 +86,23 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
     <section className="panel run-history" aria-labelledby="history-title">
       <h2 id="history-title">Run history</h2>
       <p className="help">
-        Every run is saved in this browser after each evaluated candidate (settings, results, the best weights; a data file by its SHA-256,
-        with a copy of the latest one's images so that its run resumes without it). Tick two runs to compare their fitness curves.
+        Every run is saved in this browser after each evaluated candidate (settings, results, the best weights; a data
+        file by its SHA-256, with a copy of the latest one's images so that its run resumes without it). Tick two runs
+        to compare their fitness curves.
       </p>
       <label className="import">
-        Import run log <input type="file" accept=".json,application/json" onChange={onFile} disabled={busy || storage?.available === false} />
+        Import run log{' '}
+        <input
+          type="file"
+          accept=".json,application/json"
+          onChange={onFile}
+          disabled={busy || storage?.available === false}
+        />
       </label>
       {runs.length === 0 ? (
-        <p className="help">{storage?.available === false ? 'Storage is unavailable: nothing is saved.' : 'No saved runs yet.'}</p>
+        <p className="help">
+          {storage?.available === false ? 'Storage is unavailable: nothing is saved.' : 'No saved runs yet.'}
+        </p>
       ) : (
         <table data-testid="run-history">
           <thead>
@@ -102,7 +126,12 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
               return (
                 <tr key={r.id} data-run-id={r.id}>
                   <td data-label="Compare">
-                    <input type="checkbox" aria-label={`Compare run of ${label}`} checked={selected.includes(r.id)} onChange={toggle(r.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Compare run of ${label}`}
+                      checked={selected.includes(r.id)}
+                      onChange={toggle(r.id)}
+                    />
                   </td>
                   <td data-label="Date">{label}</td>
                   <td data-label="Dataset">
@@ -119,15 +148,30 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
                   <td data-label="Duration">{duration(r.seconds)}</td>
                   <td className="actions" data-label="Actions">
                     <div className="action-buttons">
-                      <button type="button" aria-label={`Open run of ${label}`} disabled={busy || active} onClick={act('Open', () => onOpenRun(r.id))}>
+                      <button
+                        type="button"
+                        aria-label={`Open run of ${label}`}
+                        disabled={busy || active}
+                        onClick={act('Open', () => onOpenRun(r.id))}
+                      >
                         Open
                       </button>{' '}
-                      <button type="button" aria-label={`Export run of ${label}`} disabled={busy} onClick={act('Export', () => onExportRun(r.id))}>
+                      <button
+                        type="button"
+                        aria-label={`Export run of ${label}`}
+                        disabled={busy}
+                        onClick={act('Export', () => onExportRun(r.id))}
+                      >
                         Export
                       </button>{' '}
                       {r.resumable ? (
                         <>
-                          <button type="button" aria-label={`Resume run of ${label}`} disabled={busy || active || !hasBackend} onClick={() => onResumeRun(r.id)}>
+                          <button
+                            type="button"
+                            aria-label={`Resume run of ${label}`}
+                            disabled={busy || active || !hasBackend}
+                            onClick={() => onResumeRun(r.id)}
+                          >
                             Resume
                           </button>{' '}
                         </>
@@ -147,7 +191,12 @@ export function RunHistory({ onOpenRun, onExportRun, onDeleteRun, onImportRun, o
                           Confirm delete
                         </button>
                       ) : (
-                        <button type="button" aria-label={`Delete run of ${label}`} disabled={busy || locked} onClick={() => setConfirming(r.id)}>
+                        <button
+                          type="button"
+                          aria-label={`Delete run of ${label}`}
+                          disabled={busy || locked}
+                          onClick={() => setConfirming(r.id)}
+                        >
                           Delete
                         </button>
                       )}

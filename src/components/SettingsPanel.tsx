@@ -3,7 +3,16 @@ import { useMemo } from 'react';
 import { useLab } from '../store';
 import { settingsErrors } from '../store/config';
 import { matchingPreset, PRESETS } from '../store/settings';
-import { SETTINGS, settingApplies, settingOptions, settingText, settingValue, type SettingGroup, type SettingKey, type SettingRow } from '../settings';
+import {
+  SETTINGS,
+  settingApplies,
+  settingOptions,
+  settingText,
+  settingValue,
+  type SettingGroup,
+  type SettingKey,
+  type SettingRow,
+} from '../settings';
 
 const GROUPS: { id: SettingGroup | 'main'; title: string }[] = [
   { id: 'main', title: 'Run size' },
@@ -12,7 +21,15 @@ const GROUPS: { id: SettingGroup | 'main'; title: string }[] = [
   { id: 'training', title: 'Training' },
 ];
 /** The six settings outside tests fill in, shown first. */
-const MAIN = new Set<SettingKey>(['populationSize', 'generations', 'epochs', 'perClass', 'maxFilters', 'objectives', 'seed']);
+const MAIN = new Set<SettingKey>([
+  'populationSize',
+  'generations',
+  'epochs',
+  'perClass',
+  'maxFilters',
+  'objectives',
+  'seed',
+]);
 /** Chosen in the dataset panel, beside the data it divides. */
 const ELSEWHERE = new Set<SettingKey>(['split']);
 
@@ -22,7 +39,15 @@ function useErrors(): Record<string, string> {
   return useMemo(() => settingsErrors(config, drafts), [config, drafts]);
 }
 
-function SettingField({ setting, disabled, error }: { setting: SettingRow; disabled: boolean; error: string | undefined }) {
+function SettingField({
+  setting,
+  disabled,
+  error,
+}: {
+  setting: SettingRow;
+  disabled: boolean;
+  error: string | undefined;
+}) {
   const value = useLab((s) => settingValue(s.config, setting));
   const draft = useLab((s) => s.drafts[setting.key]);
   const setSetting = useLab((s) => s.setSetting);
@@ -39,7 +64,15 @@ function SettingField({ setting, disabled, error }: { setting: SettingRow; disab
     return (
       <div className="field flag">
         <label htmlFor={id}>
-          <input id={id} type="checkbox" checked={value === true} disabled={disabled || unused} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, String(e.target.checked))} /> {setting.label}
+          <input
+            id={id}
+            type="checkbox"
+            checked={value === true}
+            disabled={disabled || unused}
+            aria-describedby={describedBy}
+            onChange={(e) => setSetting(setting.key, String(e.target.checked))}
+          />{' '}
+          {setting.label}
         </label>
         {help}
       </div>
@@ -74,7 +107,13 @@ function SettingField({ setting, disabled, error }: { setting: SettingRow; disab
     return (
       <div className="field">
         <label htmlFor={id}>{setting.label}</label>
-        <select id={id} value={draft ?? String(value)} disabled={disabled || unused} aria-describedby={describedBy} onChange={(e) => setSetting(setting.key, e.target.value)}>
+        <select
+          id={id}
+          value={draft ?? String(value)}
+          disabled={disabled || unused}
+          aria-describedby={describedBy}
+          onChange={(e) => setSetting(setting.key, e.target.value)}
+        >
           {settingOptions(setting).map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
@@ -86,7 +125,12 @@ function SettingField({ setting, disabled, error }: { setting: SettingRow; disab
     );
   }
   // Numbers get a spinner with the schema's range.
-  const numeric = { inputMode: setting.kind === 'int' ? ('numeric' as const) : ('decimal' as const), min: setting.min, max: setting.max, step: setting.kind === 'int' ? 1 : setting.step };
+  const numeric = {
+    inputMode: setting.kind === 'int' ? ('numeric' as const) : ('decimal' as const),
+    min: setting.min,
+    max: setting.max,
+    step: setting.kind === 'int' ? 1 : setting.step,
+  };
   return (
     <div className="field">
       <label htmlFor={id}>{setting.label}</label>
@@ -112,7 +156,13 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
   return (
     <div className="field preset">
       <label htmlFor="setting-preset">Preset</label>
-      <select id="setting-preset" value={current ?? ''} disabled={disabled} aria-describedby="setting-preset-help" onChange={(e) => applyPreset(e.target.value)}>
+      <select
+        id="setting-preset"
+        value={current ?? ''}
+        disabled={disabled}
+        aria-describedby="setting-preset-help"
+        onChange={(e) => applyPreset(e.target.value)}
+      >
         <option value="" disabled>
           Custom
         </option>
@@ -123,7 +173,8 @@ function PresetPicker({ disabled }: { disabled: boolean }) {
         ))}
       </select>
       <small id="setting-preset-help" className="help">
-        The paper's search, or a quick look that finishes in a few minutes on a laptop. Settings are kept in the address, so a link reproduces them.
+        The paper's search, or a quick look that finishes in a few minutes on a laptop. Settings are kept in the
+        address, so a link reproduces them.
       </small>
     </div>
   );
@@ -151,7 +202,13 @@ export function SettingsPanel() {
       {GROUPS.map((g) => (
         <fieldset key={g.id} className="fields">
           <legend>{g.title}</legend>
-          {SETTINGS.filter((s) => !ELSEWHERE.has(s.key) && (g.id === 'main' ? MAIN.has(s.key) : !MAIN.has(s.key) && (s.group === g.id || (g.id === 'training' && s.group === 'data')))).map((s) => (
+          {SETTINGS.filter(
+            (s) =>
+              !ELSEWHERE.has(s.key) &&
+              (g.id === 'main'
+                ? MAIN.has(s.key)
+                : !MAIN.has(s.key) && (s.group === g.id || (g.id === 'training' && s.group === 'data'))),
+          ).map((s) => (
             <SettingField key={s.key} setting={s} disabled={busy} error={errors[s.key]} />
           ))}
         </fieldset>

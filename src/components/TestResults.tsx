@@ -28,10 +28,11 @@ export function TestResults() {
           : 'images the GA never saw.'}
       </p>
       <p className="comparison" data-testid="paper-comparison">
-        Paper: {pct(PAPER.best)} best; per phase {PAPER.phases.map((x) => pct(x)).join(' / ')}; {duration(PAPER.seconds)} of
-        compute. Theirs was measured on the same split the GA selected on. Ours: {pct(e.accuracy)} test accuracy{' '}
-        {leaky ? 'measured on the split the GA selected on, as theirs' : 'on data the GA never saw'};
-        per phase (validation) {summaries.map((p) => pct(p.best)).join(' / ')}; {duration(seconds)}.
+        Paper: {pct(PAPER.best)} best; per phase {PAPER.phases.map((x) => pct(x)).join(' / ')};{' '}
+        {duration(PAPER.seconds)} of compute. Theirs was measured on the same split the GA selected on. Ours:{' '}
+        {pct(e.accuracy)} test accuracy{' '}
+        {leaky ? 'measured on the split the GA selected on, as theirs' : 'on data the GA never saw'}; per phase
+        (validation) {summaries.map((p) => pct(p.best)).join(' / ')}; {duration(seconds)}.
       </p>
       <div className="scroll-x" tabIndex={0} role="region" aria-label="Confusion matrix table">
         <table className="confusion" aria-label="Confusion matrix and per-class accuracy">

@@ -58,7 +58,8 @@ function cameraProblem(err: unknown): string {
   if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') {
     return `Camera access was denied. Allow the camera for this page in the browser's site settings and press Start camera again. ${imageToo}`;
   }
-  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError') return `No camera was found. Connect one and press Start camera again. ${imageToo}`;
+  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError')
+    return `No camera was found. Connect one and press Start camera again. ${imageToo}`;
   if (name === 'NotReadableError' || name === 'AbortError' || name === 'TrackStartError') {
     return `The camera could not be started: another program may be using it. Close it and press Start camera again. ${imageToo}`;
   }
@@ -85,10 +86,19 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
   const video = useRef<HTMLVideoElement>(null);
   const stream = useRef<MediaStream | null>(null);
   // Each reading with the model that gave it: a new model (trained longer, or a saved run's) hides the old model's answer.
-  const [answer, setAnswer] = useState<{ reading: FaceReading; source: typeof modelSource; final: typeof finalResult } | null>(null);
+  const [answer, setAnswer] = useState<{
+    reading: FaceReading;
+    source: typeof modelSource;
+    final: typeof finalResult;
+  } | null>(null);
   const model = useRef({ source: modelSource, final: finalResult });
-  const reading = answer !== null && answer.source === modelSource && answer.final === finalResult ? answer.reading : null;
-  const [source, setSource] = useState<{ kind: 'photo'; name: string; width: number; height: number } | { kind: 'camera'; width: number; height: number } | null>(null);
+  const reading =
+    answer !== null && answer.source === modelSource && answer.final === finalResult ? answer.reading : null;
+  const [source, setSource] = useState<
+    | { kind: 'photo'; name: string; width: number; height: number }
+    | { kind: 'camera'; width: number; height: number }
+    | null
+  >(null);
   const [error, setError] = useState<string | null>(null);
   const [cameraError, setCameraError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -120,12 +130,17 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
     setError(null);
     const media = typeof navigator === 'undefined' ? undefined : navigator.mediaDevices;
     if (!media?.getUserMedia) {
-      setCameraError('This browser gives this page no camera (a camera needs https or localhost). You can still try the model with a face image.');
+      setCameraError(
+        'This browser gives this page no camera (a camera needs https or localhost). You can still try the model with a face image.',
+      );
       return;
     }
     setCamera('starting');
     try {
-      const s = await media.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false });
+      const s = await media.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
+        audio: false,
+      });
       stream.current = s;
       const v = video.current;
       if (!v) throw new Error('the camera view is gone');
@@ -200,24 +215,33 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
   const top = probs ? probs.indexOf(Math.max(...probs)) : -1;
   const face = reading?.face ?? null;
   // Read aloud when it changes, so it says only what a person needs: the camera's score changes every frame and is shown apart.
-  const found = !source || !reading
-    ? ''
-    : source.kind === 'camera'
-      ? face
-        ? 'Face in view.'
-        : 'No face in view.'
-      : face
-        ? `Face found (detector score ${face.score.toFixed(2)}${reading && reading.faces > 1 ? `; the largest of ${reading.faces}` : ''}).`
-        : 'No face found: the centre square of the image was used.';
+  const found =
+    !source || !reading
+      ? ''
+      : source.kind === 'camera'
+        ? face
+          ? 'Face in view.'
+          : 'No face in view.'
+        : face
+          ? `Face found (detector score ${face.score.toFixed(2)}${reading && reading.faces > 1 ? `; the largest of ${reading.faces}` : ''}).`
+          : 'No face found: the centre square of the image was used.';
   const cameraOn = camera !== 'off';
   return (
     <section className="panel" aria-labelledby="try-title">
       <h2 id="try-title">Try the model</h2>
       <div className="field">
         <label htmlFor="try-image">Face image</label>
-        <input id="try-image" type="file" accept="image/*" disabled={!ready || busy} aria-describedby="try-help" onChange={(e) => void onFile(e.target.files?.[0])} />
+        <input
+          id="try-image"
+          type="file"
+          accept="image/*"
+          disabled={!ready || busy}
+          aria-describedby="try-help"
+          onChange={(e) => void onFile(e.target.files?.[0])}
+        />
         <small id="try-help" className="help">
-          {noModel ?? `The ${which} reads the largest face, framed as in FER2013 and scaled to 48x48 grayscale; nothing leaves your machine.`}
+          {noModel ??
+            `The ${which} reads the largest face, framed as in FER2013 and scaled to 48x48 grayscale; nothing leaves your machine.`}
         </small>
       </div>
       <div className="camera-controls">
@@ -230,7 +254,13 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
             Start camera
           </button>
         )}
-        {camera === 'on' ? <span className="help" data-testid="camera-rate">{rate > 0 ? `${rate.toFixed(1)} predictions/s${face ? `, face score ${face.score.toFixed(2)}` : ''}` : 'starting…'}</span> : null}
+        {camera === 'on' ? (
+          <span className="help" data-testid="camera-rate">
+            {rate > 0
+              ? `${rate.toFixed(1)} predictions/s${face ? `, face score ${face.score.toFixed(2)}` : ''}`
+              : 'starting…'}
+          </span>
+        ) : null}
       </div>
       <div className="try">
         <div className="camera-view" hidden={!cameraOn}>
@@ -248,14 +278,26 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
             />
           ) : null}
         </div>
-        <canvas ref={canvas} width={IMAGE_SIDE} height={IMAGE_SIDE} className="try-canvas" role="img" aria-label="The 48x48 grayscale crop the model sees" data-testid="try-canvas" />
+        <canvas
+          ref={canvas}
+          width={IMAGE_SIDE}
+          height={IMAGE_SIDE}
+          className="try-canvas"
+          role="img"
+          aria-label="The 48x48 grayscale crop the model sees"
+          data-testid="try-canvas"
+        />
         <table className="probabilities" data-testid="probabilities">
           <caption>Emotion probabilities of the {which}</caption>
           <tbody>
             {CLASS_NAMES.map((label, i) => {
               const p = probs?.[i];
               return (
-                <tr key={label} className={i === top ? 'top' : undefined} data-p={p === undefined ? undefined : String(p)}>
+                <tr
+                  key={label}
+                  className={i === top ? 'top' : undefined}
+                  data-p={p === undefined ? undefined : String(p)}
+                >
                   <th scope="row">{label}</th>
                   <td>{pct(p, 1)}</td>
                   <td className="bar-cell">
@@ -267,7 +309,12 @@ export function TryModel({ onReadFace }: { onReadFace: ReadFace }) {
           </tbody>
         </table>
       </div>
-      <p className="help" aria-live="polite" data-testid="face-found" data-face={source && reading ? String(face !== null) : undefined}>
+      <p
+        className="help"
+        aria-live="polite"
+        data-testid="face-found"
+        data-face={source && reading ? String(face !== null) : undefined}
+      >
         {found}
       </p>
       {cameraError ? (

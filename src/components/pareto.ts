@@ -6,18 +6,34 @@ export type CostKey = 'params' | 'flops' | 'latencyMs';
 
 /** The run's costs (from its objectives setting), in the order the person chose them. */
 export function costsOf(objectives: readonly string[] | undefined): CostKey[] {
-  return (objectives ?? []).flatMap((o): CostKey[] => (o === 'params' ? ['params'] : o === 'flops' ? ['flops'] : o === 'latency' ? ['latencyMs'] : []));
+  return (objectives ?? []).flatMap((o): CostKey[] =>
+    o === 'params' ? ['params'] : o === 'flops' ? ['flops'] : o === 'latency' ? ['latencyMs'] : [],
+  );
 }
 
 /** Each cost's name, unit and format. Parameters and FLOPs span decades, so their axis is logarithmic. */
-export const COST: Readonly<Record<CostKey, { readonly label: string; readonly log: boolean; readonly format: (v: number) => string }>> = {
+export const COST: Readonly<
+  Record<CostKey, { readonly label: string; readonly log: boolean; readonly format: (v: number) => string }>
+> = {
   params: { label: 'Parameters', log: true, format: (v) => Math.round(v).toLocaleString('en-US') },
-  flops: { label: 'FLOPs per image', log: true, format: (v) => (v >= 1e9 ? `${(v / 1e9).toFixed(2)} G` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : Math.round(v).toLocaleString('en-US')) },
+  flops: {
+    label: 'FLOPs per image',
+    log: true,
+    format: (v) =>
+      v >= 1e9
+        ? `${(v / 1e9).toFixed(2)} G`
+        : v >= 1e6
+          ? `${(v / 1e6).toFixed(2)} M`
+          : Math.round(v).toLocaleString('en-US'),
+  },
   latencyMs: { label: 'Latency (ms per image)', log: false, format: (v) => v.toFixed(2) },
 };
 
 /** The records of the front's members, in the front's order (best accuracy first). */
-export function frontRecords(individuals: readonly IndividualRecord[], front: readonly IndividualRef[]): IndividualRecord[] {
+export function frontRecords(
+  individuals: readonly IndividualRecord[],
+  front: readonly IndividualRef[],
+): IndividualRecord[] {
   return front.flatMap((ref) => individuals.find((r) => r.phase === ref.phase && r.index === ref.index) ?? []);
 }
 

@@ -65,13 +65,17 @@ class Inventory {
   /** The fault when the archive held no FER2013 CSV. */
   none(): SourceFault {
     const kind = this.format === 'tar' ? 'tar' : 'ZIP';
-    if (this.count === 0) return new SourceFault('archive', `no FER2013 CSV in this ${kind} archive: it holds no files`);
+    if (this.count === 0)
+      return new SourceFault('archive', `no FER2013 CSV in this ${kind} archive: it holds no files`);
     const listed = [...this.nested, ...this.names];
     const more = this.count > listed.length ? `, and ${this.count - listed.length} more` : '';
     const nested = this.nested.length
       ? `; ${this.nested.join(', ')} ${this.nested.length > 1 ? 'are archives' : 'is an archive'} inside the archive, which is not opened: extract it and load the file inside`
       : '';
-    return new SourceFault('archive', `no FER2013 CSV in this ${kind} archive (it holds ${listed.join(', ')}${more}): a member named fer2013.csv or starting with the header emotion,pixels,Usage is needed${nested}`);
+    return new SourceFault(
+      'archive',
+      `no FER2013 CSV in this ${kind} archive (it holds ${listed.join(', ')}${more}): a member named fer2013.csv or starting with the header emotion,pixels,Usage is needed${nested}`,
+    );
   }
 }
 
@@ -112,19 +116,33 @@ export async function* tarCsv(reader: ByteReader, found: (source: ArchiveSource)
     if (!(await reader.fill(BLOCK))) {
       // A tar ends with two zero blocks, but many writers stop after the last member: the end of the bytes will do.
       if (reader.available === 0) break;
-      throw new SourceFault('archive', `not a valid tar archive: it is truncated (a member header at byte ${at} is cut off)`);
+      throw new SourceFault(
+        'archive',
+        `not a valid tar archive: it is truncated (a member header at byte ${at} is cut off)`,
+      );
     }
-    const h = (await reader.read(BLOCK, () => new SourceFault('archive', 'not a valid tar archive: it is truncated'))).slice();
+    const h = (
+      await reader.read(BLOCK, () => new SourceFault('archive', 'not a valid tar archive: it is truncated'))
+    ).slice();
     if (h.every((b) => b === 0)) break;
-    if (!tarChecksumOk(h)) throw new SourceFault('archive', `not a valid tar archive: the member header at byte ${at} is corrupt (its checksum does not match)`);
+    if (!tarChecksumOk(h))
+      throw new SourceFault(
+        'archive',
+        `not a valid tar archive: the member header at byte ${at} is corrupt (its checksum does not match)`,
+      );
     const size = tarNumber(h, 124, 12);
-    if (size === null) throw new SourceFault('archive', `not a valid tar archive: the member header at byte ${at} has no readable size`);
+    if (size === null)
+      throw new SourceFault('archive', `not a valid tar archive: the member header at byte ${at} has no readable size`);
     const padding = (BLOCK - (size % BLOCK)) % BLOCK;
     const type = String.fromCharCode(h[156] as number);
-    const truncated = (what: string) => () => new SourceFault('archive', `not a valid tar archive: it is truncated (${what} stops before its ${size} bytes)`);
+    const truncated = (what: string) => () =>
+      new SourceFault('archive', `not a valid tar archive: it is truncated (${what} stops before its ${size} bytes)`);
     if (type === 'L' || type === 'x' || type === 'K' || type === 'g') {
       if (size > MAX_TAR_META) {
-        throw new SourceFault('archive', `not a usable tar archive: a member's name or attributes take ${size.toLocaleString('en-US')} bytes (at most ${MAX_TAR_META.toLocaleString('en-US')} are read)`);
+        throw new SourceFault(
+          'archive',
+          `not a usable tar archive: a member's name or attributes take ${size.toLocaleString('en-US')} bytes (at most ${MAX_TAR_META.toLocaleString('en-US')} are read)`,
+        );
       }
       const meta = (await reader.read(size, truncated('a member header'))).slice();
       await reader.skip(padding, truncated('a member header'));
@@ -215,16 +233,22 @@ function paxAttribute(meta: Uint8Array, key: string): string | null {
 }
 
 /** The CSV member of a ZIP archive, inflated as it is read; `found` is told its name. */
-export async function* zipCsv(reader: ByteReader, inflate: Inflater, found: (source: ArchiveSource) => void): AsyncGenerator<Uint8Array> {
+export async function* zipCsv(
+  reader: ByteReader,
+  inflate: Inflater,
+  found: (source: ArchiveSource) => void,
+): AsyncGenerator<Uint8Array> {
   const inventory = new Inventory('zip');
-  const truncated = (what: string) => () => new SourceFault('archive', `not a valid ZIP archive: it is truncated (${what} is cut off)`);
+  const truncated = (what: string) => () =>
+    new SourceFault('archive', `not a valid ZIP archive: it is truncated (${what} is cut off)`);
   for (;;) {
     const at = reader.offset;
     if (!(await reader.fill(4))) throw truncated('the list of its members')();
     const sig = u32(reader.peek(4), 0);
     // The central directory follows the last member: everything there is to read has been seen.
     if (sig === ZIP_CENTRAL || sig === ZIP_END || sig === ZIP64_END) break;
-    if (sig !== ZIP_LOCAL) throw new SourceFault('archive', `not a valid ZIP archive: no member header where one should be (byte ${at})`);
+    if (sig !== ZIP_LOCAL)
+      throw new SourceFault('archive', `not a valid ZIP archive: no member header where one should be (byte ${at})`);
     const h = (await reader.read(30, truncated('a member header'))).slice();
     const flags = u16(h, 6);
     const method = u16(h, 8);
@@ -242,7 +266,9 @@ export async function* zipCsv(reader: ByteReader, inflate: Inflater, found: (sou
     // The member's compressed bytes from where reading stopped: it may stop early (a member not wanted) and go on later.
     const data = async function* (): AsyncGenerator<Uint8Array> {
       if (dataDone) return;
-      yield* sized ? reader.take(csize - (reader.offset - dataStart), truncated(`the member ${shown(name)}`)) : descriptorBounded(reader, dataStart, z64.zip64, truncated(`the member ${shown(name)}`));
+      yield* sized
+        ? reader.take(csize - (reader.offset - dataStart), truncated(`the member ${shown(name)}`))
+        : descriptorBounded(reader, dataStart, z64.zip64, truncated(`the member ${shown(name)}`));
       dataDone = true;
     };
     const skipRest = async (): Promise<void> => {
@@ -255,7 +281,11 @@ export async function* zipCsv(reader: ByteReader, inflate: Inflater, found: (sou
       continue;
     }
     if (method !== 0 && method !== 8) {
-      if (!sized) throw new SourceFault('archive', `not a usable ZIP archive: ${shown(name)} is compressed with method ${method}, which the lab cannot read (only stored and deflate)`);
+      if (!sized)
+        throw new SourceFault(
+          'archive',
+          `not a usable ZIP archive: ${shown(name)} is compressed with method ${method}, which the lab cannot read (only stored and deflate)`,
+        );
       inventory.other(`${name} (compressed with method ${method})`);
       await skipRest();
       continue;
@@ -265,7 +295,9 @@ export async function* zipCsv(reader: ByteReader, inflate: Inflater, found: (sou
       await skipRest();
       continue;
     }
-    const member = new ByteReader(method === 8 ? inflated(inflate, 'deflate-raw', data(), `ZIP archive (member ${shown(name)})`) : data());
+    const member = new ByteReader(
+      method === 8 ? inflated(inflate, 'deflate-raw', data(), `ZIP archive (member ${shown(name)})`) : data(),
+    );
     const verdict = await judge(name, member);
     if (verdict === 'csv') {
       found({ format: 'zip', member: name });
@@ -308,7 +340,12 @@ function zip64Sizes(extra: Uint8Array, usize: number, csize: number): { usize: n
  * descriptor whose compressed size equals the bytes so far, which a stray match inside compressed data will not.
  * Only confirmed data is consumed, so reading can stop and resume anywhere.
  */
-async function* descriptorBounded(reader: ByteReader, dataStart: number, zip64: boolean, truncated: () => SourceFault): AsyncGenerator<Uint8Array> {
+async function* descriptorBounded(
+  reader: ByteReader,
+  dataStart: number,
+  zip64: boolean,
+  truncated: () => SourceFault,
+): AsyncGenerator<Uint8Array> {
   const sizeLen = zip64 ? 8 : 4;
   // signature, crc, compressed and uncompressed size; and the next header's signature for the unsigned form.
   const signedLen = 8 + 2 * sizeLen;

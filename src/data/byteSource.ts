@@ -28,7 +28,11 @@ export interface CsvByteOptions {
  * The CSV bytes of a file given as chunks, chunk by chunk (views; nothing is modified); `info` says what the file was.
  * A file that is not CSV, or a broken gzip or archive, throws a SourceFault; errors of `chunks` pass through.
  */
-export async function* csvBytes(chunks: AsyncIterable<Uint8Array>, opts: CsvByteOptions, info: SourceInfo): AsyncGenerator<Uint8Array> {
+export async function* csvBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  opts: CsvByteOptions,
+  info: SourceInfo,
+): AsyncGenerator<Uint8Array> {
   const reader = new ByteReader(chunks);
   try {
     await reader.fill(4);
@@ -53,13 +57,22 @@ export async function* csvBytes(chunks: AsyncIterable<Uint8Array>, opts: CsvByte
 }
 
 /** The CSV in bytes that are no longer gzip: a tar's or a ZIP's member, or the bytes themselves. */
-async function* unpacked(reader: ByteReader, inflate: Inflater, info: SourceInfo, inGzip: boolean): AsyncGenerator<Uint8Array> {
+async function* unpacked(
+  reader: ByteReader,
+  inflate: Inflater,
+  info: SourceInfo,
+  inGzip: boolean,
+): AsyncGenerator<Uint8Array> {
   const found = (source: ArchiveSource): void => {
     info.archive = source;
   };
   await reader.fill(4);
   if (isZip(reader.peek(4))) {
-    if (inGzip) throw new SourceFault('archive', 'not a FER2013 file: this gzip file holds a ZIP archive; unpack the gzip file and load the ZIP inside');
+    if (inGzip)
+      throw new SourceFault(
+        'archive',
+        'not a FER2013 file: this gzip file holds a ZIP archive; unpack the gzip file and load the ZIP inside',
+      );
     yield* zipCsv(reader, inflate, found);
     return;
   }
@@ -72,7 +85,10 @@ async function* unpacked(reader: ByteReader, inflate: Inflater, info: SourceInfo
   }
   if (inGzip && isGzip(reader.peek(4))) {
     // A gzip inside a gzip (fer2013.csv.gz.gz) is a nested archive, not a multi-member file: fflate would read on into it.
-    throw new SourceFault('archive', 'not a FER2013 file: this gzip file holds another gzip file; unpack it once and load what it holds');
+    throw new SourceFault(
+      'archive',
+      'not a FER2013 file: this gzip file holds another gzip file; unpack it once and load what it holds',
+    );
   }
   yield* reader.rest();
 }

@@ -163,13 +163,17 @@ export class DatasetCollector {
       badCount: this.badCount,
       badLines: this.badLines.slice(),
       rowsPerClass: this.rowsPerClass.slice(),
-      rowsPerUsageClass: hasUsage ? [0, 1, 2].map((u) => this.rowsPerUsageClass.slice(u * NUM_CLASSES, (u + 1) * NUM_CLASSES)) : null,
+      rowsPerUsageClass: hasUsage
+        ? [0, 1, 2].map((u) => this.rowsPerUsageClass.slice(u * NUM_CLASSES, (u + 1) * NUM_CLASSES))
+        : null,
       keptPerUsageClass,
     };
   }
 
   /** Finalises usage codes and trims the buffers to the kept rows; an error when no row was kept. */
-  finish(input: InputStats): { ok: true; dataset: Dataset; report: LoadReport } | { ok: false; error: string; report: LoadReport } {
+  finish(
+    input: InputStats,
+  ): { ok: true; dataset: Dataset; report: LoadReport } | { ok: false; error: string; report: LoadReport } {
     const n = this.kept;
     if (n === 0) {
       const first = this.badLines[0];

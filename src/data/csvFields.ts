@@ -101,7 +101,8 @@ export function parseHeader(buf: Uint8Array, s: number, e: number): Header | Hea
       return fail('not a CSV file: the first line is binary data or not UTF-8 text');
     }
     names.push(decodeUtf8(buf, fs, fe).replaceAll('""', '"').trim());
-    if (next < e && buf[next] !== COMMA) return fail('not a CSV file: text after a closing quote in the header (line 1)');
+    if (next < e && buf[next] !== COMMA)
+      return fail('not a CSV file: text after a closing quote in the header (line 1)');
     if (next >= e) break;
     p = next + 1;
   }
@@ -111,17 +112,22 @@ export function parseHeader(buf: Uint8Array, s: number, e: number): Header | Hea
   let twice: string | null = null;
   names.forEach((name, i) => {
     const key = name.toLowerCase();
-    const role = key === 'emotion' ? ROLE_EMOTION : key === 'pixels' ? ROLE_PIXELS : key === 'usage' ? ROLE_USAGE : ROLE_EXTRA;
+    const role =
+      key === 'emotion' ? ROLE_EMOTION : key === 'pixels' ? ROLE_PIXELS : key === 'usage' ? ROLE_USAGE : ROLE_EXTRA;
     if (role !== ROLE_EXTRA && seen.has(role) && twice === null) twice = name;
     seen.set(role, name);
     roles[i] = role;
     if (role === ROLE_EXTRA) extraColumns.push(name);
   });
-  if (twice !== null) return fail(`not a FER2013 CSV: the header (line 1) names the column "${twice}" twice`, extraColumns);
+  if (twice !== null)
+    return fail(`not a FER2013 CSV: the header (line 1) names the column "${twice}" twice`, extraColumns);
   if (!seen.has(ROLE_EMOTION) || !seen.has(ROLE_PIXELS)) {
     let found = names.map((n) => JSON.stringify(n)).join(', ');
     if (found.length > 120) found = `${found.slice(0, 120)}…`;
-    return fail(`not a FER2013 CSV: the header (line 1) must name the columns emotion and pixels (Usage is optional); found ${found}`, extraColumns);
+    return fail(
+      `not a FER2013 CSV: the header (line 1) must name the columns emotion and pixels (Usage is optional); found ${found}`,
+      extraColumns,
+    );
   }
   return { columns: names, extraColumns, roles, hasUsage: seen.has(ROLE_USAGE) };
 }
@@ -190,7 +196,8 @@ export class RowParser extends TextScanner {
         fs = p + 1;
         fe = q;
         next = q + 1;
-        if (next < e && buf[next] !== COMMA) return this.bad('quote', `text after the closing quote of field ${field + 1}`);
+        if (next < e && buf[next] !== COMMA)
+          return this.bad('quote', `text after the closing quote of field ${field + 1}`);
       } else if (role === ROLE_PIXELS) {
         next = this.pixels(buf, p, e, base, true);
         if (this.pxErr >= 0) {
@@ -253,7 +260,9 @@ export class RowParser extends TextScanner {
   private odd(buf: Uint8Array, p: number): number {
     const b = buf[p] as number;
     const hex = b.toString(16).padStart(2, '0');
-    return b >= 128 ? this.bad('utf8', `not valid UTF-8 text (byte 0x${hex})`) : this.bad('binary', `binary content (byte 0x${hex})`);
+    return b >= 128
+      ? this.bad('utf8', `not valid UTF-8 text (byte 0x${hex})`)
+      : this.bad('binary', `binary content (byte 0x${hex})`);
   }
 
   /**

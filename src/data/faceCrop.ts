@@ -30,7 +30,10 @@ export interface CropSquare {
 export const FER_FRAMING = { scale: 1.0, dx: 0.03, dy: -0.08 } as const;
 
 /** The square that frames `box` as FER2013 frames its faces. */
-export function ferCropSquare(box: FaceBox, framing: { scale: number; dx: number; dy: number } = FER_FRAMING): CropSquare {
+export function ferCropSquare(
+  box: FaceBox,
+  framing: { scale: number; dx: number; dy: number } = FER_FRAMING,
+): CropSquare {
   const boxSide = Math.max(box.width, box.height);
   const side = boxSide * framing.scale;
   const cx = box.x + box.width / 2 + framing.dx * side;
@@ -49,8 +52,14 @@ export function centreSquare(width: number, height: number): CropSquare {
  * pixel is the area-weighted mean of the source pixels it covers, so a large face shrinks without aliasing; past the
  * image's edges the nearest edge pixel is repeated.
  */
-export function grayCrop(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, square: CropSquare): Uint8Array {
-  if (width < 1 || height < 1 || rgba.length < width * height * 4) throw new Error(`expected ${width}x${height} RGBA pixels, got ${rgba.length} bytes`);
+export function grayCrop(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  square: CropSquare,
+): Uint8Array {
+  if (width < 1 || height < 1 || rgba.length < width * height * 4)
+    throw new Error(`expected ${width}x${height} RGBA pixels, got ${rgba.length} bytes`);
   if (!(square.side > 0)) throw new Error('the crop is empty');
   const step = square.side / IMAGE_SIDE;
   // Per output column (and row): the source pixels it covers with their weights; shared by every row (column).

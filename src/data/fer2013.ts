@@ -117,7 +117,10 @@ class Fer2013Lines implements LineSink {
 /** Thrown by the source wrapper when the signal is aborted, and caught by load. */
 class Cancelled extends Error {}
 
-async function load(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: ParseOptions): Promise<ParseResult> {
+async function load(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  opts: ParseOptions,
+): Promise<ParseResult> {
   const collector = new DatasetCollector(opts);
   const lines = new Fer2013Lines(collector);
   const splitter = new LineSplitter(lines);
@@ -127,8 +130,19 @@ async function load(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, op
   const progressStep = Math.max(1 << 20, total ? Math.floor(total / 200) : 0);
   let bytesRead = 0;
   let lastProgress = 0;
-  const stats = (): InputStats => ({ gzip: info.gzip, archive: info.archive, bytesRead, csvBytes: splitter.bytes, lines: splitter.lines });
-  const cancelled = (): ParseResult => ({ ok: false, error: 'cancelled', cancelled: true, report: collector.report(stats()) });
+  const stats = (): InputStats => ({
+    gzip: info.gzip,
+    archive: info.archive,
+    bytesRead,
+    csvBytes: splitter.bytes,
+    lines: splitter.lines,
+  });
+  const cancelled = (): ParseResult => ({
+    ok: false,
+    error: 'cancelled',
+    cancelled: true,
+    report: collector.report(stats()),
+  });
   // The source as read: counted for progress, and checked for a cancel at every chunk.
   const counted = async function* (): AsyncGenerator<Uint8Array> {
     for await (const chunk of chunks) {
@@ -149,7 +163,10 @@ async function load(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, op
     }
   } catch (err) {
     if (err instanceof Cancelled) return cancelled();
-    if (err instanceof SourceFault) return err.kind === 'format' ? { ok: false, error: err.message } : { ok: false, error: err.message, report: collector.report(stats()) };
+    if (err instanceof SourceFault)
+      return err.kind === 'format'
+        ? { ok: false, error: err.message }
+        : { ok: false, error: err.message, report: collector.report(stats()) };
     throw err;
   }
   if (signal?.aborted) return cancelled();

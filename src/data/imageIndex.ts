@@ -8,7 +8,10 @@ export function hashImage(images: Uint8Array, offset: number): number {
   // Four bytes per step: a quarter of the multiplies of a byte-wise hash, and this runs once per row of the file.
   for (let i = offset; i < end; i += 4) {
     let k =
-      (images[i] as number) | ((images[i + 1] as number) << 8) | ((images[i + 2] as number) << 16) | ((images[i + 3] as number) << 24);
+      (images[i] as number) |
+      ((images[i + 1] as number) << 8) |
+      ((images[i + 2] as number) << 16) |
+      ((images[i + 3] as number) << 24);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);

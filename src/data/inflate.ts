@@ -56,7 +56,9 @@ export const portableInflate: Inflater = async function* (format, input) {
   }
   gz.push(new Uint8Array(0), true);
   yield* out.splice(0);
-  const size = ((tail[0] as number) | ((tail[1] as number) << 8) | ((tail[2] as number) << 16) | ((tail[3] as number) << 24)) >>> 0;
+  const size =
+    ((tail[0] as number) | ((tail[1] as number) << 8) | ((tail[2] as number) << 16) | ((tail[3] as number) << 24)) >>>
+    0;
   if (bytesIn < 18 || size !== memberOut >>> 0) throw new Error('it is truncated or corrupt (the size check failed)');
 };
 
@@ -103,7 +105,12 @@ export function streamInflater(Decompressor: DecompressionStreamConstructor): In
 }
 
 /** `inflate` with its errors worded for a person (what kind of file is broken, and how); errors of the input pass through. */
-export async function* inflated(inflate: Inflater, format: CompressionFormat, input: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+export async function* inflated(
+  inflate: Inflater,
+  format: CompressionFormat,
+  input: AsyncIterable<Uint8Array>,
+  what: string,
+): AsyncGenerator<Uint8Array> {
   let inputFailed: { error: unknown } | null = null;
   const watched = async function* (): AsyncGenerator<Uint8Array> {
     try {

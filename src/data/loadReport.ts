@@ -2,7 +2,16 @@
 import type { ArchiveSource } from './archive';
 
 /** Why a row was skipped. */
-export type BadRowKind = 'label' | 'pixel-count' | 'pixel-value' | 'usage' | 'quote' | 'binary' | 'utf8' | 'fields' | 'too-long';
+export type BadRowKind =
+  | 'label'
+  | 'pixel-count'
+  | 'pixel-value'
+  | 'usage'
+  | 'quote'
+  | 'binary'
+  | 'utf8'
+  | 'fields'
+  | 'too-long';
 
 /** One skipped row: its 1-based line number in the file (the header is line 1) and a readable reason. */
 export interface BadLine {

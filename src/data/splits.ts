@@ -60,9 +60,11 @@ export function makeSplits(dataset: Dataset, opts: SplitOptions = {}): SplitResu
   const valFraction = opts.valFraction ?? 0.1;
   const testFraction = opts.testFraction ?? 0.2;
   if (!(testFraction > 0 && testFraction < 1)) throw new RangeError('testFraction must be between 0 and 1');
-  if (!(valFraction > 0 && valFraction + testFraction < 1)) throw new RangeError('valFraction must be > 0 and valFraction + testFraction < 1');
+  if (!(valFraction > 0 && valFraction + testFraction < 1))
+    throw new RangeError('valFraction must be > 0 and valFraction + testFraction < 1');
   const cap = opts.perClassCap;
-  if (cap !== undefined && !(Number.isInteger(cap) && cap > 0)) throw new RangeError('perClassCap must be a positive integer');
+  if (cap !== undefined && !(Number.isInteger(cap) && cap > 0))
+    throw new RangeError('perClassCap must be a positive integer');
 
   const { reps, effUsage, duplicatesRemoved, crossSplitRemoved } = distinctRows(dataset);
   const labels = dataset.labels;
@@ -138,7 +140,12 @@ export function usageClassCounts(dataset: Dataset): number[][] {
   return out;
 }
 
-function distinctRows(dataset: Dataset): { reps: number[]; effUsage: Uint8Array; duplicatesRemoved: number; crossSplitRemoved: number } {
+function distinctRows(dataset: Dataset): {
+  reps: number[];
+  effUsage: Uint8Array;
+  duplicatesRemoved: number;
+  crossSplitRemoved: number;
+} {
   const n = dataset.count;
   const { images, usage } = dataset;
   const index = new ImageIndex(images, n);

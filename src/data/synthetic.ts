@@ -1,6 +1,14 @@
 /** Procedural 48x48 "faces", one expression per FER2013 class, for trying the lab without FER2013. Synthetic: not real faces. */
 import { Rng } from '../ga/rng';
-import { IMAGE_SIDE, IMAGE_SIZE, NUM_CLASSES, USAGE_PRIVATE, USAGE_PUBLIC, USAGE_TRAINING, type Dataset } from './dataset';
+import {
+  IMAGE_SIDE,
+  IMAGE_SIZE,
+  NUM_CLASSES,
+  USAGE_PRIVATE,
+  USAGE_PUBLIC,
+  USAGE_TRAINING,
+  type Dataset,
+} from './dataset';
 
 interface Expression {
   /** Brow tilt: positive lowers the inner ends (angry), negative raises them (sad). */

@@ -16,10 +16,12 @@ export interface CostPoint {
 }
 
 /** May be the run's best: successful and trained the full epochs (not stopped at a lower rung). */
-const complete = (r: IndividualRecord): boolean => r.fitness !== null && r.partial !== true && (r.status === 'trained' || r.status === 'cached');
+const complete = (r: IndividualRecord): boolean =>
+  r.fitness !== null && r.partial !== true && (r.status === 'trained' || r.status === 'cached');
 
 /** True when the record's last evaluation called the trainer (not a cache hit, a carried result or a cost over budget). */
-const trainedLast = (r: IndividualRecord): boolean => r.status !== 'cached' && (r.status !== 'over-budget' || r.seconds > 0);
+const trainedLast = (r: IndividualRecord): boolean =>
+  r.status !== 'cached' && (r.status !== 'over-budget' || r.seconds > 0);
 
 /**
  * The run's best-so-far curve against cumulative training seconds: one point at 0, then one after every training or

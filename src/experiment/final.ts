@@ -9,7 +9,13 @@ import { isLeakySplit } from '../data/splits';
 import { recreateBackend, type BackendChoice } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { networkCost } from '../ml/model';
-import { snapshotWeights, trainCandidate, type TrainControl, type TrainProgress, type WeightSnapshot } from '../ml/train';
+import {
+  snapshotWeights,
+  trainCandidate,
+  type TrainControl,
+  type TrainProgress,
+  type WeightSnapshot,
+} from '../ml/train';
 import { trainingSettings } from '../settings';
 import { finalConfig, type FinalEpoch, type FinalResult } from './finalResult';
 import { candidateSeed, PROGRESS_INTERVAL_MS } from './run';
@@ -60,14 +66,28 @@ export async function trainFinal(input: FinalInput): Promise<FinalRun> {
   // WebGPU pools freed buffers by exact size until its backend goes: the final network starts on a fresh one.
   await recreateBackend();
   const t0 = now();
-  emit({ type: 'final-started', chromosome, config: fc, seed, params: networkCost(chromosome, config.network).params, testCount: splits.test.length });
+  emit({
+    type: 'final-started',
+    chromosome,
+    config: fc,
+    seed,
+    params: networkCost(chromosome, config.network).params,
+    testCount: splits.test.length,
+  });
   const epochs: FinalEpoch[] = [];
   let epochStart = t0;
   let lastSent = -Infinity;
   const onProgress = (p: TrainProgress): void => {
     const t = now();
     if (p.kind === 'epoch') {
-      epochs.push({ epoch: p.epoch, loss: p.loss, accuracy: p.accuracy, valLoss: finiteOrNull(p.valLoss), valAccuracy: p.valAccuracy ?? 0, seconds: (t - epochStart) / 1000 });
+      epochs.push({
+        epoch: p.epoch,
+        loss: p.loss,
+        accuracy: p.accuracy,
+        valLoss: finiteOrNull(p.valLoss),
+        valAccuracy: p.valAccuracy ?? 0,
+        seconds: (t - epochStart) / 1000,
+      });
       epochStart = t;
     }
     if (p.kind === 'epoch' || t - lastSent >= PROGRESS_INTERVAL_MS) {
@@ -77,13 +97,25 @@ export async function trainFinal(input: FinalInput): Promise<FinalRun> {
   };
   const train = input.train ?? trainCandidate;
   const { result, model } = await train(
-    { chromosome, data, train: splits.train, val: splits.val, settings: trainingSettings(config), seed: candidateSeed(seed, chromosome) },
+    {
+      chromosome,
+      data,
+      train: splits.train,
+      val: splits.val,
+      settings: trainingSettings(config),
+      seed: candidateSeed(seed, chromosome),
+    },
     { onProgress, control: input.control, now },
   );
   if (!model || result.status !== 'trained') {
     model?.dispose();
     const outcome: FinalOutcome = result.status === 'cancelled' || result.status === 'skipped' ? 'stopped' : 'failed';
-    const reason = outcome === 'stopped' ? 'stopped by user' : result.status === 'diverged' ? `diverged: ${result.reason ?? ''}` : (result.reason ?? 'training failed');
+    const reason =
+      outcome === 'stopped'
+        ? 'stopped by user'
+        : result.status === 'diverged'
+          ? `diverged: ${result.reason ?? ''}`
+          : (result.reason ?? 'training failed');
     // Out-of-memory or a lost device can leave the backend unusable for what comes next.
     if (result.status === 'failed') await recreateBackend().catch(() => undefined);
     emit({ type: 'final-done', outcome, result: null, reason });

@@ -40,7 +40,8 @@ function epochRows(r: FinalResult): string[] {
 
 /** Test accuracy, per-class accuracy and the confusion matrix, or why there are none. */
 function testRows(r: FinalResult, after: 'search' | 'training'): string[] {
-  if (r.testAccuracy === null || !r.perClassAccuracy || !r.confusion) return [`No test score: the ${r.config.split} split of this file has no test images.`];
+  if (r.testAccuracy === null || !r.perClassAccuracy || !r.confusion)
+    return [`No test score: the ${r.config.split} split of this file has no test images.`];
   return [
     `Test accuracy **${pct(r.testAccuracy)}** on ${r.testCount} ${testSetText(r.config.split, after)} (loss ${num(r.testLoss)}).`,
     '',
@@ -93,7 +94,11 @@ export function renderTrainReport(r: FinalResult, opts: { readonly modelDir?: st
     ...testRows(r, 'training'),
     '',
   ];
-  if (opts.modelDir) lines.push(`The trained network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`; input \`[n, 48, 48, 1]\` = pixels / 255).`, '');
+  if (opts.modelDir)
+    lines.push(
+      `The trained network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`; input \`[n, 48, 48, 1]\` = pixels / 255).`,
+      '',
+    );
   return lines.join('\n');
 }
 
@@ -105,12 +110,15 @@ export function renderFinalSection(r: FinalResult, log: RunLog): string[] {
     '',
     `The best chromosome was trained again from scratch for up to ${r.config.epochs} epochs (flip augmentation ${r.config.augmentFlip ? 'on' : 'off'}) in ${duration(r.seconds)}.`,
     '',
-    '| | search\'s best network | final network |',
+    "| | search's best network | final network |",
     '|---|---|---|',
     `| epochs (at most) | ${log.config.epochs} | ${r.config.epochs}; ${r.epochs.length} trained, epoch ${r.keptEpoch} kept |`,
     `| validation accuracy | ${pct(search?.valAccuracy)} | ${pct(r.valAccuracy)} |`,
     `| test accuracy | ${pct(search?.testAccuracy)} | ${pct(r.testAccuracy)} |`,
-    ...CLASS_NAMES.map((name, i) => `| test accuracy, ${name} | ${pct(search?.perClassAccuracy?.[i] ?? null, 1)} | ${pct(r.perClassAccuracy?.[i] ?? null, 1)} |`),
+    ...CLASS_NAMES.map(
+      (name, i) =>
+        `| test accuracy, ${name} | ${pct(search?.perClassAccuracy?.[i] ?? null, 1)} | ${pct(r.perClassAccuracy?.[i] ?? null, 1)} |`,
+    ),
     '',
     ...epochRows(r),
     '',

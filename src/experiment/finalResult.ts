@@ -62,7 +62,10 @@ export interface FinalResult {
 }
 
 /** The FinalConfig of a run's settings, with `epochs` (and flip augmentation) as the final training asks. */
-export function finalConfig(config: RunConfig, override: { readonly epochs?: number; readonly augmentFlip?: boolean } = {}): FinalConfig {
+export function finalConfig(
+  config: RunConfig,
+  override: { readonly epochs?: number; readonly augmentFlip?: boolean } = {},
+): FinalConfig {
   return {
     epochs: override.epochs ?? config.epochs,
     batchSize: config.batchSize,
@@ -79,7 +82,8 @@ export function finalConfig(config: RunConfig, override: { readonly epochs?: num
  * the validation split, 'training' when only this training used it (to keep an epoch).
  */
 export function testSetText(split: string, after: 'search' | 'training'): string {
-  if (split === 'canonical') return `PrivateTest images, never seen by the ${after === 'search' ? 'search or the training' : 'training'}`;
+  if (split === 'canonical')
+    return `PrivateTest images, never seen by the ${after === 'search' ? 'search or the training' : 'training'}`;
   if (isLeakySplit(split)) {
     return after === 'search'
       ? "images of the paper split's 20% test set, which is also the split the GA selected on, so this figure is not independent of the search"
@@ -105,14 +109,21 @@ export function parseFinalResult(value: unknown, at = 'result'): FinalResult {
     throw new FinalResultError(`${path} ${what}`);
   };
   const obj = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'must be an object');
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : fail(path, 'must be an object');
   const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, 'must be an array'));
-  const num = (v: unknown, path: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'must be a number'));
+  const num = (v: unknown, path: string): number =>
+    typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'must be a number');
   const numOrNull = (v: unknown, path: string): number | null =>
-    v === null || (typeof v === 'number' && Number.isFinite(v)) ? (v as number | null) : fail(path, 'must be a number or null');
-  const int = (v: unknown, path: string): number => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'must be a non-negative integer'));
+    v === null || (typeof v === 'number' && Number.isFinite(v))
+      ? (v as number | null)
+      : fail(path, 'must be a number or null');
+  const int = (v: unknown, path: string): number =>
+    Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'must be a non-negative integer');
   const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, 'must be a string'));
-  const bool = (v: unknown, path: string): boolean => (typeof v === 'boolean' ? v : fail(path, 'must be true or false'));
+  const bool = (v: unknown, path: string): boolean =>
+    typeof v === 'boolean' ? v : fail(path, 'must be true or false');
 
   const root = obj(value, at);
   const errors = validateChromosome(root.chromosome);

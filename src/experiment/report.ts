@@ -9,7 +9,6 @@ import type { RunLog } from './runlog';
 import { renderFinalSection } from './finalReport';
 import type { IndividualRecord } from './types';
 
-
 const escapeXml = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A run's budget per candidate in words ("none" without one). */
@@ -30,11 +29,19 @@ function epochsCell(i: IndividualRecord, rungEpochs: readonly number[] | undefin
 }
 
 /** The report's Markdown; `chartFile` is the fitness chart's path relative to the report. */
-export function renderReport(log: RunLog, opts: { readonly chartFile?: string; readonly modelDir?: string } = {}): string {
+export function renderReport(
+  log: RunLog,
+  opts: { readonly chartFile?: string; readonly modelDir?: string } = {},
+): string {
   const c = log.config;
   const d = log.dataset;
   const lines: string[] = [];
-  const outcome = log.outcome === 'done' ? 'finished' : log.outcome === 'stopped' ? 'stopped before the end (resume to finish)' : 'still running';
+  const outcome =
+    log.outcome === 'done'
+      ? 'finished'
+      : log.outcome === 'stopped'
+        ? 'stopped before the end (resume to finish)'
+        : 'still running';
   lines.push(
     `# Evolab run, seed ${log.seed}`,
     '',
@@ -55,16 +62,29 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
     `| backend | ${log.backend.name} (${log.backend.reason}) |`,
     '',
   );
-  if (isLeakySplit(d.split)) lines.push('Split "paper": the GA\'s fitness is measured on the test split, as in the paper, so the test accuracy below is not independent of the search.', '');
+  if (isLeakySplit(d.split))
+    lines.push(
+      'Split "paper": the GA\'s fitness is measured on the test split, as in the paper, so the test accuracy below is not independent of the search.',
+      '',
+    );
 
   const best = log.best;
   lines.push('## Best chromosome (Table 2 form)', '');
   if (best) {
     lines.push('| conv | filters | kernel | activation |', '|---|---|---|---|');
-    best.chromosome.conv.forEach((g, i) => lines.push(`| ${i + 1} | ${g.filters} | ${g.kernel}x${g.kernel} | ${g.activation} |`));
-    lines.push('', `Optimizer ${best.chromosome.optimizer}, learning rate ${Number(best.chromosome.learningRate.toPrecision(4))}.`);
-    const where = best.phase === null ? '' : ` (${phaseName(best.phase).toLowerCase()}, individual ${(best.index ?? 0) + 1})`;
-    lines.push(`Validation accuracy ${pct(best.valAccuracy)}${where}; ${best.params === null ? '' : `${best.params.toLocaleString('en-US')} parameters.`}`, '');
+    best.chromosome.conv.forEach((g, i) =>
+      lines.push(`| ${i + 1} | ${g.filters} | ${g.kernel}x${g.kernel} | ${g.activation} |`),
+    );
+    lines.push(
+      '',
+      `Optimizer ${best.chromosome.optimizer}, learning rate ${Number(best.chromosome.learningRate.toPrecision(4))}.`,
+    );
+    const where =
+      best.phase === null ? '' : ` (${phaseName(best.phase).toLowerCase()}, individual ${(best.index ?? 0) + 1})`;
+    lines.push(
+      `Validation accuracy ${pct(best.valAccuracy)}${where}; ${best.params === null ? '' : `${best.params.toLocaleString('en-US')} parameters.`}`,
+      '',
+    );
   } else {
     lines.push('No candidate trained successfully.', '');
   }
@@ -74,31 +94,58 @@ export function renderReport(log: RunLog, opts: { readonly chartFile?: string; r
   for (const p of log.phases) {
     const trained = p.individuals.filter((i) => i.status === 'trained').length;
     const note = p.done ? '' : ' (incomplete)';
-    lines.push(`| ${phaseName(p.phase)}${note} | ${pct(p.best)} | ${pct(p.mean)} | ${trained} of ${p.individuals.length} | ${duration(p.seconds)} |`);
+    lines.push(
+      `| ${phaseName(p.phase)}${note} | ${pct(p.best)} | ${pct(p.mean)} | ${trained} of ${p.individuals.length} | ${duration(p.seconds)} |`,
+    );
   }
-  lines.push(`| total | ${pct(Math.max(...log.phases.map((p) => p.best ?? -Infinity)))} | | | ${duration(log.seconds)} |`, '');
-  lines.push('Accuracy here is the GA\'s fitness: validation accuracy of each candidate (cached repeats are not retrained).', '');
-  if (opts.chartFile) lines.push(`![Fitness of every individual per phase, with the best and mean](${opts.chartFile})`, '');
+  lines.push(
+    `| total | ${pct(Math.max(...log.phases.map((p) => p.best ?? -Infinity)))} | | | ${duration(log.seconds)} |`,
+    '',
+  );
+  lines.push(
+    "Accuracy here is the GA's fitness: validation accuracy of each candidate (cached repeats are not retrained).",
+    '',
+  );
+  if (opts.chartFile)
+    lines.push(`![Fitness of every individual per phase, with the best and mean](${opts.chartFile})`, '');
 
   lines.push('## Test set', '');
   if (best && best.testAccuracy !== null && best.perClassAccuracy && best.confusion) {
-    lines.push(`Test accuracy of the best network: **${pct(best.testAccuracy)}** on ${best.testCount} images (loss ${best.testLoss === null ? '–' : best.testLoss.toFixed(4)}).`, '');
+    lines.push(
+      `Test accuracy of the best network: **${pct(best.testAccuracy)}** on ${best.testCount} images (loss ${best.testLoss === null ? '–' : best.testLoss.toFixed(4)}).`,
+      '',
+    );
     lines.push(`| class | ${CLASS_NAMES.join(' | ')} |`, `|---|${CLASS_NAMES.map(() => '---').join('|')}|`);
     lines.push(`| accuracy | ${best.perClassAccuracy.map((x) => pct(x, 1)).join(' | ')} |`);
     lines.push(`| images | ${best.confusion.map((row) => row.reduce((a, b) => a + b, 0)).join(' | ')} |`, '');
     lines.push('Confusion matrix (rows: true class, columns: predicted class):', '');
-    lines.push(`| true \\ predicted | ${CLASS_NAMES.join(' | ')} |`, `|---|${CLASS_NAMES.map(() => '---:').join('|')}|`);
+    lines.push(
+      `| true \\ predicted | ${CLASS_NAMES.join(' | ')} |`,
+      `|---|${CLASS_NAMES.map(() => '---:').join('|')}|`,
+    );
     best.confusion.forEach((row, r) => lines.push(`| ${CLASS_NAMES[r] ?? r} | ${row.join(' | ')} |`));
     lines.push('');
   } else {
-    const why = log.dataset.test === 0 ? `the ${log.dataset.split} split of this file has no test images` : log.outcome !== 'done' ? 'the run did not finish' : 'no candidate trained successfully';
+    const why =
+      log.dataset.test === 0
+        ? `the ${log.dataset.split} split of this file has no test images`
+        : log.outcome !== 'done'
+          ? 'the run did not finish'
+          : 'no candidate trained successfully';
     lines.push(`The best network has not been scored on the test set (${why}).`, '');
   }
   if (log.final) lines.push(...renderFinalSection(log.final, log));
-  if (opts.modelDir) lines.push(`The ${log.final ? 'final' : 'best'} network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`).`, '');
+  if (opts.modelDir)
+    lines.push(
+      `The ${log.final ? 'final' : 'best'} network is saved in \`${opts.modelDir}\` (load it with \`tf.loadLayersModel\`).`,
+      '',
+    );
 
   lines.push('## Every individual', '');
-  lines.push('| phase | # | filters | kernels | activations | optimizer | learning rate | params | epochs | status | fitness | time |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| phase | # | filters | kernels | activations | optimizer | learning rate | params | epochs | status | fitness | time |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const p of log.phases) {
     for (const i of p.individuals) {
       const ch = i.chromosome;
@@ -142,7 +189,9 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
     );
   }
   for (let p = 0; p < phases; p++) {
-    out.push(`<text x="${f2(x(p))}" y="${m.top + ph + 18}" text-anchor="middle">${p === 0 ? 'initial' : `gen ${p}`}</text>`);
+    out.push(
+      `<text x="${f2(x(p))}" y="${m.top + ph + 18}" text-anchor="middle">${p === 0 ? 'initial' : `gen ${p}`}</text>`,
+    );
   }
   out.push(
     `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + ph}" stroke="#333"/>`,
@@ -152,7 +201,10 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
   );
   const line = (key: 'best' | 'mean', color: string, dash: string): void => {
     const pts = log.phases.filter((p) => p[key] !== null).map((p) => `${f2(x(p.phase))},${f2(y(p[key] as number))}`);
-    if (pts.length > 1) out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    if (pts.length > 1)
+      out.push(
+        `<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+      );
     for (const pt of pts) {
       const [cx, cy] = pt.split(',');
       out.push(`<circle cx="${cx}" cy="${cy}" r="4" fill="${color}"/>`);
@@ -162,7 +214,7 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
     const n = p.individuals.length;
     p.individuals.forEach((i, k) => {
       // Spread a phase's dots a little sideways so equal fitnesses do not hide each other.
-      const dx = n > 1 ? ((k / (n - 1)) - 0.5) * Math.min(24, pw / phases / 2) : 0;
+      const dx = n > 1 ? (k / (n - 1) - 0.5) * Math.min(24, pw / phases / 2) : 0;
       const cx = f2(x(p.phase) + dx);
       if (i.status === 'over-budget') {
         const cy = y(0) - 4;
@@ -170,12 +222,16 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
           `<path d="M ${cx} ${f2(cy - 4)} l 4 4 l -4 4 l -4 -4 z" fill="#c2410c" class="over-budget"><title>${escapeXml(`#${i.index + 1} over budget${i.reason ? `: ${i.reason}` : ''}`)}</title></path>`,
         );
       } else if (i.fitness === null) {
-        out.push(`<text x="${cx}" y="${f2(y(0) - 4)}" text-anchor="middle" fill="#c62828">×<title>${escapeXml(`#${i.index + 1} ${i.status}${i.reason ? `: ${i.reason}` : ''}`)}</title></text>`);
+        out.push(
+          `<text x="${cx}" y="${f2(y(0) - 4)}" text-anchor="middle" fill="#c62828">×<title>${escapeXml(`#${i.index + 1} ${i.status}${i.reason ? `: ${i.reason}` : ''}`)}</title></text>`,
+        );
       } else {
         // A candidate stopped at a lower rung of successive halving is hollow: its fitness is a shorter training's.
         const look = i.partial ? 'fill="#ffffff" stroke="#90a4ae" stroke-width="1.5"' : 'fill="#90a4ae"';
         const rung = i.rung === undefined ? '' : `, rung ${i.rung + 1}${i.partial ? ', stopped there' : ''}`;
-        out.push(`<circle cx="${cx}" cy="${f2(y(i.fitness))}" r="3" ${look}><title>${escapeXml(`#${i.index + 1} ${pct(i.fitness)} (${i.status}${rung})`)}</title></circle>`);
+        out.push(
+          `<circle cx="${cx}" cy="${f2(y(i.fitness))}" r="3" ${look}><title>${escapeXml(`#${i.index + 1} ${pct(i.fitness)} (${i.status}${rung})`)}</title></circle>`,
+        );
       }
     });
   }
@@ -189,7 +245,9 @@ export function fitnessChartSvg(log: RunLog, size: { readonly width?: number; re
     `<text x="${lx - 4}" y="${m.top + 70}" fill="#c62828">×</text><text x="${lx + 10}" y="${m.top + 70}">failed</text>`,
     `<path d="M ${lx} ${m.top + 82} l 4 4 l -4 4 l -4 -4 z" fill="#c2410c"/><text x="${lx + 10}" y="${m.top + 90}">over budget</text>`,
     ...(log.phases.some((p) => p.individuals.some((i) => i.partial))
-      ? [`<circle cx="${lx}" cy="${m.top + 106}" r="3" fill="#ffffff" stroke="#90a4ae" stroke-width="1.5"/><text x="${lx + 10}" y="${m.top + 110}">lower rung</text>`]
+      ? [
+          `<circle cx="${lx}" cy="${m.top + 106}" r="3" fill="#ffffff" stroke="#90a4ae" stroke-width="1.5"/><text x="${lx + 10}" y="${m.top + 110}">lower rung</text>`,
+        ]
       : []),
     '</svg>',
     '',
@@ -222,7 +280,9 @@ export function renderFront(log: RunLog): string {
     const o = r.objectives;
     const ch = r.chromosome;
     const exported = best !== null && best.phase === r.phase && best.index === r.index;
-    const mark = exported ? `exported${best.chosen ? ' (picked)' : ''}${best.testAccuracy === null ? '' : `, test ${pct(best.testAccuracy)}`}` : '';
+    const mark = exported
+      ? `exported${best.chosen ? ' (picked)' : ''}${best.testAccuracy === null ? '' : `, test ${pct(best.testAccuracy)}`}`
+      : '';
     lines.push(
       `| ${i + 1} | ${r.phase} | ${r.index + 1} | ${pct(r.fitness)} | ${r.params.toLocaleString('en-US')} | ${o ? o.flops.toLocaleString('en-US') : '–'} | ${o ? o.latencyMs.toFixed(2) : '–'} | ` +
         `${ch.conv.map((g) => g.filters).join(' ')} | ${ch.conv.map((g) => g.kernel).join(' ')} | ${ch.conv.map((g) => g.activation).join(' ')} | ${ch.optimizer} | ${Number(ch.learningRate.toPrecision(4))} | ${mark} |`,
@@ -233,4 +293,8 @@ export function renderFront(log: RunLog): string {
   return lines.join('\n');
 }
 
-const OBJECTIVE_TEXT: Readonly<Record<string, string>> = { params: 'parameters', flops: 'forward FLOPs per image', latency: 'inference latency per image' };
+const OBJECTIVE_TEXT: Readonly<Record<string, string>> = {
+  params: 'parameters',
+  flops: 'forward FLOPs per image',
+  latency: 'inference latency per image',
+};

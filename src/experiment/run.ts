@@ -1,11 +1,30 @@
 /** One evolution run (in the worker or the CLI): the GA engine with fitness supplied by training on the chosen backend. */
-import { chromosomeKey, GaEngine, type Chromosome, type EngineEvent, type EngineState, type EvaluationPlan, type FitnessContext, type FitnessResult, type Individual } from '../ga';
+import {
+  chromosomeKey,
+  GaEngine,
+  type Chromosome,
+  type EngineEvent,
+  type EngineState,
+  type EvaluationPlan,
+  type FitnessContext,
+  type FitnessResult,
+  type Individual,
+} from '../ga';
 import type { Dataset, Splits } from '../data/dataset';
 import type { BackendChoice } from '../ml/backend';
 import { backendCrash, memoryStats, recreateBackend, type BackendCrashedError } from '../ml/backend';
 import { evaluate } from '../ml/evaluate';
 import { buildModel, networkCost } from '../ml/model';
-import { restoreWeights, snapshotWeights, trainCandidate, type TrainInput, type TrainOptions, type TrainProgress, type TrainState, type WeightSnapshot } from '../ml/train';
+import {
+  restoreWeights,
+  snapshotWeights,
+  trainCandidate,
+  type TrainInput,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainState,
+  type WeightSnapshot,
+} from '../ml/train';
 import { measureLatency } from '../ml/latency';
 import type { Evaluation } from '../ml/evaluate';
 import type { NetworkSettings } from '../ml/model';
@@ -50,7 +69,11 @@ export interface RunCheckpoint {
  * Trains one candidate of the run (`at` is its place): `trainCandidate` on this machine, or a trainer that gets the same
  * result elsewhere (the queue coordinator, from a worker) or simulates faults (tests).
  */
-export type CandidateTrainer = (input: TrainInput, opts: TrainOptions, at: FitnessContext) => ReturnType<typeof trainCandidate>;
+export type CandidateTrainer = (
+  input: TrainInput,
+  opts: TrainOptions,
+  at: FitnessContext,
+) => ReturnType<typeof trainCandidate>;
 
 export interface RunInput {
   readonly config: RunConfig;
@@ -82,7 +105,12 @@ export interface RunResult {
 export const refKey = (r: IndividualRef): string => `${r.phase}:${r.index}`;
 
 /** Scores a kept model on a split (the test split, which the GA never saw): builds, loads, evaluates, disposes. */
-export async function evaluateModel(best: BestModel, network: NetworkSettings, data: Dataset, rows: Int32Array): Promise<Evaluation> {
+export async function evaluateModel(
+  best: BestModel,
+  network: NetworkSettings,
+  data: Dataset,
+  rows: Int32Array,
+): Promise<Evaluation> {
   const model = buildModel(best.chromosome, network);
   try {
     restoreWeights(model, best.weights);
@@ -110,7 +138,9 @@ function objectivesOf(ind: Individual): ObjectiveValues | undefined {
   const o = ind.objectives;
   if (!o || (ind.status !== 'trained' && ind.status !== 'cached')) return undefined;
   const { accuracy, params, flops, latencyMs } = o;
-  return [accuracy, params, flops, latencyMs].every((v) => typeof v === 'number') ? { accuracy, params, flops, latencyMs } as ObjectiveValues : undefined;
+  return [accuracy, params, flops, latencyMs].every((v) => typeof v === 'number')
+    ? ({ accuracy, params, flops, latencyMs } as ObjectiveValues)
+    : undefined;
 }
 
 function toRecord(ind: Individual): IndividualRecord {
@@ -128,7 +158,9 @@ function toRecord(ind: Individual): IndividualRecord {
     ...(ind.flops === null ? {} : { flops: ind.flops }),
     epochsTrained: ind.epochsTrained ?? 0,
     ...(ind.rung === undefined ? {} : { rung: ind.rung }),
-    ...(ind.rungs === undefined ? {} : { rungs: ind.rungs.map((r) => ({ epochs: r.epochs, fitness: r.fitness, seconds: r.seconds })) }),
+    ...(ind.rungs === undefined
+      ? {}
+      : { rungs: ind.rungs.map((r) => ({ epochs: r.epochs, fitness: r.fitness, seconds: r.seconds })) }),
     ...(ind.partial ? { partial: true as const } : {}),
     ...(objectives ? { objectives } : {}),
   };
@@ -154,14 +186,21 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
   const { config, data, splits, backend, control, emit } = input;
   const train: CandidateTrainer = input.train ?? trainCandidate;
   const settings = trainingSettings(config);
-  const trainingKey = JSON.stringify({ settings: resultSettings(settings), data: data.name, count: data.count, perClass: config.perClass, train: splits.train.length, val: splits.val.length });
-  const engine = input.resume
-    ? GaEngine.restore(input.resume.engine)
-    : GaEngine.create(gaConfig(config, trainingKey));
+  const trainingKey = JSON.stringify({
+    settings: resultSettings(settings),
+    data: data.name,
+    count: data.count,
+    perClass: config.perClass,
+    train: splits.train.length,
+    val: splits.val.length,
+  });
+  const engine = input.resume ? GaEngine.restore(input.resume.engine) : GaEngine.create(gaConfig(config, trainingKey));
   let best: BestModel | null = input.resume?.best ?? null;
   let crashed: BackendCrashedError | null = null;
   // Successive halving: trainings that a later rung of their phase may continue (the engine says when to drop them).
-  const continuations = new Map<string, Continuation>((input.resume?.continuations ?? []).map((c) => [continuationKey(c.phase, c.index), c]));
+  const continuations = new Map<string, Continuation>(
+    (input.resume?.continuations ?? []).map((c) => [continuationKey(c.phase, c.index), c]),
+  );
   const multi = isMultiObjectiveRun(config);
   /** Multi-objective runs: weights of the front members (and of the candidate just trained, until the front is known). */
   const frontModels = new Map<string, FrontModel>((input.resume?.front ?? []).map((m) => [refKey(m), m] as const));
@@ -178,7 +217,13 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     // In training from here on: a Skip that arrives now is for this candidate.
     control.beginCandidate(ctx);
     emit({
-      type: 'candidate-started', phase: ctx.phase, index: ctx.index, chromosome, params: cost.params, memory: memoryStats(), epochs,
+      type: 'candidate-started',
+      phase: ctx.phase,
+      index: ctx.index,
+      chromosome,
+      params: cost.params,
+      memory: memoryStats(),
+      epochs,
       ...(ctx.rung === undefined ? {} : { rung: ctx.rung, rungCount: ctx.rungCount ?? 1 }),
     });
     let lastSent = 0;
@@ -192,7 +237,15 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     let trained: Awaited<ReturnType<typeof trainCandidate>>;
     try {
       trained = await train(
-        { chromosome, data, train: splits.train, val: splits.val, settings: { ...settings, epochs }, seed: candidateSeed(config.seed, chromosome), ...(resume ? { resume } : {}) },
+        {
+          chromosome,
+          data,
+          train: splits.train,
+          val: splits.val,
+          settings: { ...settings, epochs },
+          seed: candidateSeed(config.seed, chromosome),
+          ...(resume ? { resume } : {}),
+        },
         { onProgress, control, keepState: ctx.keep === true },
         ctx,
       );
@@ -220,7 +273,13 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
           latencyMs = await measureLatency(model);
           if (multi) {
             // Kept until the engine's next front says whether this candidate is on it.
-            frontModels.set(refKey(ctx), { phase: ctx.phase, index: ctx.index, fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) });
+            frontModels.set(refKey(ctx), {
+              phase: ctx.phase,
+              index: ctx.index,
+              fitness: result.valAccuracy,
+              chromosome,
+              weights: await snapshotWeights(model),
+            });
           } else if (complete && (best === null || result.valAccuracy > best.fitness)) {
             best = { fitness: result.valAccuracy, chromosome, weights: await snapshotWeights(model) };
           }
@@ -236,9 +295,12 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
     switch (result.status) {
       case 'trained':
         return {
-          fitness: result.valAccuracy, epochsTrained: result.epochsRun, ...(result.stoppedEarly ? { final: true } : {}),
+          fitness: result.valAccuracy,
+          epochsTrained: result.epochsRun,
+          ...(result.stoppedEarly ? { final: true } : {}),
           objectives: { accuracy: result.valAccuracy, params: cost.params, flops: cost.flops, latencyMs },
-          valLoss: result.valLoss, imagesPerSecond: result.imagesPerSecond,
+          valLoss: result.valLoss,
+          imagesPerSecond: result.imagesPerSecond,
         };
       case 'cancelled':
         // The engine drops an evaluation that fails after a stop request; a resumed run retrains it.
@@ -263,7 +325,13 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
         emit({ type: 'evaluated', ...toRecord(e), memory: memoryStats() });
         break;
       case 'rung-started':
-        emit({ type: 'rung-started', phase: e.phase, rung: e.rung, rungEpochs: [...e.rungEpochs], indices: [...e.indices] });
+        emit({
+          type: 'rung-started',
+          phase: e.phase,
+          rung: e.rung,
+          rungEpochs: [...e.rungEpochs],
+          indices: [...e.indices],
+        });
         break;
       case 'front': {
         // Weights are kept only while their network is on the front; the best is the front's most accurate member.
@@ -276,7 +344,13 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
       }
       case 'phase-done':
         emit({
-          type: 'phase-done', phase: e.phase, best: e.best, mean: e.mean, min: e.min, fitnesses: e.fitnesses, seconds: e.seconds,
+          type: 'phase-done',
+          phase: e.phase,
+          best: e.best,
+          mean: e.mean,
+          min: e.min,
+          fitnesses: e.fitnesses,
+          seconds: e.seconds,
           ...(e.rungEpochs === undefined ? {} : { rungEpochs: [...e.rungEpochs] }),
           ...(e.front ? { front: e.front } : {}),
         });
@@ -325,7 +399,11 @@ export async function runEvolution(input: RunInput): Promise<RunResult> {
   const bestModel = best as BestModel | null;
   if (outcome === 'done' && bestModel && splits.test.length > 0) {
     try {
-      emit({ type: 'test-result', chromosome: bestModel.chromosome, evaluation: await evaluateModel(bestModel, config.network, data, splits.test) });
+      emit({
+        type: 'test-result',
+        chromosome: bestModel.chromosome,
+        evaluation: await evaluateModel(bestModel, config.network, data, splits.test),
+      });
     } catch (e) {
       throw backendCrash(e) ?? e;
     }

@@ -70,8 +70,14 @@ export class RunLogBuilder {
       case 'evaluated': {
         // Only the record's own fields: extras such as `memory` depend on the machine, not on the run.
         const record: IndividualRecord = {
-          phase: event.phase, index: event.index, chromosome: clone(event.chromosome), fitness: event.fitness, status: event.status,
-          ...(event.reason === undefined ? {} : { reason: event.reason }), seconds: event.seconds, params: event.params,
+          phase: event.phase,
+          index: event.index,
+          chromosome: clone(event.chromosome),
+          fitness: event.fitness,
+          status: event.status,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+          seconds: event.seconds,
+          params: event.params,
           ...(event.flops === undefined ? {} : { flops: event.flops }),
           ...(event.epochsTrained === undefined ? {} : { epochsTrained: event.epochsTrained }),
           ...(event.rung === undefined ? {} : { rung: event.rung }),
@@ -102,7 +108,9 @@ export class RunLogBuilder {
       }
       case 'test-result': {
         const ev = event.evaluation;
-        const picked = event.chosen ? (this.log.phases[event.chosen.phase]?.individuals[event.chosen.index] ?? null) : null;
+        const picked = event.chosen
+          ? (this.log.phases[event.chosen.phase]?.individuals[event.chosen.index] ?? null)
+          : null;
         const own = picked ?? this.bestRecordOf(event.chromosome);
         log.best = {
           chromosome: clone(event.chromosome),
@@ -126,8 +134,16 @@ export class RunLogBuilder {
         if (log.best === null && event.best !== null) {
           const b = event.best;
           log.best = {
-            chromosome: clone(b.chromosome), valAccuracy: b.fitness, phase: b.phase, index: b.index, params: b.params,
-            testAccuracy: null, testLoss: null, testCount: 0, perClassAccuracy: null, confusion: null,
+            chromosome: clone(b.chromosome),
+            valAccuracy: b.fitness,
+            phase: b.phase,
+            index: b.index,
+            params: b.params,
+            testAccuracy: null,
+            testLoss: null,
+            testCount: 0,
+            perClassAccuracy: null,
+            confusion: null,
           };
         }
         break;
@@ -150,7 +166,15 @@ export class RunLogBuilder {
   private phase(n: number): RunLogPhase {
     const phases = this.log.phases;
     while (phases.length <= n) {
-      phases.push({ phase: phases.length, individuals: [], best: null, mean: null, min: null, seconds: 0, done: false });
+      phases.push({
+        phase: phases.length,
+        individuals: [],
+        best: null,
+        mean: null,
+        min: null,
+        seconds: 0,
+        done: false,
+      });
     }
     return phases[n] as RunLogPhase;
   }
@@ -161,7 +185,14 @@ export class RunLogBuilder {
     let found: IndividualRecord | null = null;
     for (const p of this.log.phases) {
       for (const r of p.individuals) {
-        if (r && r.fitness !== null && r.partial !== true && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
+        if (
+          r &&
+          r.fitness !== null &&
+          r.partial !== true &&
+          chromosomeKey(r.chromosome) === key &&
+          (found === null || r.fitness > (found.fitness ?? -1))
+        )
+          found = r;
       }
     }
     return found;

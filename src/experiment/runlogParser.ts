@@ -32,28 +32,48 @@ export function parseRunLog(input: unknown): RunLog {
     throw new RunLogError(`run log: ${path} ${what}`);
   };
   const obj = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'must be an object');
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : fail(path, 'must be an object');
   const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, 'must be an array'));
-  const num = (v: unknown, path: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'must be a number'));
+  const num = (v: unknown, path: string): number =>
+    typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'must be a number');
   const numOrNull = (v: unknown, path: string): number | null =>
-    v === null || (typeof v === 'number' && Number.isFinite(v)) ? (v as number | null) : fail(path, 'must be a number or null');
-  const int = (v: unknown, path: string): number => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'must be a non-negative integer'));
+    v === null || (typeof v === 'number' && Number.isFinite(v))
+      ? (v as number | null)
+      : fail(path, 'must be a number or null');
+  const int = (v: unknown, path: string): number =>
+    Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'must be a non-negative integer');
   const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, 'must be a string'));
-  const date = (v: unknown, path: string): string => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : fail(path, 'must be an ISO date'));
+  const date = (v: unknown, path: string): string =>
+    typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : fail(path, 'must be an ISO date');
   const chromosome = (v: unknown, path: string): Chromosome => {
     const errors = validateChromosome(v);
     return errors.length === 0 ? (v as Chromosome) : fail(path, `is not a valid chromosome: ${errors[0] ?? ''}`);
   };
 
   const root = obj(value, 'file');
-  if (root.format !== RUN_LOG_FORMAT) fail('format', `must be "${RUN_LOG_FORMAT}" (is this an Evolab run log?), got ${JSON.stringify(root.format)}`);
-  if (root.version !== RUN_LOG_VERSION) fail('version', `${JSON.stringify(root.version)} is not supported (this build reads version ${RUN_LOG_VERSION})`);
+  if (root.format !== RUN_LOG_FORMAT)
+    fail('format', `must be "${RUN_LOG_FORMAT}" (is this an Evolab run log?), got ${JSON.stringify(root.format)}`);
+  if (root.version !== RUN_LOG_VERSION)
+    fail('version', `${JSON.stringify(root.version)} is not supported (this build reads version ${RUN_LOG_VERSION})`);
   date(root.createdAt, 'createdAt');
   if (root.finishedAt !== null) date(root.finishedAt, 'finishedAt');
   num(root.seconds, 'seconds');
   num(root.seed, 'seed');
   const config = obj(root.config, 'config');
-  for (const k of ['seed', 'populationSize', 'generations', 'crossoverRate', 'mutationRate', 'maxFilters', 'epochs', 'batchSize', 'patience', 'perClass'] as const) {
+  for (const k of [
+    'seed',
+    'populationSize',
+    'generations',
+    'crossoverRate',
+    'mutationRate',
+    'maxFilters',
+    'epochs',
+    'batchSize',
+    'patience',
+    'perClass',
+  ] as const) {
     num(config[k], `config.${k}`);
   }
   if (typeof config.augmentFlip !== 'boolean') fail('config.augmentFlip', 'must be true or false');
@@ -81,7 +101,8 @@ export function parseRunLog(input: unknown): RunLog {
     for (const k of ['best', 'mean', 'min'] as const) numOrNull(phase[k], `${at}.${k}`);
     num(phase.seconds, `${at}.seconds`);
     if (typeof phase.done !== 'boolean') fail(`${at}.done`, 'must be true or false');
-    if (phase.rungEpochs !== undefined) arr(phase.rungEpochs, `${at}.rungEpochs`).forEach((e, k) => int(e, `${at}.rungEpochs[${k}]`));
+    if (phase.rungEpochs !== undefined)
+      arr(phase.rungEpochs, `${at}.rungEpochs`).forEach((e, k) => int(e, `${at}.rungEpochs[${k}]`));
     arr(phase.individuals, `${at}.individuals`).forEach((i, ii) => {
       const iat = `${at}.individuals[${ii}]`;
       const ind = obj(i, iat);
@@ -89,7 +110,8 @@ export function parseRunLog(input: unknown): RunLog {
       if (ind.index !== ii) fail(`${iat}.index`, `must be ${ii}`);
       chromosome(ind.chromosome, `${iat}.chromosome`);
       numOrNull(ind.fitness, `${iat}.fitness`);
-      if (!STATUSES.includes(ind.status as CandidateStatus)) fail(`${iat}.status`, `must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(ind.status)}`);
+      if (!STATUSES.includes(ind.status as CandidateStatus))
+        fail(`${iat}.status`, `must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(ind.status)}`);
       if (ind.reason !== undefined) str(ind.reason, `${iat}.reason`);
       num(ind.seconds, `${iat}.seconds`);
       int(ind.params, `${iat}.params`);
@@ -122,7 +144,8 @@ export function parseRunLog(input: unknown): RunLog {
   if (root.best !== null) {
     const best = obj(root.best, 'best');
     chromosome(best.chromosome, 'best.chromosome');
-    for (const k of ['valAccuracy', 'phase', 'index', 'params', 'testAccuracy', 'testLoss'] as const) numOrNull(best[k], `best.${k}`);
+    for (const k of ['valAccuracy', 'phase', 'index', 'params', 'testAccuracy', 'testLoss'] as const)
+      numOrNull(best[k], `best.${k}`);
     if (best.chosen !== undefined && typeof best.chosen !== 'boolean') fail('best.chosen', 'must be true or false');
     int(best.testCount, 'best.testCount');
     if (best.perClassAccuracy !== null) {

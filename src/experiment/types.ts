@@ -77,7 +77,12 @@ export interface PhaseSummary {
 
 /** What the worker reports during a run, in order. */
 export type RunEvent =
-  | { readonly type: 'run-started'; readonly config: RunConfig; readonly phases: number; readonly backend: BackendChoice }
+  | {
+      readonly type: 'run-started';
+      readonly config: RunConfig;
+      readonly phases: number;
+      readonly backend: BackendChoice;
+    }
   | {
       readonly type: 'candidate-started';
       readonly phase: number;
@@ -91,7 +96,13 @@ export type RunEvent =
       readonly rungCount?: number;
     }
   // Successive halving: a rung of a phase begins, training the individuals at `indices` to rungEpochs[rung] epochs.
-  | { readonly type: 'rung-started'; readonly phase: number; readonly rung: number; readonly rungEpochs: readonly number[]; readonly indices: readonly number[] }
+  | {
+      readonly type: 'rung-started';
+      readonly phase: number;
+      readonly rung: number;
+      readonly rungEpochs: readonly number[];
+      readonly indices: readonly number[];
+    }
   | { readonly type: 'progress'; readonly phase: number; readonly index: number; readonly progress: TrainProgress }
   // `memory`: tensors and GPU bytes after the candidate's tensors were disposed (before the next backend re-creation).
   | ({ readonly type: 'evaluated'; readonly memory?: MemoryStats } & IndividualRecord)
@@ -99,13 +110,29 @@ export type RunEvent =
   | { readonly type: 'front'; readonly phase: number; readonly members: IndividualRef[] }
   | ({ readonly type: 'phase-done' } & PhaseSummary)
   /** The test scores of the model the downloads hand out; `chosen` names the front member a person picked (Use this model, --pick). */
-  | { readonly type: 'test-result'; readonly chromosome: Chromosome; readonly evaluation: Evaluation; readonly chosen?: IndividualRef }
+  | {
+      readonly type: 'test-result';
+      readonly chromosome: Chromosome;
+      readonly evaluation: Evaluation;
+      readonly chosen?: IndividualRef;
+    }
   | { readonly type: 'run-done'; readonly outcome: 'done' | 'stopped'; readonly best: IndividualRecord | null }
   // The final training of one chromosome (after a search, or alone): started, progress, then how it ended.
-  | { readonly type: 'final-started'; readonly chromosome: Chromosome; readonly config: FinalConfig; readonly seed: number; readonly params: number; readonly testCount: number }
+  | {
+      readonly type: 'final-started';
+      readonly chromosome: Chromosome;
+      readonly config: FinalConfig;
+      readonly seed: number;
+      readonly params: number;
+      readonly testCount: number;
+    }
   | { readonly type: 'final-progress'; readonly progress: TrainProgress }
-  | { readonly type: 'final-done'; readonly outcome: FinalOutcome; readonly result: FinalResult | null; readonly reason?: string };
+  | {
+      readonly type: 'final-done';
+      readonly outcome: FinalOutcome;
+      readonly result: FinalResult | null;
+      readonly reason?: string;
+    };
 
 /** How a final training ended: trained and tested, stopped by the person, or failed (diverged, out of memory...). */
 export type FinalOutcome = 'done' | 'stopped' | 'failed';
-

@@ -18,11 +18,13 @@ export function packWeights(values: readonly Float32Array[]): ArrayBuffer {
 
 /** Splits a packed buffer back into one Float32Array per shape; throws when the sizes do not add up. */
 export function unpackWeights(buffer: ArrayBuffer, shapes: readonly (readonly number[])[]): Float32Array[] {
-  if (buffer.byteLength % 4 !== 0) throw new Error(`saved weights are ${buffer.byteLength} bytes, not a whole number of float32 values`);
+  if (buffer.byteLength % 4 !== 0)
+    throw new Error(`saved weights are ${buffer.byteLength} bytes, not a whole number of float32 values`);
   const floats = new Float32Array(buffer);
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total !== floats.length) throw new Error(`saved weights hold ${floats.length} values but their shapes need ${total}`);
+  if (total !== floats.length)
+    throw new Error(`saved weights hold ${floats.length} values but their shapes need ${total}`);
   let at = 0;
   return sizes.map((n) => floats.slice(at, (at += n)));
 }
@@ -35,12 +37,19 @@ export interface PackedTrainStateMeta {
     readonly numbers: Readonly<Record<string, number>>;
     readonly scalars: Readonly<Record<string, number[]>>;
     readonly lists: Readonly<Record<string, readonly { readonly name: string; readonly shape: number[] }[]>>;
-    readonly maps: Readonly<Record<string, readonly { readonly weight: number; readonly slots: Readonly<Record<string, number[]>> }[]>>;
+    readonly maps: Readonly<
+      Record<string, readonly { readonly weight: number; readonly slots: Readonly<Record<string, number[]>> }[]>
+    >;
   };
   readonly rng: TrainState['rng'];
   readonly orderLength: number;
   readonly dropout: TrainState['dropout'];
-  readonly kept: { readonly epoch: number; readonly accuracy: number; readonly loss: number; readonly weights: boolean } | null;
+  readonly kept: {
+    readonly epoch: number;
+    readonly accuracy: number;
+    readonly loss: number;
+    readonly weights: boolean;
+  } | null;
   readonly stale: number;
   readonly stopped: boolean;
   readonly seconds: number;
@@ -67,7 +76,10 @@ export function packTrainState(state: TrainState): { meta: PackedTrainStateMeta;
   }
   const maps: Record<string, { weight: number; slots: Record<string, number[]> }[]> = {};
   for (const [k, entries] of Object.entries(o.maps)) {
-    maps[k] = entries.map((e) => ({ weight: e.weight, slots: Object.fromEntries(Object.entries(e.slots).map(([s, t]) => [s, t.shape])) }));
+    maps[k] = entries.map((e) => ({
+      weight: e.weight,
+      slots: Object.fromEntries(Object.entries(e.slots).map(([s, t]) => [s, t.shape])),
+    }));
     for (const e of entries) for (const t of Object.values(e.slots)) arrays.push(t.values);
   }
   const keptWeights = state.kept?.weights ?? null;
@@ -80,7 +92,9 @@ export function packTrainState(state: TrainState): { meta: PackedTrainStateMeta;
     rng: state.rng,
     orderLength: state.order.length,
     dropout: state.dropout,
-    kept: state.kept ? { epoch: state.kept.epoch, accuracy: state.kept.accuracy, loss: state.kept.loss, weights: keptWeights !== null } : null,
+    kept: state.kept
+      ? { epoch: state.kept.epoch, accuracy: state.kept.accuracy, loss: state.kept.loss, weights: keptWeights !== null }
+      : null,
     stale: state.stale,
     stopped: state.stopped,
     seconds: state.seconds,
@@ -103,9 +117,20 @@ export function unpackTrainState(meta: PackedTrainStateMeta, buffer: ArrayBuffer
   const take = (): Float32Array => arrays[at++] as Float32Array;
   const weights = { shapes: meta.weightShapes, values: meta.weightShapes.map(take) };
   const scalars = Object.fromEntries(Object.entries(o.scalars).map(([k, shape]) => [k, { shape, values: take() }]));
-  const lists = Object.fromEntries(Object.entries(o.lists).map(([k, list]) => [k, list.map((t) => ({ name: t.name, shape: t.shape, values: take() }))]));
+  const lists = Object.fromEntries(
+    Object.entries(o.lists).map(([k, list]) => [
+      k,
+      list.map((t) => ({ name: t.name, shape: t.shape, values: take() })),
+    ]),
+  );
   const maps = Object.fromEntries(
-    Object.entries(o.maps).map(([k, entries]) => [k, entries.map((e) => ({ weight: e.weight, slots: Object.fromEntries(Object.entries(e.slots).map(([s, shape]) => [s, { shape, values: take() }])) }))]),
+    Object.entries(o.maps).map(([k, entries]) => [
+      k,
+      entries.map((e) => ({
+        weight: e.weight,
+        slots: Object.fromEntries(Object.entries(e.slots).map(([s, shape]) => [s, { shape, values: take() }])),
+      })),
+    ]),
   );
   const keptWeights = meta.kept?.weights ? { shapes: meta.weightShapes, values: meta.weightShapes.map(take) } : null;
   const order = Int32Array.from(take());
@@ -116,7 +141,9 @@ export function unpackTrainState(meta: PackedTrainStateMeta, buffer: ArrayBuffer
     rng: meta.rng,
     order,
     dropout: meta.dropout,
-    kept: meta.kept ? { epoch: meta.kept.epoch, accuracy: meta.kept.accuracy, loss: meta.kept.loss, weights: keptWeights } : null,
+    kept: meta.kept
+      ? { epoch: meta.kept.epoch, accuracy: meta.kept.accuracy, loss: meta.kept.loss, weights: keptWeights }
+      : null,
     stale: meta.stale,
     stopped: meta.stopped,
     seconds: meta.seconds,

@@ -72,7 +72,9 @@ export function validateChromosome(value: unknown, maxFilters = 2 ** FILTER_EXP_
         errors.push(`${at}.kernel must be an integer from ${KERNEL_MIN} to ${KERNEL_MAX}, got ${JSON.stringify(k)}`);
       }
       if (!ACTIVATIONS.includes(layer.activation as Activation)) {
-        errors.push(`${at}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(layer.activation)}`);
+        errors.push(
+          `${at}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(layer.activation)}`,
+        );
       }
     });
   }

@@ -101,18 +101,23 @@ export function validateGaConfig(config: GaConfig): string[] {
   const int = (name: keyof GaConfig, min: number, max = Number.MAX_SAFE_INTEGER): void => {
     const v = config[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      errors.push(`${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${JSON.stringify(v)}`);
+      errors.push(
+        `${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${JSON.stringify(v)}`,
+      );
     }
   };
   const rate = (name: keyof GaConfig): void => {
     const v = config[name];
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) errors.push(`${name} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      errors.push(`${name} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
   };
   const positive = (name: keyof GaConfig): void => {
     const v = config[name];
-    if (v !== undefined && (typeof v !== 'number' || !(v > 0))) errors.push(`${name} must be a positive number when set, got ${JSON.stringify(v)}`);
+    if (v !== undefined && (typeof v !== 'number' || !(v > 0)))
+      errors.push(`${name} must be a positive number when set, got ${JSON.stringify(v)}`);
   };
-  if (typeof config.seed !== 'number' || !Number.isFinite(config.seed)) errors.push(`seed must be a number, got ${JSON.stringify(config.seed)}`);
+  if (typeof config.seed !== 'number' || !Number.isFinite(config.seed))
+    errors.push(`seed must be a number, got ${JSON.stringify(config.seed)}`);
   int('populationSize', 1);
   int('generations', 0);
   rate('crossoverRate');
@@ -127,7 +132,8 @@ export function validateGaConfig(config: GaConfig): string[] {
   int('tournamentSize', 1);
   int('elitism', 0, Math.max(0, config.populationSize - 1));
   int('hallOfFameSize', 1);
-  if (!isValidMaxFilters(config.maxFilters)) errors.push(`maxFilters must be a power of two from 2 to ${MAX_FILTERS}, got ${JSON.stringify(config.maxFilters)}`);
+  if (!isValidMaxFilters(config.maxFilters))
+    errors.push(`maxFilters must be a power of two from 2 to ${MAX_FILTERS}, got ${JSON.stringify(config.maxFilters)}`);
   if (config.indpb !== undefined) rate('indpb');
   positive('maxParams');
   positive('maxFlops');
@@ -140,7 +146,8 @@ export function validateGaConfig(config: GaConfig): string[] {
   }
   if (config.eta !== undefined) int('eta', 2);
   if (config.epochs !== undefined || config.fidelity === 'halving') int('epochs', 1);
-  if (typeof config.trainingKey !== 'string') errors.push(`trainingKey must be a string, got ${JSON.stringify(config.trainingKey)}`);
+  if (typeof config.trainingKey !== 'string')
+    errors.push(`trainingKey must be a string, got ${JSON.stringify(config.trainingKey)}`);
   if (config.objectives !== undefined) {
     const list = config.objectives;
     const ok =

@@ -41,7 +41,13 @@ const valuesKey = (values: readonly number[]): string => values.map(String).join
  * non-dominated first; sorting stops once `min(k, n)` individuals are placed (the last front is complete, so the fronts
  * may hold more). Individuals with equal values share a front, in input order. No randomness.
  */
-export function sortNondominated<T>(individuals: readonly T[], k: number, values: ObjectiveValues<T>, weights: readonly Weight[], firstFrontOnly = false): T[][] {
+export function sortNondominated<T>(
+  individuals: readonly T[],
+  k: number,
+  values: ObjectiveValues<T>,
+  weights: readonly Weight[],
+  firstFrontOnly = false,
+): T[][] {
   if (k === 0) return [];
   // One entry per distinct fitness, in order of first appearance (Python's dict order).
   const groups = new Map<string, { readonly values: readonly number[]; readonly members: T[] }>();
@@ -131,7 +137,12 @@ export function crowdingDistances<T>(front: readonly T[], values: ObjectiveValue
  * distances of the front that does not fit (ties keep front order). Each comes with its rank and its crowding distance
  * as computed over its whole front, which selTournamentDCD reads. Returns the input objects. No randomness.
  */
-export function selNSGA2<T>(individuals: readonly T[], k: number, values: ObjectiveValues<T>, weights: readonly Weight[]): Ranked<T>[] {
+export function selNSGA2<T>(
+  individuals: readonly T[],
+  k: number,
+  values: ObjectiveValues<T>,
+  weights: readonly Weight[],
+): Ranked<T>[] {
   const fronts = sortNondominated(individuals, k, values, weights);
   const ranked = fronts.map((front, rank) => {
     const d = crowdingDistances(front, values);
@@ -167,7 +178,13 @@ function samplePermutation<T>(rng: RandomSource, items: readonly T[]): T[] {
  * for `k` is continued by further permutations (all drawn before the first tournament), and exactly `k` winners are
  * returned (DEAP returns a multiple of 4 and refuses other sizes). Returns the input items.
  */
-export function selTournamentDCD<T>(rng: RandomSource, individuals: readonly Ranked<T>[], k: number, values: ObjectiveValues<T>, weights: readonly Weight[]): T[] {
+export function selTournamentDCD<T>(
+  rng: RandomSource,
+  individuals: readonly Ranked<T>[],
+  k: number,
+  values: ObjectiveValues<T>,
+  weights: readonly Weight[],
+): T[] {
   if (k <= 0) return [];
   const n = individuals.length;
   if (n === 0) throw new Error('selTournamentDCD from an empty population');
@@ -190,7 +207,12 @@ export function selTournamentDCD<T>(rng: RandomSource, individuals: readonly Ran
   };
   const chosen: T[] = [];
   for (let i = 0; chosen.length < k; i += 4) {
-    for (const [s, at] of [[first, i], [first, i + 2], [second, i], [second, i + 2]] as const) {
+    for (const [s, at] of [
+      [first, i],
+      [first, i + 2],
+      [second, i],
+      [second, i + 2],
+    ] as const) {
       if (chosen.length >= k) break;
       chosen.push(tourn(s[at] as Ranked<T>, s[at + 1] as Ranked<T>));
     }
@@ -203,7 +225,12 @@ export function selTournamentDCD<T>(rng: RandomSource, individuals: readonly Ran
  * first of equal keys: the same individual seen twice), best first: by the weighted values compared objective by
  * objective, then input order. Returns the input objects. No randomness.
  */
-export function paretoFront<T>(individuals: readonly T[], values: ObjectiveValues<T>, weights: readonly Weight[], key: (t: T) => string): T[] {
+export function paretoFront<T>(
+  individuals: readonly T[],
+  values: ObjectiveValues<T>,
+  weights: readonly Weight[],
+  key: (t: T) => string,
+): T[] {
   const seen = new Set<string>();
   const front = (sortNondominated(individuals, individuals.length, values, weights, true)[0] ?? []).filter((ind) => {
     const k = key(ind);

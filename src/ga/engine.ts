@@ -118,7 +118,8 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A failed fitness call's reason as text; the fitness function is outside the engine, so its reason may be anything. */
-const reasonText = (reason: unknown): string => (reason === undefined || reason === null ? 'failed' : typeof reason === 'string' ? reason : JSON.stringify(reason));
+const reasonText = (reason: unknown): string =>
+  reason === undefined || reason === null ? 'failed' : typeof reason === 'string' ? reason : JSON.stringify(reason);
 
 const allIndices = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -173,28 +174,35 @@ export class GaEngine<C = Chromosome> {
    * A fresh engine; `cache` may carry results of earlier runs (entries of other training settings never match).
    * `genome` replaces the paper's chromosome (restore needs the same one).
    */
-  static create<C = Chromosome>(config: GaConfig, opts: { readonly cache?: readonly (readonly [string, CacheEntry])[]; readonly genome?: Genome<C> } = {}): GaEngine<C> {
-    return new GaEngine<C>({
-      version: 1,
-      config,
-      rng: Rng.fromSeed(config.seed).state(),
-      initialised: false,
-      phase: 0,
-      cursor: 0,
-      queue: [],
-      rung: 0,
-      population: [],
-      hallOfFame: [],
-      cache: opts.cache ?? [],
-      history: [],
-      fitnessCalls: 0,
-      finished: false,
-    }, opts.genome);
+  static create<C = Chromosome>(
+    config: GaConfig,
+    opts: { readonly cache?: readonly (readonly [string, CacheEntry])[]; readonly genome?: Genome<C> } = {},
+  ): GaEngine<C> {
+    return new GaEngine<C>(
+      {
+        version: 1,
+        config,
+        rng: Rng.fromSeed(config.seed).state(),
+        initialised: false,
+        phase: 0,
+        cursor: 0,
+        queue: [],
+        rung: 0,
+        population: [],
+        hallOfFame: [],
+        cache: opts.cache ?? [],
+        history: [],
+        fitnessCalls: 0,
+        finished: false,
+      },
+      opts.genome,
+    );
   }
 
   /** An engine that continues from a snapshot (e.g. after JSON.parse); throws on a foreign or broken state. */
   static restore<C = Chromosome>(state: EngineState<C>, opts: { readonly genome?: Genome<C> } = {}): GaEngine<C> {
-    if (typeof state !== 'object' || state === null || state.version !== 1) throw new Error('not a GA engine state (version 1)');
+    if (typeof state !== 'object' || state === null || state.version !== 1)
+      throw new Error('not a GA engine state (version 1)');
     const queue = state.queue ?? (Array.isArray(state.population) ? allIndices(state.population.length) : null);
     const ok =
       Array.isArray(state.population) &&
@@ -331,11 +339,21 @@ export class GaEngine<C = Chromosome> {
       }
       const summary = this.phaseStats();
       this.history.push(summary);
-      this.hallOfFame = hofUpdate(this.hallOfFame, this.population.filter(isComplete), this.config.hallOfFameSize, (i) => this.genome.key(i.chromosome));
+      this.hallOfFame = hofUpdate(
+        this.hallOfFame,
+        this.population.filter(isComplete),
+        this.config.hallOfFameSize,
+        (i) => this.genome.key(i.chromosome),
+      );
       emit({ type: 'phase-done', ...clone(summary) });
       if (this.phase >= this.config.generations) {
         this.finished = true;
-        emit({ type: 'run-done', best: clone(this.best() ?? null), hallOfFame: this.hall(), fitnessCalls: this.fitnessCalls });
+        emit({
+          type: 'run-done',
+          best: clone(this.best() ?? null),
+          hallOfFame: this.hall(),
+          fitnessCalls: this.fitnessCalls,
+        });
         await checkpoint();
         return 'done';
       }
@@ -379,7 +397,13 @@ export class GaEngine<C = Chromosome> {
       if (!this.cache.has(this.fullKey(ind.chromosome))) fresh.add(this.genome.key(ind.chromosome));
     }
     this.rungEpochs = rungSchedule(this.config.epochs as number, this.config.eta ?? DEFAULT_ETA, fresh.size);
-    emit({ type: 'rung-started', phase: this.phase, rung: 0, rungEpochs: [...this.rungEpochs], indices: [...this.queue] });
+    emit({
+      type: 'rung-started',
+      phase: this.phase,
+      rung: 0,
+      rungEpochs: [...this.rungEpochs],
+      indices: [...this.queue],
+    });
   }
 
   /** Epochs the current rung trains to (the config's epochs with full fidelity, which may not say). */
@@ -405,7 +429,12 @@ export class GaEngine<C = Chromosome> {
       const key = this.genome.key(ind.chromosome);
       if (seen.has(key)) continue;
       seen.add(key);
-      calls.push({ index, chromosome: clone(ind.chromosome), ...(epochs === undefined ? {} : { epochs }), ...(this.rungEpochs ? { rung: this.rung } : {}) });
+      calls.push({
+        index,
+        chromosome: clone(ind.chromosome),
+        ...(epochs === undefined ? {} : { epochs }),
+        ...(this.rungEpochs ? { rung: this.rung } : {}),
+      });
     }
     opts.onPlan({ phase: this.phase, rung: this.rung, rungCount: this.rungEpochs?.length ?? 1, calls });
   }
@@ -425,7 +454,8 @@ export class GaEngine<C = Chromosome> {
     const contestants = this.contestants(this.cursor);
     const live = new Set(contestants.map((c) => c.index));
     const out = new Set<number>(this.queue.slice(0, this.cursor).filter((i) => !live.has(i)));
-    for (const i of outOfContention(contestants, this.queue.length - this.cursor, this.config.eta ?? DEFAULT_ETA)) out.add(i);
+    for (const i of outOfContention(contestants, this.queue.length - this.cursor, this.config.eta ?? DEFAULT_ETA))
+      out.add(i);
     const fresh = [...out].filter((i) => !this.released.has(i)).sort((a, b) => a - b);
     for (const i of fresh) this.released.add(i);
     if (fresh.length > 0) opts.onRelease(this.phase, fresh);
@@ -440,7 +470,13 @@ export class GaEngine<C = Chromosome> {
     this.queue = up;
     this.cursor = 0;
     this.released = new Set();
-    emit({ type: 'rung-started', phase: this.phase, rung: this.rung, rungEpochs: [...this.rungEpochs], indices: [...up] });
+    emit({
+      type: 'rung-started',
+      phase: this.phase,
+      rung: this.rung,
+      rungEpochs: [...this.rungEpochs],
+      indices: [...up],
+    });
     return true;
   }
 
@@ -456,7 +492,8 @@ export class GaEngine<C = Chromosome> {
 
   private budgetReason(c: { readonly params: number; readonly flops: number }): string | null {
     const { maxParams, maxFlops } = this.config;
-    if (maxParams !== undefined && !(c.params <= maxParams)) return `${c.params} parameters exceed the budget of ${maxParams}`;
+    if (maxParams !== undefined && !(c.params <= maxParams))
+      return `${c.params} parameters exceed the budget of ${maxParams}`;
     if (maxFlops !== undefined && !(c.flops <= maxFlops)) {
       const mflops = (f: number): string => `${Number((f / 1e6).toPrecision(4))}`;
       return `${mflops(c.flops)} MFLOPs per image exceed the budget of ${mflops(maxFlops)}`;
@@ -488,14 +525,20 @@ export class GaEngine<C = Chromosome> {
    * snapshot taken meanwhile is the state before this evaluation. 'aborted': the call failed after a stop request; its
    * result is dropped and the evaluation is redone on resume.
    */
-  private async evaluate(ind: Individual<C>, opts: RunOptions<C>, stopRequested: () => boolean): Promise<Individual<C> | 'aborted'> {
+  private async evaluate(
+    ind: Individual<C>,
+    opts: RunOptions<C>,
+    stopRequested: () => boolean,
+  ): Promise<Individual<C> | 'aborted'> {
     const { chromosome, phase, index } = ind;
     const first = this.rung === 0;
     const halving = this.rungEpochs !== null;
     const target = this.rungTarget();
     const belowTop = this.belowTop();
     // Seconds and rungs of the earlier rungs of this phase carry into the record of a later one.
-    const before = first ? { seconds: 0, rungs: [] as RungResult[] } : { seconds: ind.seconds, rungs: [...(ind.rungs ?? [])] };
+    const before = first
+      ? { seconds: 0, rungs: [] as RungResult[] }
+      : { seconds: ind.seconds, rungs: [...(ind.rungs ?? [])] };
     let params: number | null = ind.params;
     let flops: number | null = ind.flops;
     const base = { phase, index, chromosome, ...(halving ? { rung: this.rung } : {}) };
@@ -507,7 +550,15 @@ export class GaEngine<C = Chromosome> {
         params = c.params;
         flops = c.flops;
       } catch (e) {
-        return { ...base, status: 'failed', fitness: null, reason: `cost function failed: ${errorMessage(e)}`, seconds: 0, params, flops };
+        return {
+          ...base,
+          status: 'failed',
+          fitness: null,
+          reason: `cost function failed: ${errorMessage(e)}`,
+          seconds: 0,
+          params,
+          flops,
+        };
       }
       const reason = this.budgetReason({ params, flops });
       if (reason !== null) return { ...base, status: 'over-budget', fitness: null, reason, seconds: 0, params, flops };
@@ -549,7 +600,16 @@ export class GaEngine<C = Chromosome> {
       if (stopRequested()) return 'aborted';
       this.fitnessCalls += 1;
       const seconds = (now() - t0) / 1000;
-      return { ...base, status: 'failed', fitness: null, reason: errorMessage(e), seconds: before.seconds + seconds, params, flops, ...rungsWith(null, seconds) };
+      return {
+        ...base,
+        status: 'failed',
+        fitness: null,
+        reason: errorMessage(e),
+        seconds: before.seconds + seconds,
+        params,
+        flops,
+        ...rungsWith(null, seconds),
+      };
     }
     const seconds = (now() - t0) / 1000;
     const status = (result as { status?: unknown }).status;
@@ -565,7 +625,16 @@ export class GaEngine<C = Chromosome> {
     if (status === 'over-budget') {
       if (stopRequested()) return 'aborted';
       this.fitnessCalls += 1;
-      return { ...base, status: 'over-budget', fitness: null, reason: (result as { reason?: unknown }).reason === undefined ? 'over budget' : reasonText((result as { reason?: unknown }).reason), ...spent };
+      return {
+        ...base,
+        status: 'over-budget',
+        fitness: null,
+        reason:
+          (result as { reason?: unknown }).reason === undefined
+            ? 'over budget'
+            : reasonText((result as { reason?: unknown }).reason),
+        ...spent,
+      };
     }
     if (status === 'failed' || typeof fitness !== 'number' || !Number.isFinite(fitness)) {
       if (stopRequested()) return 'aborted';
@@ -576,13 +645,28 @@ export class GaEngine<C = Chromosome> {
           : `fitness function returned no finite fitness (${JSON.stringify(fitness)})`;
       return { ...base, status: 'failed', fitness: null, reason, ...spent };
     }
-    const { fitness: _f, status: _s, epochsTrained: _e, final, objectives: measured, ...extra } = result as FitnessSuccess;
+    const {
+      fitness: _f,
+      status: _s,
+      epochsTrained: _e,
+      final,
+      objectives: measured,
+      ...extra
+    } = result as FitnessSuccess;
     const objectives = measured === undefined ? undefined : (clone(measured) as ObjectiveRecord);
-    const missing = isMultiObjective(this.config) ? this.objectives().find((o) => !Number.isFinite(objectives?.[o.key])) : undefined;
+    const missing = isMultiObjective(this.config)
+      ? this.objectives().find((o) => !Number.isFinite(objectives?.[o.key]))
+      : undefined;
     if (missing !== undefined) {
       if (stopRequested()) return 'aborted';
       this.fitnessCalls += 1;
-      return { ...base, status: 'failed', fitness: null, reason: `fitness function returned no finite value of the objective ${missing.key}`, ...spent };
+      return {
+        ...base,
+        status: 'failed',
+        fitness: null,
+        reason: `fitness function returned no finite value of the objective ${missing.key}`,
+        ...spent,
+      };
     }
     this.fitnessCalls += 1;
     const details = Object.keys(extra).length > 0 ? clone(extra) : undefined;
@@ -590,11 +674,26 @@ export class GaEngine<C = Chromosome> {
     if (flops === null && typeof extra.flops === 'number') flops = extra.flops;
     // A training that early stopping ended is as complete as a full one: no rung above would train it further.
     const partial = belowTop && final !== true;
-    const entry = withDetails(withObjectives<CacheEntry>({ fitness, seconds, params, flops, ...trainedEpochs, ...(partial ? { partial: true as const } : {}) }, objectives), details);
+    const entry = withDetails(
+      withObjectives<CacheEntry>(
+        { fitness, seconds, params, flops, ...trainedEpochs, ...(partial ? { partial: true as const } : {}) },
+        objectives,
+      ),
+      details,
+    );
     this.cache.set(partial ? this.partKey(chromosome, target as number) : this.fullKey(chromosome), entry);
     return withDetails(
       withObjectives<Individual<C>>(
-        { ...base, status: 'trained', fitness, ...spent, params, flops, ...rungsWith(fitness, seconds), ...(partial ? { partial: true as const } : {}) },
+        {
+          ...base,
+          status: 'trained',
+          fitness,
+          ...spent,
+          params,
+          flops,
+          ...rungsWith(fitness, seconds),
+          ...(partial ? { partial: true as const } : {}),
+        },
         objectives,
       ),
       details,
@@ -654,7 +753,10 @@ export class GaEngine<C = Chromosome> {
     const { config, rng } = this;
     const elites = selBest(this.population.filter(isSuccess), config.elitism);
     const k = config.populationSize - elites.length;
-    const parents = config.selection === 'roulette' ? selRoulette(rng, this.population, k) : selTournament(rng, this.population, k, config.tournamentSize);
+    const parents =
+      config.selection === 'roulette'
+        ? selRoulette(rng, this.population, k)
+        : selTournament(rng, this.population, k, config.tournamentSize);
     return this.offspring(elites, parents);
   }
 
@@ -693,7 +795,11 @@ export class GaEngine<C = Chromosome> {
     children.forEach((chromosome, j) => {
       const parent = parents[j] as Individual<C>;
       const index = population.length;
-      population.push(this.genome.key(chromosome) === this.genome.key(parent.chromosome) ? carry(parent, next, index) : pending(next, index, chromosome));
+      population.push(
+        this.genome.key(chromosome) === this.genome.key(parent.chromosome)
+          ? carry(parent, next, index)
+          : pending(next, index, chromosome),
+      );
     });
     return population;
   }
@@ -719,7 +825,10 @@ function withDetails<T extends Individual<unknown> | CacheEntry>(value: T, detai
 }
 
 /** The value with `objectives` set only when measured, so single-objective states keep their keys. */
-function withObjectives<T extends Individual<unknown> | CacheEntry>(value: T, objectives: ObjectiveRecord | undefined): T {
+function withObjectives<T extends Individual<unknown> | CacheEntry>(
+  value: T,
+  objectives: ObjectiveRecord | undefined,
+): T {
   return objectives === undefined ? value : { ...value, objectives };
 }
 

@@ -46,7 +46,8 @@ export function isValidMaxFilters(maxFilters: number): boolean {
 
 /** Allowed filter counts, ascending: 2, 4, ... maxFilters. */
 export function filterValues(maxFilters: number = MAX_FILTERS): number[] {
-  if (!isValidMaxFilters(maxFilters)) throw new Error(`maxFilters must be a power of two from 2 to ${MAX_FILTERS}, got ${maxFilters}`);
+  if (!isValidMaxFilters(maxFilters))
+    throw new Error(`maxFilters must be a power of two from 2 to ${MAX_FILTERS}, got ${maxFilters}`);
   const values: number[] = [];
   for (let e = FILTER_EXP_MIN; 2 ** e <= maxFilters; e++) values.push(2 ** e);
   return values;

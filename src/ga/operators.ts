@@ -36,7 +36,12 @@ export function selRandom<T>(rng: RandomSource, individuals: readonly T[], k: nu
 }
 
 /** `k` winners of tournaments among `tournsize` aspirants drawn with replacement; the first of equal aspirants wins (DEAP selTournament). */
-export function selTournament<T extends Scored>(rng: RandomSource, individuals: readonly T[], k: number, tournsize: number): T[] {
+export function selTournament<T extends Scored>(
+  rng: RandomSource,
+  individuals: readonly T[],
+  k: number,
+  tournsize: number,
+): T[] {
   const chosen: T[] = [];
   for (let i = 0; i < k; i++) {
     const aspirants = selRandom(rng, individuals, tournsize);
@@ -167,7 +172,8 @@ export function mutGene(rng: RandomSource, spec: GeneSpec, value: GeneValue): Ge
     case 'log-uniform': {
       const clip = (x: number): number => Math.min(spec.max, Math.max(spec.min, Number(x.toPrecision(LR_DIGITS))));
       // The redraw half keeps a value clipped at a bound from being stuck there on a flat fitness landscape.
-      if (typeof value !== 'number' || !(value > 0) || rng.next() >= 0.5) return clip(drawLogUniform(rng, spec.min, spec.max));
+      if (typeof value !== 'number' || !(value > 0) || rng.next() >= 0.5)
+        return clip(drawLogUniform(rng, spec.min, spec.max));
       return clip(Math.exp(Math.log(value) + LR_MUTATION_SIGMA * rng.normal()));
     }
   }
@@ -188,7 +194,12 @@ function redrawOther<T>(rng: RandomSource, values: readonly T[], current: unknow
  * `indpb` (one `next` each, followed by that gene's own draws). Unlike DEAP, when no gene was picked one gene,
  * `int(0, n-1)`, is mutated, so a mutated individual really changes. Returns a new list.
  */
-export function mutGenes(rng: RandomSource, genes: readonly GeneValue[], specs: readonly GeneSpec[], indpb: number): GeneValue[] {
+export function mutGenes(
+  rng: RandomSource,
+  genes: readonly GeneValue[],
+  specs: readonly GeneSpec[],
+  indpb: number,
+): GeneValue[] {
   const out = [...genes];
   let picked = false;
   for (let i = 0; i < out.length; i++) {

@@ -89,14 +89,32 @@ export interface PhaseStats<C = Chromosome> {
 
 /** What the engine reports, in order. */
 export type EngineEvent<C = Chromosome> =
-  | { readonly type: 'run-started'; readonly config: GaConfig; readonly resumed: boolean; readonly phase: number; readonly index: number; readonly phases: number }
+  | {
+      readonly type: 'run-started';
+      readonly config: GaConfig;
+      readonly resumed: boolean;
+      readonly phase: number;
+      readonly index: number;
+      readonly phases: number;
+    }
   | ({ readonly type: 'evaluated' } & Individual<C>)
-  | { readonly type: 'rung-started'; readonly phase: number; readonly rung: number; readonly rungEpochs: readonly number[]; readonly indices: readonly number[] }
+  | {
+      readonly type: 'rung-started';
+      readonly phase: number;
+      readonly rung: number;
+      readonly rungEpochs: readonly number[];
+      readonly indices: readonly number[];
+    }
   /** Multi-objective runs, after every 'evaluated': the Pareto front of everything evaluated so far, best first. */
   | { readonly type: 'front'; readonly phase: number; readonly index: number; readonly members: IndividualRef[] }
   | ({ readonly type: 'phase-done' } & PhaseStats<C>)
   | { readonly type: 'run-stopped'; readonly phase: number; readonly index: number }
-  | { readonly type: 'run-done'; readonly best: Individual<C> | null; readonly hallOfFame: Individual<C>[]; readonly fitnessCalls: number };
+  | {
+      readonly type: 'run-done';
+      readonly best: Individual<C> | null;
+      readonly hallOfFame: Individual<C>[];
+      readonly fitnessCalls: number;
+    };
 
 /**
  * Successful fitness: `fitness`, optionally `objectives` (numbers by name; a multi-objective config needs its own), plus

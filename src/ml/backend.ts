@@ -34,7 +34,7 @@ export function isBackendName(value: unknown): value is BackendName {
 }
 
 async function probeWebGpu(): Promise<Probe> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU } | undefined)?.gpu;
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
   if (!gpu) return { available: false, software: false, detail: 'no WebGPU API' };
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -49,7 +49,8 @@ async function probeWebGpu(): Promise<Probe> {
 }
 
 function probeWebGl(): Probe {
-  if (typeof OffscreenCanvas === 'undefined') return { available: false, software: false, detail: 'no OffscreenCanvas' };
+  if (typeof OffscreenCanvas === 'undefined')
+    return { available: false, software: false, detail: 'no OffscreenCanvas' };
   try {
     const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
     if (!gl) return { available: false, software: false, detail: 'no WebGL2 context' };
@@ -140,7 +141,11 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
     const err = probes[forced].available ? await trySet(forced) : `${forced}: ${probes[forced].detail}`;
     if (err === null) {
       watchBackend();
-      return withThreads({ name: forced, software: probes[forced].software, reason: `forced by ?backend=${forced} (${probes[forced].detail})` });
+      return withThreads({
+        name: forced,
+        software: probes[forced].software,
+        reason: `forced by ?backend=${forced} (${probes[forced].detail})`,
+      });
     }
     notes.push(`?backend=${forced} unavailable (${err})`);
   }
@@ -158,7 +163,10 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
     const err = await trySet(name);
     if (err === null) {
       watchBackend();
-      const why = name === 'webgpu' || name === 'webgl' ? `hardware ${name === 'webgpu' ? 'WebGPU adapter' : 'WebGL'}: ${probes[name].detail}` : notes.join('; ');
+      const why =
+        name === 'webgpu' || name === 'webgl'
+          ? `hardware ${name === 'webgpu' ? 'WebGPU adapter' : 'WebGL'}: ${probes[name].detail}`
+          : notes.join('; ');
       return withThreads({ name, software: probes[name].software, reason: `${name}: ${why || probes[name].detail}` });
     }
     notes.push(err);
@@ -188,11 +196,16 @@ export function memoryStats(): MemoryStats {
   const name = tf.getBackend();
   let gpuBytesAllocated: number | undefined;
   if (name === 'webgpu') {
-    gpuBytesAllocated = (tf.backend() as unknown as { bufferManager?: { numBytesAllocated?: number } }).bufferManager?.numBytesAllocated;
+    gpuBytesAllocated = (tf.backend() as unknown as { bufferManager?: { numBytesAllocated?: number } }).bufferManager
+      ?.numBytesAllocated;
   } else if (name === 'webgl') {
     gpuBytesAllocated = mem.numBytesInGPUAllocated;
   }
-  return { numTensors: mem.numTensors, numBytes: mem.numBytes, ...(gpuBytesAllocated === undefined ? {} : { gpuBytesAllocated }) };
+  return {
+    numTensors: mem.numTensors,
+    numBytes: mem.numBytes,
+    ...(gpuBytesAllocated === undefined ? {} : { gpuBytesAllocated }),
+  };
 }
 
 /**
@@ -210,7 +223,9 @@ export class BackendCrashedError extends Error {
 /** A BackendCrashedError when `e` is a trap or abort of a WebAssembly module (WebAssembly.RuntimeError), else null. */
 export function backendCrash(e: unknown): BackendCrashedError | null {
   if (e instanceof BackendCrashedError) return e;
-  return typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError ? new BackendCrashedError(e) : null;
+  return typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError
+    ? new BackendCrashedError(e)
+    : null;
 }
 
 /** The first device loss or GPU error since the last check; the trainer fails the candidate with it. */
@@ -238,7 +253,10 @@ export function watchBackend(): void {
   });
   device.addEventListener('uncapturederror', (event) => {
     const error = (event as GPUUncapturedErrorEvent).error;
-    const kind = error.constructor?.name === 'GPUOutOfMemoryError' ? 'GPU out of memory' : `WebGPU ${error.constructor?.name ?? 'error'}`;
+    const kind =
+      error.constructor?.name === 'GPUOutOfMemoryError'
+        ? 'GPU out of memory'
+        : `WebGPU ${error.constructor?.name ?? 'error'}`;
     backendFault ??= `${kind}: ${error.message}`;
   });
 }

@@ -35,13 +35,24 @@ const Stock = registered[0] as unknown as new (args?: BatchNormArgs) => StockBat
  * y = normalised x scaled and offset, with the batch mean and variance of x over every axis but the last, through
  * the wasm kernels; the gradient covers x, scale and offset.
  */
-function fusedTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, varianceEpsilon: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+function fusedTraining(
+  x: tf.Tensor,
+  scale: tf.Tensor,
+  offset: tf.Tensor,
+  varianceEpsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   const attrs = { varianceEpsilon };
   let stats: tf.Tensor[] = [];
   const op = tf.customGrad((...args) => {
     const [xIn, scaleIn, offsetIn] = args as tf.Tensor[];
     const save = args[3] as (tensors: tf.Tensor[]) => void;
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xIn, scale: scaleIn, offset: offsetIn } as tf.NamedTensorMap, attrs) as tf.Tensor[];
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_TRAIN,
+        { x: xIn, scale: scaleIn, offset: offsetIn } as tf.NamedTensorMap,
+        attrs,
+      ) as tf.Tensor[];
     if (xIn === undefined || scaleIn === undefined || y === undefined || mean === undefined || variance === undefined) {
       throw new Error(`${BATCH_NORM_TRAIN} returned too little`);
     }
@@ -51,7 +62,13 @@ function fusedTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, varian
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sscale, smean, svariance] = saved;
-        const grads = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy: dy as tf.Tensor, x: sx, scale: sscale, mean: smean, variance: svariance } as tf.NamedTensorMap, attrs);
+        const grads = tf
+          .engine()
+          .runKernel(
+            BATCH_NORM_TRAIN_GRAD,
+            { dy: dy as tf.Tensor, x: sx, scale: sscale, mean: smean, variance: svariance } as tf.NamedTensorMap,
+            attrs,
+          );
         return grads as tf.Tensor[];
       },
     };
@@ -72,13 +89,24 @@ export class FusedBatchNormalization extends Stock {
     const f = this as unknown as StockFields;
     const training = kwargs.training === true;
     const channelLast = x !== undefined && (f.axis === -1 || f.axis === x.rank - 1);
-    const fusible = training && x !== undefined && x.dtype === 'float32' && x.rank >= 2 && channelLast && f.center && f.scale
-      && tf.getBackend() === 'wasm' && simdKernels(tf.backend()) !== null;
+    const fusible =
+      training &&
+      x !== undefined &&
+      x.dtype === 'float32' &&
+      x.rank >= 2 &&
+      channelLast &&
+      f.center &&
+      f.scale &&
+      tf.getBackend() === 'wasm' &&
+      simdKernels(tf.backend()) !== null;
     if (!fusible || x === undefined) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = fusedTraining(x, f.gamma.read(), f.beta.read(), f.epsilon);
       // The moving statistics follow the stock layer exactly: v -= (v - batch value) * (1 - momentum).
-      for (const [variable, value] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
+      for (const [variable, value] of [
+        [f.movingMean, mean],
+        [f.movingVariance, variance],
+      ] as const) {
         tf.tidy(() => {
           const orig = variable.read();
           variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - f.momentum)));

@@ -60,7 +60,8 @@ export class SeededDropout extends tf.layers.Layer {
   }
 }
 
-const seededDropouts = (model: tf.LayersModel): SeededDropout[] => model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
+const seededDropouts = (model: tf.LayersModel): SeededDropout[] =>
+  model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
 
 /** The call counters of the model's seeded dropout layers (a copy; the model is not changed). */
 export function dropoutState(model: tf.LayersModel): DropoutState {
@@ -76,7 +77,8 @@ export function restoreDropoutState(model: tf.LayersModel, state: DropoutState):
   for (const l of layers) {
     const calls = state[l.name];
     if (calls !== undefined) {
-      if (!Number.isInteger(calls) || calls < 0) throw new Error(`dropout state of ${l.name} must be a non-negative integer, got ${calls}`);
+      if (!Number.isInteger(calls) || calls < 0)
+        throw new Error(`dropout state of ${l.name} must be a non-negative integer, got ${calls}`);
       l.calls = calls;
     }
   }

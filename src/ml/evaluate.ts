@@ -29,7 +29,9 @@ export async function evaluate(model: tf.LayersModel, data: Dataset, rows: Array
       made.push(xs, ys);
       const [lossT, predT] = tf.tidy(() => {
         const probs = model.predict(xs) as tf.Tensor2D;
-        const loss = tf.sum(tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1)), undefined, 0, tf.Reduction.NONE));
+        const loss = tf.sum(
+          tf.losses.softmaxCrossEntropy(ys, tf.log(tf.clipByValue(probs, 1e-7, 1)), undefined, 0, tf.Reduction.NONE),
+        );
         return [loss, tf.argMax(probs, 1)];
       });
       made.push(lossT, predT);
@@ -52,5 +54,11 @@ export async function evaluate(model: tf.LayersModel, data: Dataset, rows: Array
     return total === 0 ? NaN : (row[c] ?? 0) / total;
   });
   const count = rows.length;
-  return { accuracy: count ? correct / count : 0, loss: count ? lossSum / count : NaN, perClassAccuracy, confusion, count };
+  return {
+    accuracy: count ? correct / count : 0,
+    loss: count ? lossSum / count : NaN,
+    perClassAccuracy,
+    confusion,
+    count,
+  };
 }

@@ -35,7 +35,12 @@ export async function exportModel(model: tf.LayersModel, metadata: Record<string
 
 /** Loads an exported model back from memory (what `tf.loadLayersModel` does with the two files). */
 export async function importModel(exported: ExportedModel): Promise<tf.LayersModel> {
-  const json = JSON.parse(exported.modelJson) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const json = JSON.parse(exported.modelJson) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
   const specs = json.weightsManifest.flatMap((g) => g.weights);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: exported.weights }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: exported.weights }),
+  );
 }

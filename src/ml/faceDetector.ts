@@ -62,19 +62,25 @@ export class FaceDetector {
       pointwise: take<tf.Tensor4D>(`conv${i}/pointwise_filter`, 4),
       bias: take<tf.Tensor1D>(`conv${i}/bias`, 1),
     }));
-    return new FaceDetector(
-      { filters: take('conv0/filters', 4), bias: take('conv0/bias', 1) },
-      separable,
-      { filters: take('conv8/filters', 4), bias: take('conv8/bias', 1) },
-    );
+    return new FaceDetector({ filters: take('conv0/filters', 4), bias: take('conv0/bias', 1) }, separable, {
+      filters: take('conv8/filters', 4),
+      bias: take('conv8/bias', 1),
+    });
   }
 
   /**
    * The faces in an RGBA image (`rgba` row-major, 4 bytes a pixel, not modified), best first, in image pixels.
    * `inputSize` must be a multiple of 32.
    */
-  async detect(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, inputSize = DETECTOR_INPUT, minScore = DETECTOR_MIN_SCORE): Promise<Detection[]> {
-    if (width < 1 || height < 1 || rgba.length < width * height * 4) throw new Error(`expected ${width}x${height} RGBA pixels, got ${rgba.length} bytes`);
+  async detect(
+    rgba: Uint8Array | Uint8ClampedArray,
+    width: number,
+    height: number,
+    inputSize = DETECTOR_INPUT,
+    minScore = DETECTOR_MIN_SCORE,
+  ): Promise<Detection[]> {
+    if (width < 1 || height < 1 || rgba.length < width * height * 4)
+      throw new Error(`expected ${width}x${height} RGBA pixels, got ${rgba.length} bytes`);
     if (inputSize % 32 !== 0) throw new Error(`the detector's input size must be a multiple of 32, not ${inputSize}`);
     const input = detectorInput(rgba, width, height, inputSize);
     const out = tf.tidy(() => this.forward(tf.tensor4d(input, [1, inputSize, inputSize, 3])));
@@ -105,7 +111,13 @@ export class FaceDetector {
         }
       }
     }
-    return suppress(found).map((f) => ({ x: f.x * width, y: f.y * height, width: f.w * width, height: f.h * height, score: f.score }));
+    return suppress(found).map((f) => ({
+      x: f.x * width,
+      y: f.y * height,
+      width: f.w * width,
+      height: f.h * height,
+      score: f.score,
+    }));
   }
 
   /** Frees the weights. */
@@ -138,11 +150,17 @@ export class FaceDetector {
  * tf.image.resizeBilinear's sampling (no corner alignment, no half-pixel centres), mean-subtracted and divided by 255,
  * as face-api prepares it. Done here in one pass over the output rather than with tensors over the whole frame.
  */
-function detectorInput(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, size: number): Float32Array {
+function detectorInput(
+  rgba: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  size: number,
+): Float32Array {
   const side = Math.max(width, height);
   const ratio = side / size;
   const out = new Float32Array(size * size * 3);
-  const sample = (x: number, y: number, c: number): number => (x < width && y < height ? (rgba[(y * width + x) * 4 + c] as number) : 0);
+  const sample = (x: number, y: number, c: number): number =>
+    x < width && y < height ? (rgba[(y * width + x) * 4 + c] as number) : 0;
   for (let oy = 0; oy < size; oy++) {
     const sy = oy * ratio;
     const y0 = Math.floor(sy);
@@ -174,7 +192,10 @@ function suppress<T extends { x: number; y: number; w: number; h: number; score:
   return kept;
 }
 
-function iou(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): number {
+function iou(
+  a: { x: number; y: number; w: number; h: number },
+  b: { x: number; y: number; w: number; h: number },
+): number {
   const iw = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
   const ih = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
   const inter = iw * ih;

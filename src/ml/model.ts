@@ -15,16 +15,17 @@ export const DEFAULT_NETWORK: NetworkSettings = DEFAULT_RUN_CONFIG.network;
 const POOL_AFTER = new Set([1, 3, 5]);
 
 /** Keras activation names to tfjs layer activation identifiers. */
-const TFJS_ACTIVATION: Record<Activation, 'relu' | 'elu' | 'tanh' | 'sigmoid' | 'hardSigmoid' | 'softplus' | 'linear'> = {
-  relu: 'relu',
-  elu: 'elu',
-  tanh: 'tanh',
-  sigmoid: 'sigmoid',
-  // tfjs' hardSigmoid is Keras 2's: clip(0.2x + 0.5, 0, 1).
-  hard_sigmoid: 'hardSigmoid',
-  softplus: 'softplus',
-  linear: 'linear',
-};
+const TFJS_ACTIVATION: Record<Activation, 'relu' | 'elu' | 'tanh' | 'sigmoid' | 'hardSigmoid' | 'softplus' | 'linear'> =
+  {
+    relu: 'relu',
+    elu: 'elu',
+    tanh: 'tanh',
+    sigmoid: 'sigmoid',
+    // tfjs' hardSigmoid is Keras 2's: clip(0.2x + 0.5, 0, 1).
+    hard_sigmoid: 'hardSigmoid',
+    softplus: 'softplus',
+    linear: 'linear',
+  };
 
 /**
  * A new, uncompiled LayersModel for the chromosome: input [n,48,48,1] in 0..1, output 7 softmax probabilities. `seed`
@@ -43,7 +44,12 @@ export function buildModel(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK
   return model;
 }
 
-function addLayers(model: tf.Sequential, c: Chromosome, net: NetworkSettings, layerSeed: (i: number) => number | undefined): void {
+function addLayers(
+  model: tf.Sequential,
+  c: Chromosome,
+  net: NetworkSettings,
+  layerSeed: (i: number) => number | undefined,
+): void {
   c.conv.forEach((g, i) => {
     model.add(
       tf.layers.conv2d({

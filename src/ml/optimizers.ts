@@ -63,10 +63,7 @@ export class Nadam extends tf.Optimizer {
         const vNew = tf.add(v, tf.mul(tf.sub(tf.square(gradient), v), 1 - this.beta2));
         m.assign(mNew);
         v.assign(vNew);
-        const mHat = tf.add(
-          tf.mul(mNew, muT1 / (1 - uProductT1)),
-          tf.mul(gradient, (1 - muT) / (1 - uProductT)),
-        );
+        const mHat = tf.add(tf.mul(mNew, muT1 / (1 - uProductT1)), tf.mul(gradient, (1 - muT) / (1 - uProductT)));
         const vHat = tf.div(vNew, 1 - beta2Power);
         variable.assign(tf.sub(variable, tf.div(tf.mul(mHat, this.learningRate), tf.add(tf.sqrt(vHat), this.epsilon))));
       });
@@ -159,7 +156,9 @@ export class Adagrad extends tf.Optimizer {
       tf.tidy(() => {
         const accNew = tf.add(a, tf.square(gradient));
         a.assign(accNew);
-        variable.assign(tf.sub(variable, tf.div(tf.mul(gradient, this.learningRate), tf.sqrt(tf.add(accNew, this.epsilon)))));
+        variable.assign(
+          tf.sub(variable, tf.div(tf.mul(gradient, this.learningRate), tf.sqrt(tf.add(accNew, this.epsilon)))),
+        );
       });
     }
     this.incrementIterations();
@@ -186,7 +185,11 @@ export class Adagrad extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+    return {
+      learningRate: this.learningRate,
+      initialAccumulatorValue: this.initialAccumulatorValue,
+      epsilon: this.epsilon,
+    };
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(
@@ -232,7 +235,9 @@ export interface OptimizerState {
   readonly numbers: Readonly<Record<string, number>>;
   readonly scalars: Readonly<Record<string, PlainTensor>>;
   readonly lists: Readonly<Record<string, readonly (PlainTensor & { readonly name: string })[]>>;
-  readonly maps: Readonly<Record<string, readonly { readonly weight: number; readonly slots: Readonly<Record<string, PlainTensor>> }[]>>;
+  readonly maps: Readonly<
+    Record<string, readonly { readonly weight: number; readonly slots: Readonly<Record<string, PlainTensor>> }[]>
+  >;
 }
 
 interface SlotVariable {
@@ -240,7 +245,8 @@ interface SlotVariable {
   readonly variable: tf.Variable;
 }
 
-const isSlot = (x: unknown): x is SlotVariable => typeof x === 'object' && x !== null && (x as SlotVariable).variable instanceof tf.Variable;
+const isSlot = (x: unknown): x is SlotVariable =>
+  typeof x === 'object' && x !== null && (x as SlotVariable).variable instanceof tf.Variable;
 
 async function plain(v: tf.Tensor): Promise<PlainTensor> {
   if (v.dtype !== 'float32') throw new Error(`optimizer state: a ${v.dtype} tensor, only float32 is saved`);
@@ -262,7 +268,8 @@ export async function optimizerState(optimizer: tf.Optimizer, weightNames: reado
   for (const [key, value] of Object.entries(optimizer)) {
     if (typeof value === 'number') numbers[key] = value;
     else if (value instanceof tf.Variable) scalars[key] = await plain(value);
-    else if (Array.isArray(value) && value.every(isSlot)) lists[key] = await Promise.all(value.map(async (s) => ({ name: s.originalName, ...(await plain(s.variable)) })));
+    else if (Array.isArray(value) && value.every(isSlot))
+      lists[key] = await Promise.all(value.map(async (s) => ({ name: s.originalName, ...(await plain(s.variable)) })));
     else if (value instanceof Map) {
       const entries: { weight: number; slots: Record<string, PlainTensor> }[] = [];
       for (const [name, slot] of value as Map<string, unknown>) {
@@ -270,7 +277,9 @@ export async function optimizerState(optimizer: tf.Optimizer, weightNames: reado
         if (weight < 0) throw new Error(`optimizer state: a slot of ${name}, which is not a weight of this model`);
         const parts: Record<string, PlainTensor> = {};
         if (slot instanceof tf.Variable) parts[''] = await plain(slot);
-        else for (const [k, v] of Object.entries(slot as Record<string, unknown>)) if (v instanceof tf.Variable) parts[k] = await plain(v);
+        else
+          for (const [k, v] of Object.entries(slot as Record<string, unknown>))
+            if (v instanceof tf.Variable) parts[k] = await plain(v);
         entries.push({ weight, slots: parts });
       }
       maps[key] = entries;
@@ -280,7 +289,11 @@ export async function optimizerState(optimizer: tf.Optimizer, weightNames: reado
 }
 
 /** Puts a saved state into a fresh optimizer of the same kind, for a model whose trainable weights have these names; changes `optimizer`. */
-export function restoreOptimizerState(optimizer: tf.Optimizer, weightNames: readonly string[], state: OptimizerState): void {
+export function restoreOptimizerState(
+  optimizer: tf.Optimizer,
+  weightNames: readonly string[],
+  state: OptimizerState,
+): void {
   const target = optimizer as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(state.numbers)) target[key] = value;
   for (const [key, value] of Object.entries(state.scalars)) {
@@ -296,13 +309,18 @@ export function restoreOptimizerState(optimizer: tf.Optimizer, weightNames: read
   for (const [key, entries] of Object.entries(state.maps)) {
     const map = target[key];
     if (!(map instanceof Map)) throw new Error(`optimizer state: ${key} is not a slot map of this optimizer`);
-    for (const slot of (map as Map<string, unknown>).values()) tf.dispose(slot instanceof tf.Variable ? slot : Object.values(slot as Record<string, tf.Variable>));
+    for (const slot of (map as Map<string, unknown>).values())
+      tf.dispose(slot instanceof tf.Variable ? slot : Object.values(slot as Record<string, tf.Variable>));
     map.clear();
     for (const { weight, slots } of entries) {
       const name = weightNames[weight];
-      if (name === undefined) throw new Error(`optimizer state: a slot of weight ${weight}, which this model does not have`);
+      if (name === undefined)
+        throw new Error(`optimizer state: a slot of weight ${weight}, which this model does not have`);
       const single = slots[''];
-      map.set(name, single ? variableOf(single) : Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, variableOf(v)])));
+      map.set(
+        name,
+        single ? variableOf(single) : Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, variableOf(v)])),
+      );
     }
   }
 }

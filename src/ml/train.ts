@@ -94,7 +94,12 @@ export interface TrainState {
   readonly order: Int32Array;
   readonly dropout: DropoutState;
   /** The kept epoch (1-based), its validation figures and weights (null weights: the current ones); null before any epoch. */
-  readonly kept: { readonly epoch: number; readonly accuracy: number; readonly loss: number; readonly weights: WeightSnapshot | null } | null;
+  readonly kept: {
+    readonly epoch: number;
+    readonly accuracy: number;
+    readonly loss: number;
+    readonly weights: WeightSnapshot | null;
+  } | null;
   /** Epochs since the validation loss last improved. */
   readonly stale: number;
   /** True when early stopping ended the training. */
@@ -179,7 +184,15 @@ async function decide(control: TrainControl | undefined, first?: ControlDecision
  * One optimiser step on rows order[start..end); returns its figures as one row left on the device (read later, see
  * src/ml/readback.ts). Every other tensor it makes is disposed, also when a call in it throws.
  */
-function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, order: Int32Array, start: number, end: number, flip: Rng | undefined): tf.Tensor1D {
+function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  data: Dataset,
+  order: Int32Array,
+  start: number,
+  end: number,
+  flip: Rng | undefined,
+): tf.Tensor1D {
   const made: tf.Tensor[] = [];
   try {
     const { xs, ys } = makeBatch(data, order, start, end, flip);
@@ -197,9 +210,13 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset
     if (lossT) made.push(lossT);
     // Sum of every weight after the update: NaN or infinite once the step blew the network up.
     // Pairwise adds, not addN: WebGPU's AddN binds every input at once and fails beyond 8 storage buffers.
-    const weightSumT = tf.tidy(() => model.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0))) as tf.Scalar;
+    const weightSumT = tf.tidy(() =>
+      model.trainableWeights.reduce<tf.Tensor>((acc, w) => tf.add(acc, tf.sum(w.read())), tf.scalar(0)),
+    ) as tf.Scalar;
     made.push(weightSumT);
-    return tf.tidy(() => figureRow(lossT ?? tf.scalar(NaN), side.correct ?? tf.scalar(0), side.probSum ?? tf.scalar(NaN), weightSumT));
+    return tf.tidy(() =>
+      figureRow(lossT ?? tf.scalar(NaN), side.correct ?? tf.scalar(0), side.probSum ?? tf.scalar(NaN), weightSumT),
+    );
   } finally {
     tf.dispose(made);
   }
@@ -225,11 +242,14 @@ export async function trainCandidate(
   let model: tf.LayersModel | undefined;
   let optimizer: tf.Optimizer | undefined;
   /** Validation figures of the weights that will be returned. */
-  let kept: { accuracy: number; loss: number } | undefined = resume?.kept ? { accuracy: resume.kept.accuracy, loss: resume.kept.loss } : undefined;
+  let kept: { accuracy: number; loss: number } | undefined = resume?.kept
+    ? { accuracy: resume.kept.accuracy, loss: resume.kept.loss }
+    : undefined;
   let keptEpoch = resume?.kept?.epoch ?? 0;
   /** With early stopping: a copy of the kept epoch's weights, while later epochs change the model. */
   // Null kept weights in a state are its current weights; without early stopping the last epoch is always kept.
-  let keptWeights: WeightSnapshot | undefined = resume?.kept && settings.patience > 0 ? (resume.kept.weights ?? resume.weights) : undefined;
+  let keptWeights: WeightSnapshot | undefined =
+    resume?.kept && settings.patience > 0 ? (resume.kept.weights ?? resume.weights) : undefined;
   let epochsRun = resume?.epochsDone ?? 0;
   let images = resume?.images ?? 0;
   let trainSeconds = resume?.trainSeconds ?? 0;
@@ -285,7 +305,8 @@ export async function trainCandidate(
         const fault = takeBackendFault();
         if (fault !== null) return { status: 'failed', reason: fault };
         for (const f of figures) {
-          if (!Number.isFinite(f.loss)) return { status: 'diverged', reason: `loss became ${f.loss} at epoch ${epoch + 1}, batch ${f.batch}` };
+          if (!Number.isFinite(f.loss))
+            return { status: 'diverged', reason: `loss became ${f.loss} at epoch ${epoch + 1}, batch ${f.batch}` };
           lossSum += f.loss * f.n;
           correct += f.correct;
           seen += f.n;
@@ -293,8 +314,14 @@ export async function trainCandidate(
         const last = figures[figures.length - 1];
         if (last) {
           opts.onProgress?.({
-            kind: 'batch', epoch: epoch + 1, epochs: settings.epochs, batch: last.batch, batches,
-            loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
+            kind: 'batch',
+            epoch: epoch + 1,
+            epochs: settings.epochs,
+            batch: last.batch,
+            batches,
+            loss: lossSum / seen,
+            accuracy: correct / seen,
+            imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
           });
         }
         return null;
@@ -303,7 +330,12 @@ export async function trainCandidate(
         const start = b * settings.batchSize;
         const end = Math.min(order.length, start + settings.batchSize);
         const tb = now();
-        reads.add(trainStep(model, optimizer, data, order, start, end, settings.augmentFlip ? rng : undefined), b + 1, end - start, tb);
+        reads.add(
+          trainStep(model, optimizer, data, order, start, end, settings.augmentFlip ? rng : undefined),
+          b + 1,
+          end - start,
+          tb,
+        );
         trainSeconds += (now() - tb) / 1000;
         images += end - start;
         const fault = takeBackendFault();
@@ -323,9 +355,16 @@ export async function trainCandidate(
       epochsRun = epoch + 1;
       const val = await evaluate(model, data, input.val);
       opts.onProgress?.({
-        kind: 'epoch', epoch: epoch + 1, epochs: settings.epochs, batch: batches, batches,
-        loss: lossSum / Math.max(seen, 1), accuracy: correct / Math.max(seen, 1),
-        valLoss: val.loss, valAccuracy: val.accuracy, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
+        kind: 'epoch',
+        epoch: epoch + 1,
+        epochs: settings.epochs,
+        batch: batches,
+        batches,
+        loss: lossSum / Math.max(seen, 1),
+        accuracy: correct / Math.max(seen, 1),
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
       });
       if (settings.patience === 0) {
         kept = { accuracy: val.accuracy, loss: val.loss };

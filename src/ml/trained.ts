@@ -27,7 +27,11 @@ export function buildTrainedModel(trained: TrainedNetwork, network: NetworkSetti
 }
 
 /** Builds the network, restores its weights, hands it to `use` and disposes it afterwards, also when `use` throws. */
-export async function withTrainedModel<T>(trained: TrainedNetwork, network: NetworkSettings, use: (model: tf.LayersModel) => Promise<T>): Promise<T> {
+export async function withTrainedModel<T>(
+  trained: TrainedNetwork,
+  network: NetworkSettings,
+  use: (model: tf.LayersModel) => Promise<T>,
+): Promise<T> {
   const model = buildModel(trained.chromosome, network);
   try {
     restoreWeights(model, trained.weights);
@@ -40,7 +44,15 @@ export async function withTrainedModel<T>(trained: TrainedNetwork, network: Netw
 /** The class probabilities of `model` for one 48x48 grayscale image (row-major bytes), scaled as in training. */
 export async function predictImage(model: tf.LayersModel, pixels: Uint8Array): Promise<number[]> {
   if (pixels.length !== IMAGE_SIZE) throw new Error(`expected ${IMAGE_SIZE} pixels (48x48), got ${pixels.length}`);
-  const probs = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels, (v) => v / 255), [1, IMAGE_SIDE, IMAGE_SIDE, 1])) as tf.Tensor);
+  const probs = tf.tidy(
+    () =>
+      model.predict(
+        tf.tensor4d(
+          Float32Array.from(pixels, (v) => v / 255),
+          [1, IMAGE_SIDE, IMAGE_SIDE, 1],
+        ),
+      ) as tf.Tensor,
+  );
   try {
     return Array.from(await probs.data());
   } finally {

@@ -33,7 +33,10 @@ type ThreadedModule = ConstructorParameters<typeof BackendWasm>[0] & {
 interface FactoryConfig {
   mainScriptUrlOrBlob: string;
   locateFile: (path: string) => string;
-  instantiateWasm: (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => object;
+  instantiateWasm: (
+    imports: WebAssembly.Imports,
+    receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+  ) => object;
   onAbort: (what: unknown) => void;
 }
 
@@ -63,8 +66,11 @@ function startModule(host: ThreadedWasmHost, threads: number): Promise<ThreadedM
       instantiateWasm: (imports, receive) => {
         const env = imports.env ?? {};
         const patched = withCoreCount(env, threads) ?? env;
-        host.binary()
-          .then((bytes) => WebAssembly.instantiate(bytes, { ...imports, env: patched, wasi_snapshot_preview1: patched }))
+        host
+          .binary()
+          .then((bytes) =>
+            WebAssembly.instantiate(bytes, { ...imports, env: patched, wasi_snapshot_preview1: patched }),
+          )
           .then(({ instance, module }) => receive(instance, module), reject);
         return {};
       },
@@ -94,17 +100,21 @@ export function wasmPthreadWorkers(): number {
 export function registerThreadedWasm(host: ThreadedWasmHost, threads: number): void {
   const n = Math.max(2, Math.min(MAX_THREADS, Math.floor(threads)));
   tf.removeBackend('wasm');
-  tf.registerBackend('wasm', async () => {
-    const module = await startModule(host, n);
-    module.tfjs = {
-      init: module.cwrap('init', null, []),
-      initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-      getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-      registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-      disposeData: module.cwrap('dispose_data', null, ['number']),
-      dispose: module.cwrap('dispose', null, []),
-    };
-    setThreadsCount(n);
-    return new BackendWasm(module);
-  }, 2);
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      const module = await startModule(host, n);
+      module.tfjs = {
+        init: module.cwrap('init', null, []),
+        initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+        getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+        registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+        disposeData: module.cwrap('dispose_data', null, ['number']),
+        dispose: module.cwrap('dispose', null, []),
+      };
+      setThreadsCount(n);
+      return new BackendWasm(module);
+    },
+    2,
+  );
 }

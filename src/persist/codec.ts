@@ -30,7 +30,11 @@ export function encodeBest(best: BestModel): { best: StoredBest; weights: ArrayB
 
 /** A best model from its stored form. */
 export function decodeBest(best: StoredBest, weights: ArrayBuffer): BestModel {
-  return { chromosome: best.chromosome, fitness: best.fitness, weights: { shapes: best.shapes.map((s) => s.slice()), values: unpackWeights(weights, best.shapes) } };
+  return {
+    chromosome: best.chromosome,
+    fitness: best.fitness,
+    weights: { shapes: best.shapes.map((s) => s.slice()), values: unpackWeights(weights, best.shapes) },
+  };
 }
 
 /** Names a failed write: the quota (also when it surfaces as the transaction's abort), storage off, or other. */
@@ -44,7 +48,8 @@ export function classifyStorageError(e: unknown): StorageFault {
     cur = rec.cause;
   }
   if (names.includes('QuotaExceededError')) return 'quota';
-  if (names.some((n) => n === 'InvalidStateError' || n === 'SecurityError' || n === 'UnknownError')) return 'unavailable';
+  if (names.some((n) => n === 'InvalidStateError' || n === 'SecurityError' || n === 'UnknownError'))
+    return 'unavailable';
   return 'other';
 }
 
@@ -78,7 +83,13 @@ export interface SimulatedFaults {
 
 /** Parses the `simulate` query value (see SimulatedFaults). */
 export function parseSimulate(value: string | null | undefined): SimulatedFaults {
-  const faults = { quotaAfterWrites: null as number | null, noStorage: false, crashAfter: null as number | null, abortAfter: null as number | null, noOpfs: false };
+  const faults = {
+    quotaAfterWrites: null as number | null,
+    noStorage: false,
+    crashAfter: null as number | null,
+    abortAfter: null as number | null,
+    noOpfs: false,
+  };
   for (const part of (value ?? '').split(',').map((p) => p.trim())) {
     const m = /^(quota|crash|abort)(?::(\d+))?$/.exec(part);
     if (part === 'nostorage') faults.noStorage = true;
@@ -107,7 +118,12 @@ export interface RunRecord {
 }
 
 /** Counts and best scores of a run log, for its history row. */
-export function logStats(log: RunLog): { evaluated: number; planned: number; bestAccuracy: number | null; testAccuracy: number | null } {
+export function logStats(log: RunLog): {
+  evaluated: number;
+  planned: number;
+  bestAccuracy: number | null;
+  testAccuracy: number | null;
+} {
   let evaluated = 0;
   let bestAccuracy: number | null = null;
   for (const p of log.phases) {
@@ -125,7 +141,11 @@ export function logStats(log: RunLog): { evaluated: number; planned: number; bes
  * The history row of a record; `lock` says whether some tab holds the run's lock and whether that tab is this one,
  * `fileNeeded` why resuming it asks for its file again (src/worker/storage.ts).
  */
-export function storedRunSummary(record: RunRecord, lock: { held: boolean; mine: boolean }, fileNeeded: string | null = null): StoredRunSummary {
+export function storedRunSummary(
+  record: RunRecord,
+  lock: { held: boolean; mine: boolean },
+  fileNeeded: string | null = null,
+): StoredRunSummary {
   const running = record.status === 'running';
   const status: StoredRunStatus = running && !lock.held ? 'interrupted' : record.status;
   return {

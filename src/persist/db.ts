@@ -43,7 +43,8 @@ export interface FrontWeightsChange {
 }
 
 /** Where a front member's weights are saved: beside the run's best weights, under the run's id. */
-export const frontWeightsKey = (runId: string, m: { readonly phase: number; readonly index: number }): string => `${runId}/front/${m.phase}:${m.index}`;
+export const frontWeightsKey = (runId: string, m: { readonly phase: number; readonly index: number }): string =>
+  `${runId}/front/${m.phase}:${m.index}`;
 /** Where the model a person chose (Use this model) is saved with its run. */
 export const chosenWeightsKey = (runId: string): string => `${runId}/chosen`;
 /** Every weights key of a run other than its best's (front members, the chosen model, the final model). */
@@ -56,7 +57,15 @@ interface EvolabDb extends DBSchema {
   checkpoints: { key: string; value: StoredCheckpoint };
   // `shapes` only under a final or chosen model's key; `best` describes a run's best weights (rows saved before finished
   // runs kept their model lack it: the checkpoint has it).
-  weights: { key: string; value: { readonly id: string; readonly bytes: ArrayBuffer; readonly shapes?: number[][]; readonly best?: StoredBest } };
+  weights: {
+    key: string;
+    value: {
+      readonly id: string;
+      readonly bytes: ArrayBuffer;
+      readonly shapes?: number[][];
+      readonly best?: StoredBest;
+    };
+  };
   trainings: { key: string; value: StoredTraining };
 }
 
@@ -141,9 +150,13 @@ export class RunStore {
    * its checkpoint and kept trainings (a finished run cannot be continued); `model`, the best model kept as the run's
    * (null deletes it, undefined leaves the weights as they are).
    */
-  async putRecord(record: RunRecord, opts: { readonly dropCheckpoint?: boolean; readonly model?: EncodedBest | null } = {}): Promise<void> {
+  async putRecord(
+    record: RunRecord,
+    opts: { readonly dropCheckpoint?: boolean; readonly model?: EncodedBest | null } = {},
+  ): Promise<void> {
     const { dropCheckpoint = false, model } = opts;
-    if (!dropCheckpoint && model === undefined) return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
+    if (!dropCheckpoint && model === undefined)
+      return this.write(['runs'], (tx) => [tx.objectStore('runs').put(record)]);
     return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
       ...(dropCheckpoint
@@ -156,7 +169,11 @@ export class RunStore {
         : []),
       ...(model === undefined
         ? []
-        : [model === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: model.weights, best: model.best })]),
+        : [
+            model === null
+              ? tx.objectStore('weights').delete(record.id)
+              : tx.objectStore('weights').put({ id: record.id, bytes: model.weights, best: model.best }),
+          ]),
     ]);
   }
 
@@ -173,16 +190,32 @@ export class RunStore {
     trainings: TrainingChanges = { put: [], drop: [] },
     front?: FrontWeightsChange,
   ): Promise<void> {
-    const checkpoint: StoredCheckpoint = { id: record.id, engine, best, ...(front ? { front: front.members } : {}), savedAt: record.updatedAt };
+    const checkpoint: StoredCheckpoint = {
+      id: record.id,
+      engine,
+      best,
+      ...(front ? { front: front.members } : {}),
+      savedAt: record.updatedAt,
+    };
     return this.write(['runs', 'checkpoints', 'weights', 'trainings'], (tx) => [
       tx.objectStore('runs').put(record),
       tx.objectStore('checkpoints').put(checkpoint),
       ...(weights === undefined
         ? []
-        : [weights === null || best === null ? tx.objectStore('weights').delete(record.id) : tx.objectStore('weights').put({ id: record.id, bytes: weights, best })]),
+        : [
+            weights === null || best === null
+              ? tx.objectStore('weights').delete(record.id)
+              : tx.objectStore('weights').put({ id: record.id, bytes: weights, best }),
+          ]),
       ...trainings.drop.map((key) => tx.objectStore('trainings').delete(key)),
-      ...trainings.put.map((c) => tx.objectStore('trainings').put({ id: trainingKey(record.id, c.phase, c.index), phase: c.phase, index: c.index, state: c.state })),
-      ...(front?.put ?? []).map(([m, bytes]) => tx.objectStore('weights').put({ id: frontWeightsKey(record.id, m), bytes })),
+      ...trainings.put.map((c) =>
+        tx
+          .objectStore('trainings')
+          .put({ id: trainingKey(record.id, c.phase, c.index), phase: c.phase, index: c.index, state: c.state }),
+      ),
+      ...(front?.put ?? []).map(([m, bytes]) =>
+        tx.objectStore('weights').put({ id: frontWeightsKey(record.id, m), bytes }),
+      ),
       ...(front?.drop ?? []).map((m) => tx.objectStore('weights').delete(frontWeightsKey(record.id, m))),
     ]);
   }
@@ -190,18 +223,27 @@ export class RunStore {
   /** The best model kept with a run (its checkpoint's while it can go on, its own once finished), or null when none is. */
   async loadBest(id: string): Promise<BestModel | null> {
     const tx = this.db.transaction(['checkpoints', 'weights'], 'readonly');
-    const [weights, cp] = await Promise.all([tx.objectStore('weights').get(id), tx.objectStore('checkpoints').get(id), tx.done]);
+    const [weights, cp] = await Promise.all([
+      tx.objectStore('weights').get(id),
+      tx.objectStore('checkpoints').get(id),
+      tx.done,
+    ]);
     const best = weights?.best ?? cp?.best ?? null;
     return weights && best ? decodeBest(best, weights.bytes) : null;
   }
 
   /** Saves the model a person chose (its weights) with the run's record, whose log names it as best, in one transaction. */
   async putChosen(record: RunRecord, weights: ArrayBuffer, shapes: number[][]): Promise<void> {
-    return this.write(['runs', 'weights'], (tx) => [tx.objectStore('runs').put(record), tx.objectStore('weights').put({ id: chosenWeightsKey(record.id), bytes: weights, shapes })]);
+    return this.write(['runs', 'weights'], (tx) => [
+      tx.objectStore('runs').put(record),
+      tx.objectStore('weights').put({ id: chosenWeightsKey(record.id), bytes: weights, shapes }),
+    ]);
   }
 
   /** The weights of the model a person chose for a run (Use this model), or undefined when none was chosen. */
-  async getChosenWeights(id: string): Promise<{ readonly bytes: ArrayBuffer; readonly shapes: number[][] } | undefined> {
+  async getChosenWeights(
+    id: string,
+  ): Promise<{ readonly bytes: ArrayBuffer; readonly shapes: number[][] } | undefined> {
     const w = await this.db.get('weights', chosenWeightsKey(id));
     return w?.shapes ? { bytes: w.bytes, shapes: w.shapes } : undefined;
   }

@@ -6,7 +6,15 @@ import { refKey, type BestModel, type FrontModel, type RunCheckpoint } from '../
 import type { RunLog, RunLogDataset } from '../experiment/runlog';
 import { RunLogBuilder } from '../experiment/runlogBuilder';
 import type { RunEvent } from '../experiment/types';
-import { classifyStorageError, encodeBest, faultMessage, logStats, runLockName, type RunRecord, type StoredFrontMember } from './codec';
+import {
+  classifyStorageError,
+  encodeBest,
+  faultMessage,
+  logStats,
+  runLockName,
+  type RunRecord,
+  type StoredFrontMember,
+} from './codec';
 import { trainingKey, type RunStore } from './db';
 import type { TrainState } from '../ml/train';
 import { takeLock } from './locks';
@@ -52,14 +60,27 @@ export class RunRecorder {
   }
 
   /** Starts saving a new run (the store may be null when storage is unavailable: then only the lock is taken). */
-  static async start(store: RunStore | null, dataset: DatasetDescriptor, logDataset: RunLogDataset, notify: NoticeSink): Promise<RunRecorder> {
+  static async start(
+    store: RunStore | null,
+    dataset: DatasetDescriptor,
+    logDataset: RunLogDataset,
+    notify: NoticeSink,
+  ): Promise<RunRecorder> {
     const id = crypto.randomUUID();
     const release = await takeLock(runLockName(id));
     if (!release) throw new RunLockedError();
     const builder = new RunLogBuilder({ dataset: logDataset });
     const log = builder.toJSON();
     const record: RunRecord = {
-      id, createdAt: log.createdAt, updatedAt: log.createdAt, status: 'running', imported: false, dataset, runLog: log, seconds: 0, hasCheckpoint: false,
+      id,
+      createdAt: log.createdAt,
+      updatedAt: log.createdAt,
+      status: 'running',
+      imported: false,
+      dataset,
+      runLog: log,
+      seconds: 0,
+      hasCheckpoint: false,
     };
     const recorder = new RunRecorder(store, record, builder, release, notify, undefined);
     await recorder.save(() => store?.putRecord(record));
@@ -67,7 +88,11 @@ export class RunRecorder {
   }
 
   /** Takes over a saved run: its lock (or RunLockedError), its record and its checkpoint. */
-  static async resume(store: RunStore, id: string, notify: NoticeSink): Promise<{ recorder: RunRecorder; checkpoint: RunCheckpoint; log: RunLog; dataset: DatasetDescriptor }> {
+  static async resume(
+    store: RunStore,
+    id: string,
+    notify: NoticeSink,
+  ): Promise<{ recorder: RunRecorder; checkpoint: RunCheckpoint; log: RunLog; dataset: DatasetDescriptor }> {
     const release = await takeLock(runLockName(id));
     if (!release) throw new RunLockedError();
     try {
@@ -76,8 +101,17 @@ export class RunRecorder {
       if (!record.hasCheckpoint) throw new Error('this run has no checkpoint to resume from');
       if (record.status === 'done') throw new Error('this run has already finished');
       const checkpoint = await store.loadCheckpoint(id);
-      const recorder = new RunRecorder(store, { ...record }, RunLogBuilder.from(record.runLog), release, notify, checkpoint.best, checkpoint.front);
-      for (const c of checkpoint.continuations ?? []) recorder.savedTrainings.set(trainingKey(id, c.phase, c.index), c.state);
+      const recorder = new RunRecorder(
+        store,
+        { ...record },
+        RunLogBuilder.from(record.runLog),
+        release,
+        notify,
+        checkpoint.best,
+        checkpoint.front,
+      );
+      for (const c of checkpoint.continuations ?? [])
+        recorder.savedTrainings.set(trainingKey(id, c.phase, c.index), c.state);
       return { recorder, checkpoint, log: record.runLog, dataset: record.dataset };
     } catch (e) {
       release();
@@ -116,12 +150,21 @@ export class RunRecorder {
     const front = cp.front
       ? {
           members: members.map(stored),
-          put: members.filter((m) => !this.savedFront.has(refKey(m))).map((m) => [stored(m), encodeBest(m).weights] as const),
+          put: members
+            .filter((m) => !this.savedFront.has(refKey(m)))
+            .map((m) => [stored(m), encodeBest(m).weights] as const),
           drop: [...this.savedFront.values()].filter((m) => !keys.has(refKey(m))).map(stored),
         }
       : undefined;
     const ok = await this.save(() =>
-      this.store?.putCheckpoint(record, cp.engine, encoded?.best ?? null, changed ? (encoded?.weights ?? null) : undefined, trainings, front),
+      this.store?.putCheckpoint(
+        record,
+        cp.engine,
+        encoded?.best ?? null,
+        changed ? (encoded?.weights ?? null) : undefined,
+        trainings,
+        front,
+      ),
     );
     if (!ok) return;
     this.savedBest = cp.best;
@@ -165,7 +208,13 @@ export class RunRecorder {
       await write();
     } catch (e) {
       const fault = classifyStorageError(e);
-      if (!this.faulted) this.notify({ kind: 'fault', fault, message: faultMessage(fault, e instanceof Error ? e.message : String(e)), runId: this.record.id });
+      if (!this.faulted)
+        this.notify({
+          kind: 'fault',
+          fault,
+          message: faultMessage(fault, e instanceof Error ? e.message : String(e)),
+          runId: this.record.id,
+        });
       this.faulted = true;
       return false;
     }

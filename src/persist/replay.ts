@@ -12,12 +12,23 @@ type BackendName = Extract<RunEvent, { type: 'run-started' }>['backend']['name']
  */
 export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
   const events: RunEvent[] = [
-    { type: 'run-started', config: log.config, phases: log.phasesPlanned, backend: { name: log.backend.name as BackendName, reason: log.backend.reason, software } },
+    {
+      type: 'run-started',
+      config: log.config,
+      phases: log.phasesPlanned,
+      backend: { name: log.backend.name as BackendName, reason: log.backend.reason, software },
+    },
   ];
   for (const phase of log.phases) {
     if (phase.rungEpochs) {
       // The rungs the phase ran; the individuals' records already say which rung each one reached.
-      events.push({ type: 'rung-started', phase: phase.phase, rung: 0, rungEpochs: phase.rungEpochs, indices: phase.individuals.map((_, i) => i) });
+      events.push({
+        type: 'rung-started',
+        phase: phase.phase,
+        rung: 0,
+        rungEpochs: phase.rungEpochs,
+        indices: phase.individuals.map((_, i) => i),
+      });
     }
     for (const ind of phase.individuals) {
       if (ind) events.push({ type: 'evaluated', ...ind });
@@ -41,7 +52,9 @@ export function runLogToEvents(log: RunLog, software = false): RunEvent[] {
   if (best && best.testAccuracy !== null && best.perClassAccuracy && best.confusion) {
     events.push({
       type: 'test-result',
-      ...(best.chosen && best.phase !== null && best.index !== null ? { chosen: { phase: best.phase, index: best.index } } : {}),
+      ...(best.chosen && best.phase !== null && best.index !== null
+        ? { chosen: { phase: best.phase, index: best.index } }
+        : {}),
       chromosome: best.chromosome,
       evaluation: {
         accuracy: best.testAccuracy,
@@ -66,5 +79,13 @@ function bestRecord(log: RunLog): IndividualRecord | null {
     const found = log.phases[b.phase]?.individuals[b.index];
     if (found && chromosomeKey(found.chromosome) === chromosomeKey(b.chromosome)) return found;
   }
-  return { phase: b.phase ?? 0, index: b.index ?? 0, chromosome: b.chromosome, fitness: b.valAccuracy, status: 'trained', seconds: 0, params: b.params ?? 0 };
+  return {
+    phase: b.phase ?? 0,
+    index: b.index ?? 0,
+    chromosome: b.chromosome,
+    fitness: b.valAccuracy,
+    status: 'trained',
+    seconds: 0,
+    params: b.params ?? 0,
+  };
 }

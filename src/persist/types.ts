@@ -8,7 +8,13 @@ import type { RunConfig } from '../experiment/types';
  * `notKept` says why no copy was kept when the run started.
  */
 export type DatasetDescriptor =
-  | { readonly kind: 'sample'; readonly name: string; readonly count: number; readonly perClass: number; readonly seed: number }
+  | {
+      readonly kind: 'sample';
+      readonly name: string;
+      readonly count: number;
+      readonly perClass: number;
+      readonly seed: number;
+    }
   | {
       readonly kind: 'file';
       readonly name: string;

@@ -98,104 +98,367 @@ const ACCURACY_ONLY = { key: 'objectives', oneOf: ['accuracy'] } as const;
 
 // The rows with their literal types, from which RunConfig is derived; everyone else reads SETTINGS.
 const ROWS = [
-  int({ key: 'populationSize', label: 'Population', flag: 'pop', url: 'pop', group: 'ga', min: 2, max: 200, default: ga.populationSize, help: 'Individuals per phase (paper: 10).' }),
   int({
-    key: 'generations', label: 'Generations', flag: 'gens', url: 'gens', group: 'ga', min: 0, max: 100, default: ga.generations,
+    key: 'populationSize',
+    label: 'Population',
+    flag: 'pop',
+    url: 'pop',
+    group: 'ga',
+    min: 2,
+    max: 200,
+    default: ga.populationSize,
+    help: 'Individuals per phase (paper: 10).',
+  }),
+  int({
+    key: 'generations',
+    label: 'Generations',
+    flag: 'gens',
+    url: 'gens',
+    group: 'ga',
+    min: 0,
+    max: 100,
+    default: ga.generations,
     help: 'Generations after the initial population (paper: 3, so 4 phases).',
   }),
-  int({ key: 'epochs', label: 'Epochs', flag: 'epochs', url: 'epochs', group: 'training', min: 1, max: 500, default: 10, help: 'Training epochs per candidate; early stopping may end sooner.' }),
   int({
-    key: 'perClass', label: 'Images per class', flag: 'per-class', metavar: 'K', url: 'per', group: 'data', min: 0, max: 100_000, default: 0,
+    key: 'epochs',
+    label: 'Epochs',
+    flag: 'epochs',
+    url: 'epochs',
+    group: 'training',
+    min: 1,
+    max: 500,
+    default: 10,
+    help: 'Training epochs per candidate; early stopping may end sooner.',
+  }),
+  int({
+    key: 'perClass',
+    label: 'Images per class',
+    flag: 'per-class',
+    metavar: 'K',
+    url: 'per',
+    group: 'data',
+    min: 0,
+    max: 100_000,
+    default: 0,
     help: 'Cap per class in each split for quick runs; 0 uses all.',
   }),
   int({
-    key: 'maxFilters', label: 'Max filters', flag: 'max-filters', url: 'maxf', group: 'ga', min: 2, max: MAX_FILTERS, default: ga.maxFilters,
+    key: 'maxFilters',
+    label: 'Max filters',
+    flag: 'max-filters',
+    url: 'maxf',
+    group: 'ga',
+    min: 2,
+    max: MAX_FILTERS,
+    default: ga.maxFilters,
     help: 'Upper bound of the filter gene (a power of two, paper: 1024).',
     check: (v) => (isValidMaxFilters(v) ? null : 'must be a power of two'),
   }),
   // 42, not the GA library's 1: the lab's addresses leave out default values, so links shared before the schema
   // (seed 42 implied) still reproduce their runs; the CLI writes the seed into run.json, so its runs stay readable.
   list({
-    key: 'objectives', label: 'Objectives', flag: 'objectives', metavar: 'LIST', url: 'obj', group: 'ga', optional: true, choices: OBJECTIVE_NAMES, default: ['accuracy'],
+    key: 'objectives',
+    label: 'Objectives',
+    flag: 'objectives',
+    metavar: 'LIST',
+    url: 'obj',
+    group: 'ga',
+    optional: true,
+    choices: OBJECTIVE_NAMES,
+    default: ['accuracy'],
     help: 'What the search optimises: accuracy alone (the paper), or accuracy and one or two costs (parameters, FLOPs per image, measured latency per image) as a Pareto front (NSGA-II).',
-    check: (v) => (v[0] !== 'accuracy' ? 'must start with accuracy' : v.length > 3 ? 'takes accuracy and at most two costs' : null),
-    choiceLabels: { accuracy: 'Accuracy', params: 'Parameters', flops: 'FLOPs per image', latency: 'Latency per image' },
+    check: (v) =>
+      v[0] !== 'accuracy' ? 'must start with accuracy' : v.length > 3 ? 'takes accuracy and at most two costs' : null,
+    choiceLabels: {
+      accuracy: 'Accuracy',
+      params: 'Parameters',
+      flops: 'FLOPs per image',
+      latency: 'Latency per image',
+    },
     required: 'accuracy',
   }),
-  int({ key: 'seed', label: 'Seed', flag: 'seed', metavar: 'S', url: 'seed', group: 'ga', min: 0, max: 2 ** 31 - 1, default: 42, help: 'Same seed, same run: population, data split, shuffles and weights.' }),
+  int({
+    key: 'seed',
+    label: 'Seed',
+    flag: 'seed',
+    metavar: 'S',
+    url: 'seed',
+    group: 'ga',
+    min: 0,
+    max: 2 ** 31 - 1,
+    default: 42,
+    help: 'Same seed, same run: population, data split, shuffles and weights.',
+  }),
   choice({
-    key: 'crossover', label: 'Crossover', flag: 'crossover', metavar: 'KIND', url: 'cx', group: 'ga', optional: true, choices: CROSSOVER_KINDS, default: ga.crossover,
+    key: 'crossover',
+    label: 'Crossover',
+    flag: 'crossover',
+    metavar: 'KIND',
+    url: 'cx',
+    group: 'ga',
+    optional: true,
+    choices: CROSSOVER_KINDS,
+    default: ga.crossover,
     help: 'How two parents swap genes: cut the gene list at 1, 2 or k points.',
   }),
   int({
-    key: 'crossoverPoints', label: 'Crossover points', flag: 'crossover-points', url: 'cxk', group: 'ga', optional: true, min: 1, max: GENE_COUNT - 1, default: ga.crossoverPoints,
+    key: 'crossoverPoints',
+    label: 'Crossover points',
+    flag: 'crossover-points',
+    url: 'cxk',
+    group: 'ga',
+    optional: true,
+    min: 1,
+    max: GENE_COUNT - 1,
+    default: ga.crossoverPoints,
     appliesIf: { key: 'crossover', oneOf: ['k-point'] },
     help: 'Cut points of k-point crossover.',
   }),
-  real({ key: 'crossoverRate', label: 'Crossover rate', flag: 'crossover-rate', url: 'cxpb', group: 'ga', min: 0, max: 1, step: 0.05, default: ga.crossoverRate, help: 'Chance that a pair of offspring is mated (paper: 0.2).' }),
-  real({ key: 'mutationRate', label: 'Mutation rate', flag: 'mutation-rate', url: 'mutpb', group: 'ga', min: 0, max: 1, step: 0.05, default: ga.mutationRate, help: 'Chance that an offspring is mutated (paper: 0.1).' }),
+  real({
+    key: 'crossoverRate',
+    label: 'Crossover rate',
+    flag: 'crossover-rate',
+    url: 'cxpb',
+    group: 'ga',
+    min: 0,
+    max: 1,
+    step: 0.05,
+    default: ga.crossoverRate,
+    help: 'Chance that a pair of offspring is mated (paper: 0.2).',
+  }),
+  real({
+    key: 'mutationRate',
+    label: 'Mutation rate',
+    flag: 'mutation-rate',
+    url: 'mutpb',
+    group: 'ga',
+    min: 0,
+    max: 1,
+    step: 0.05,
+    default: ga.mutationRate,
+    help: 'Chance that an offspring is mutated (paper: 0.1).',
+  }),
   choice({
-    key: 'selection', label: 'Selection', flag: 'selection', metavar: 'KIND', url: 'sel', group: 'ga', optional: true, choices: SELECTION_KINDS, default: ga.selection,
+    key: 'selection',
+    label: 'Selection',
+    flag: 'selection',
+    metavar: 'KIND',
+    url: 'sel',
+    group: 'ga',
+    optional: true,
+    choices: SELECTION_KINDS,
+    default: ga.selection,
     appliesIf: ACCURACY_ONLY,
     help: 'How parents are picked: best of a random tournament, or in proportion to fitness.',
   }),
   int({
-    key: 'tournamentSize', label: 'Tournament size', flag: 'tournament-size', url: 'tour', group: 'ga', optional: true, min: 1, max: 200, default: ga.tournamentSize,
+    key: 'tournamentSize',
+    label: 'Tournament size',
+    flag: 'tournament-size',
+    url: 'tour',
+    group: 'ga',
+    optional: true,
+    min: 1,
+    max: 200,
+    default: ga.tournamentSize,
     appliesIf: { key: 'selection', oneOf: ['tournament'] },
     help: 'Individuals per tournament; larger means stronger selection.',
   }),
   int({
-    key: 'elitism', label: 'Elitism', flag: 'elitism', url: 'elite', group: 'ga', optional: true, min: 0, max: 199, default: ga.elitism, appliesIf: ACCURACY_ONLY,
+    key: 'elitism',
+    label: 'Elitism',
+    flag: 'elitism',
+    url: 'elite',
+    group: 'ga',
+    optional: true,
+    min: 0,
+    max: 199,
+    default: ga.elitism,
+    appliesIf: ACCURACY_ONLY,
     help: 'Best individuals copied unchanged into the next phase.',
   }),
   int({
-    key: 'hallOfFameSize', label: 'Hall of fame size', flag: 'hall-of-fame', url: 'hof', group: 'ga', optional: true, min: 1, max: 100, default: ga.hallOfFameSize,
+    key: 'hallOfFameSize',
+    label: 'Hall of fame size',
+    flag: 'hall-of-fame',
+    url: 'hof',
+    group: 'ga',
+    optional: true,
+    min: 1,
+    max: 100,
+    default: ga.hallOfFameSize,
     help: 'Best distinct chromosomes remembered over the whole run.',
   }),
   // How much the search spends: the strategy, successive halving and the budget per candidate (all off by default, as
   // in the paper).
   choice({
-    key: 'strategy', label: 'Search strategy', flag: 'strategy', metavar: 'KIND', url: 'strategy', group: 'search', optional: true, choices: STRATEGY_KINDS, default: 'ga',
+    key: 'strategy',
+    label: 'Search strategy',
+    flag: 'strategy',
+    metavar: 'KIND',
+    url: 'strategy',
+    group: 'search',
+    optional: true,
+    choices: STRATEGY_KINDS,
+    default: 'ga',
     help: 'The genetic algorithm, or random search: each phase drawn afresh from the same gene domains (the baseline the GA should beat).',
-    choiceLabels: { ga: 'Genetic algorithm (selection, crossover, mutation)', random: 'Random search (each phase drawn afresh)' },
+    choiceLabels: {
+      ga: 'Genetic algorithm (selection, crossover, mutation)',
+      random: 'Random search (each phase drawn afresh)',
+    },
   }),
   choice({
-    key: 'fidelity', label: 'Fidelity', flag: 'fidelity', metavar: 'MODE', url: 'fid', group: 'search', optional: true, choices: FIDELITY_KINDS, default: 'full',
+    key: 'fidelity',
+    label: 'Fidelity',
+    flag: 'fidelity',
+    metavar: 'MODE',
+    url: 'fid',
+    group: 'search',
+    optional: true,
+    choices: FIDELITY_KINDS,
+    default: 'full',
     help: 'Full: every new candidate trains all epochs. Halving: each phase trains its new candidates briefly, and only the best continue, up to the full epochs.',
-    choiceLabels: { full: 'Full: every new candidate trains all epochs', halving: 'Successive halving: short trainings first, the best continue' },
+    choiceLabels: {
+      full: 'Full: every new candidate trains all epochs',
+      halving: 'Successive halving: short trainings first, the best continue',
+    },
   }),
   int({
-    key: 'eta', label: 'Halving factor', flag: 'eta', metavar: 'N', url: 'eta', group: 'search', optional: true, min: 2, max: 10, default: DEFAULT_ETA,
+    key: 'eta',
+    label: 'Halving factor',
+    flag: 'eta',
+    metavar: 'N',
+    url: 'eta',
+    group: 'search',
+    optional: true,
+    min: 2,
+    max: 10,
+    default: DEFAULT_ETA,
     appliesIf: { key: 'fidelity', oneOf: ['halving'] },
     help: 'Successive halving keeps the best 1/N of each rung; rungs train to ceil(epochs / N^k) epochs.',
   }),
   int({
-    key: 'maxParams', label: 'Max parameters', flag: 'max-params', metavar: 'N', url: 'maxp', group: 'search', optional: true, min: 1, max: 1_000_000_000, default: undefined,
+    key: 'maxParams',
+    label: 'Max parameters',
+    flag: 'max-params',
+    metavar: 'N',
+    url: 'maxp',
+    group: 'search',
+    optional: true,
+    min: 1,
+    max: 1_000_000_000,
+    default: undefined,
     help: 'Candidates with more parameters are not trained (recorded over budget). Empty: no limit.',
   }),
   real({
-    key: 'maxMflops', label: 'Max MFLOPs', flag: 'max-mflops', metavar: 'X', url: 'maxmf', group: 'search', optional: true, min: 0.001, max: 1_000_000, step: 1, default: undefined,
+    key: 'maxMflops',
+    label: 'Max MFLOPs',
+    flag: 'max-mflops',
+    metavar: 'X',
+    url: 'maxmf',
+    group: 'search',
+    optional: true,
+    min: 0.001,
+    max: 1_000_000,
+    step: 1,
+    default: undefined,
     help: 'Candidates needing more million floating-point operations per image (forward pass) are not trained. Empty: no limit.',
   }),
   real({
-    key: 'maxSeconds', label: 'Max seconds per candidate', flag: 'max-seconds', metavar: 'S', url: 'maxs', group: 'search', optional: true, min: 1, max: 10_000_000, step: 10, default: undefined,
+    key: 'maxSeconds',
+    label: 'Max seconds per candidate',
+    flag: 'max-seconds',
+    metavar: 'S',
+    url: 'maxs',
+    group: 'search',
+    optional: true,
+    min: 1,
+    max: 10_000_000,
+    step: 10,
+    default: undefined,
     help: 'A candidate still training after this many seconds is stopped and recorded over budget (results then depend on the machine). Empty: no limit.',
   }),
-  int({ key: 'batchSize', label: 'Batch size', flag: 'batch-size', url: 'batch', group: 'training', min: 1, max: 1024, default: 32, help: 'Images per training step.' }),
   int({
-    key: 'patience', label: 'Patience', flag: 'patience', url: 'pat', group: 'training', min: 0, max: 100, default: 3,
+    key: 'batchSize',
+    label: 'Batch size',
+    flag: 'batch-size',
+    url: 'batch',
+    group: 'training',
+    min: 1,
+    max: 1024,
+    default: 32,
+    help: 'Images per training step.',
+  }),
+  int({
+    key: 'patience',
+    label: 'Patience',
+    flag: 'patience',
+    url: 'pat',
+    group: 'training',
+    min: 0,
+    max: 100,
+    default: 3,
     help: 'Epochs without a better validation loss before stopping, keeping the best epoch; 0 never stops early and keeps the last epoch.',
   }),
   // The paper gives no dense width or dropout rates: these defaults are ours, shown as settings.
   int({
-    key: 'denseUnits', nest: 'network', label: 'Dense units', flag: 'dense-units', url: 'dense', group: 'training', min: 1, max: 4096, default: 256,
+    key: 'denseUnits',
+    nest: 'network',
+    label: 'Dense units',
+    flag: 'dense-units',
+    url: 'dense',
+    group: 'training',
+    min: 1,
+    max: 4096,
+    default: 256,
     help: 'Width of the hidden fully connected layer (the paper does not say).',
   }),
-  real({ key: 'dropoutConv', nest: 'network', label: 'Conv dropout', flag: 'dropout-conv', url: 'dconv', group: 'training', min: 0, max: 0.95, step: 0.05, default: 0.25, help: 'Dropout after each pooling layer.' }),
-  real({ key: 'dropoutDense', nest: 'network', label: 'Dense dropout', flag: 'dropout-dense', url: 'ddense', group: 'training', min: 0, max: 0.95, step: 0.05, default: 0.5, help: 'Dropout in the fully connected head, before the softmax layer.' }),
-  flag({ key: 'augmentFlip', label: 'Flip augmentation', flag: 'flip', url: 'flip', group: 'training', default: false, help: 'Mirror training images at random (faces are roughly symmetric).' }),
+  real({
+    key: 'dropoutConv',
+    nest: 'network',
+    label: 'Conv dropout',
+    flag: 'dropout-conv',
+    url: 'dconv',
+    group: 'training',
+    min: 0,
+    max: 0.95,
+    step: 0.05,
+    default: 0.25,
+    help: 'Dropout after each pooling layer.',
+  }),
+  real({
+    key: 'dropoutDense',
+    nest: 'network',
+    label: 'Dense dropout',
+    flag: 'dropout-dense',
+    url: 'ddense',
+    group: 'training',
+    min: 0,
+    max: 0.95,
+    step: 0.05,
+    default: 0.5,
+    help: 'Dropout in the fully connected head, before the softmax layer.',
+  }),
+  flag({
+    key: 'augmentFlip',
+    label: 'Flip augmentation',
+    flag: 'flip',
+    url: 'flip',
+    group: 'training',
+    default: false,
+    help: 'Mirror training images at random (faces are roughly symmetric).',
+  }),
   choice({
-    key: 'split', label: 'Split', flag: 'split', metavar: 'MODE', url: 'split', group: 'data', optional: true, choices: SPLIT_MODES, default: 'canonical',
+    key: 'split',
+    label: 'Split',
+    flag: 'split',
+    metavar: 'MODE',
+    url: 'split',
+    group: 'data',
+    optional: true,
+    choices: SPLIT_MODES,
+    default: 'canonical',
     help: 'How the images are divided into training, validation (the fitness) and test.',
     choiceLabels: {
       canonical: 'Canonical: train on Training, fitness on PublicTest, test on PrivateTest',
@@ -224,8 +487,14 @@ type ValueOf<R> = R extends { readonly kind: 'int' | 'real' }
         : never;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type Fields<Rs> = Simplify<
-  { readonly [R in Exclude<Rs, { readonly optional: true }> as R extends { readonly key: infer K extends string } ? K : never]: ValueOf<R> } & {
-    readonly [R in Extract<Rs, { readonly optional: true }> as R extends { readonly key: infer K extends string } ? K : never]?: ValueOf<R>;
+  {
+    readonly [R in Exclude<Rs, { readonly optional: true }> as R extends { readonly key: infer K extends string }
+      ? K
+      : never]: ValueOf<R>;
+  } & {
+    readonly [R in Extract<Rs, { readonly optional: true }> as R extends { readonly key: infer K extends string }
+      ? K
+      : never]?: ValueOf<R>;
   }
 >;
 type Nested = Extract<Row, { readonly nest: 'network' }>;
@@ -238,7 +507,9 @@ export type RunConfig = Simplify<Fields<Exclude<Row, Nested>> & { readonly netwo
 type HasDefault<R> = R extends { readonly default: infer D } ? (undefined extends D ? never : R) : never;
 type DefaultedKeys = Extract<HasDefault<Exclude<Row, Nested>>, { readonly optional: true }>['key'];
 /** A RunConfig whose optional settings that have a default are all present (withDefaults). */
-export type CompleteRunConfig = Simplify<RunConfig & { readonly [K in DefaultedKeys]-?: Exclude<RunConfig[K], undefined> }>;
+export type CompleteRunConfig = Simplify<
+  RunConfig & { readonly [K in DefaultedKeys]-?: Exclude<RunConfig[K], undefined> }
+>;
 
 /** The schema row of this key; throws for an unknown key (a programming error). */
 export function settingByKey(key: SettingKey): SettingRow {
@@ -248,7 +519,9 @@ export function settingByKey(key: SettingKey): SettingRow {
 }
 
 function storedValue(config: RunConfig, s: Setting): SettingValue | undefined {
-  const holder = (s.nest === undefined ? config : config[s.nest]) as unknown as Readonly<Record<string, SettingValue | undefined>>;
+  const holder = (s.nest === undefined ? config : config[s.nest]) as unknown as Readonly<
+    Record<string, SettingValue | undefined>
+  >;
   return holder[s.key];
 }
 
@@ -298,9 +571,15 @@ export type ParsedSetting = { readonly value: SettingValue | undefined } | { rea
  */
 export function parseSettingText(s: Setting, text: string): ParsedSetting {
   const t = text.trim();
-  if (s.kind === 'flag') return t === 'true' || t === '1' ? { value: true } : t === 'false' || t === '0' ? { value: false } : { error: 'must be true or false' };
+  if (s.kind === 'flag')
+    return t === 'true' || t === '1'
+      ? { value: true }
+      : t === 'false' || t === '0'
+        ? { value: false }
+        : { error: 'must be true or false' };
   if (t === '') return s.optional && s.default === undefined ? { value: undefined } : { error: 'needs a value' };
-  if (s.kind === 'choice') return s.choices.includes(t) ? { value: t } : { error: `must be one of ${s.choices.join(', ')}` };
+  if (s.kind === 'choice')
+    return s.choices.includes(t) ? { value: t } : { error: `must be one of ${s.choices.join(', ')}` };
   if (s.kind === 'list') {
     const items = t.split(',').map((x) => x.trim());
     const ok = items.every((x) => s.choices.includes(x)) && new Set(items).size === items.length;
@@ -334,7 +613,10 @@ export const CROSS_RULES: readonly CrossRule[] = [
   {
     // A tournament larger than the population is fine (DEAP draws contestants with replacement); elitism is not.
     key: 'elitism',
-    problem: (c) => ((c.elitism ?? DEFAULT_RUN_CONFIG.elitism) > c.populationSize - 1 ? `must be at most ${c.populationSize - 1} (population minus one)` : null),
+    problem: (c) =>
+      (c.elitism ?? DEFAULT_RUN_CONFIG.elitism) > c.populationSize - 1
+        ? `must be at most ${c.populationSize - 1} (population minus one)`
+        : null,
     repair: (c) => ({ ...c, elitism: c.populationSize - 1 }),
   },
   {
@@ -342,7 +624,9 @@ export const CROSS_RULES: readonly CrossRule[] = [
     // would compare unlike things. The GA engine refuses the combination too (validateGaConfig).
     key: 'fidelity',
     problem: (c) =>
-      (c.objectives?.length ?? 1) >= 2 && c.fidelity === 'halving' ? 'must be full with two or more objectives (successive halving ranks by accuracy alone)' : null,
+      (c.objectives?.length ?? 1) >= 2 && c.fidelity === 'halving'
+        ? 'must be full with two or more objectives (successive halving ranks by accuracy alone)'
+        : null,
     repair: (c) => ({ ...c, fidelity: 'full' }),
   },
 ];
@@ -369,5 +653,7 @@ export function settingApplies(config: RunConfig, s: Setting): boolean {
   if (s.appliesIf === undefined) return true;
   const { key, oneOf } = s.appliesIf;
   const other = settingValue(config, settingByKey(key as SettingKey));
-  return other !== undefined && typeof other !== 'boolean' && typeof other !== 'number' && oneOf.includes(settingText(other));
+  return (
+    other !== undefined && typeof other !== 'boolean' && typeof other !== 'number' && oneOf.includes(settingText(other))
+  );
 }

@@ -1,7 +1,15 @@
 /** Settings slice: the run configuration the user edits, with the schema's defaults, presets and in-place validation. */
 import type { StateCreator } from 'zustand';
 import type { RunConfig } from '../worker/api';
-import { crossProblems, DEFAULT_RUN_CONFIG, parseSettingText, SETTINGS, settingByKey, withSetting, type SettingKey } from '../settings';
+import {
+  crossProblems,
+  DEFAULT_RUN_CONFIG,
+  parseSettingText,
+  SETTINGS,
+  settingByKey,
+  withSetting,
+  type SettingKey,
+} from '../settings';
 import { applyPreset } from './settings';
 
 export interface ConfigSlice {
@@ -16,7 +24,10 @@ export interface ConfigSlice {
 }
 
 /** Error message of each setting whose draft or value is invalid ("<Label> <message>."), keyed by setting. */
-export function settingsErrors(config: RunConfig, drafts: Partial<Record<SettingKey, string>>): Partial<Record<SettingKey, string>> {
+export function settingsErrors(
+  config: RunConfig,
+  drafts: Partial<Record<SettingKey, string>>,
+): Partial<Record<SettingKey, string>> {
   const errors: Partial<Record<SettingKey, string>> = {};
   for (const s of SETTINGS) {
     const key = s.key;

@@ -58,13 +58,26 @@ export const createDatasetSlice: StateCreator<DatasetSlice & { config: RunConfig
   // A failed load keeps the dataset that was loaded before.
   datasetFailed: (message) => set({ datasetBusy: false, datasetError: message, fileLoad: null }),
   fileLoadStarted: (name, size) =>
-    set({ datasetBusy: true, datasetError: null, loadRejection: null, loadCancelled: null, fileLoad: { name, size, progress: null, cancelling: false } }),
+    set({
+      datasetBusy: true,
+      datasetError: null,
+      loadRejection: null,
+      loadCancelled: null,
+      fileLoad: { name, size, progress: null, cancelling: false },
+    }),
   fileLoadProgress: (progress) => set((s) => (s.fileLoad ? { fileLoad: { ...s.fileLoad, progress } } : {})),
   fileLoadCancelRequested: () => set((s) => (s.fileLoad ? { fileLoad: { ...s.fileLoad, cancelling: true } } : {})),
   fileLoadFinished: (outcome) =>
     set((s) => {
       const name = s.fileLoad?.name ?? 'the file';
-      if (outcome.ok) return { dataset: outcome.summary, datasetBusy: false, fileLoad: null, loadRejection: null, loadCancelled: null };
+      if (outcome.ok)
+        return {
+          dataset: outcome.summary,
+          datasetBusy: false,
+          fileLoad: null,
+          loadRejection: null,
+          loadCancelled: null,
+        };
       if (outcome.cancelled) return { datasetBusy: false, fileLoad: null, loadCancelled: name };
       return {
         datasetBusy: false,

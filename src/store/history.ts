@@ -55,7 +55,9 @@ export const createHistorySlice: StateCreator<HistorySlice, [], [], HistorySlice
           return { dataCopy: { runId: n.runId, name: n.name, message: n.message } };
         case 'finished':
           // Said after the fault already shown, once: what is still at hand in this tab.
-          return n.saved || s.storageFault === null || s.storageFault.includes(FINISHED_UNSAVED) ? {} : { storageFault: `${s.storageFault} ${FINISHED_UNSAVED}` };
+          return n.saved || s.storageFault === null || s.storageFault.includes(FINISHED_UNSAVED)
+            ? {}
+            : { storageFault: `${s.storageFault} ${FINISHED_UNSAVED}` };
       }
     }),
   runsListed: (runs) => set({ runs }),

@@ -3,7 +3,20 @@ import type { StateCreator } from 'zustand';
 import type { DatasetSlice } from './dataset';
 import type { HistorySlice } from './history';
 import { chromosomeKey } from '../ga/chromosome';
-import type { BackendChoice, Chromosome, Evaluation, FinalConfig, FinalResult, IndividualRecord, IndividualRef, ModelSource, PhaseSummary, RunConfig, RunEvent, TrainProgress } from '../worker/api';
+import type {
+  BackendChoice,
+  Chromosome,
+  Evaluation,
+  FinalConfig,
+  FinalResult,
+  IndividualRecord,
+  IndividualRef,
+  ModelSource,
+  PhaseSummary,
+  RunConfig,
+  RunEvent,
+  TrainProgress,
+} from '../worker/api';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -53,7 +66,15 @@ export interface FinalState {
   readonly error: string | null;
 }
 
-const NO_FINAL: FinalState = { status: 'idle', config: null, params: 0, progress: null, epochs: [], result: null, error: null };
+const NO_FINAL: FinalState = {
+  status: 'idle',
+  config: null,
+  params: 0,
+  progress: null,
+  epochs: [],
+  result: null,
+  error: null,
+};
 
 export interface RunSlice {
   status: RunStatus;
@@ -107,12 +128,15 @@ function better(a: IndividualRecord, b: IndividualRecord | null): boolean {
 }
 
 /** What the dataset panel says when the worker that held the data died. */
-const DATA_LOST = 'The training worker crashed and the data it held went with it: load it again (resuming a saved run reloads its own data).';
+const DATA_LOST =
+  'The training worker crashed and the data it held went with it: load it again (resuming a saved run reloads its own data).';
 
 // Typed over the history's `viewing` too: a new run (or a replay) replaces the saved run on view; over the dataset's
 // fields, which a crashed worker takes with it.
 export const createRunSlice: StateCreator<
-  RunSlice & Pick<HistorySlice, 'viewing'> & Pick<DatasetSlice, 'dataset' | 'datasetBusy' | 'datasetError' | 'fileLoad'>,
+  RunSlice &
+    Pick<HistorySlice, 'viewing'> &
+    Pick<DatasetSlice, 'dataset' | 'datasetBusy' | 'datasetError' | 'fileLoad'>,
   [],
   [],
   RunSlice
@@ -136,8 +160,14 @@ export const createRunSlice: StateCreator<
   curve: [],
   final: NO_FINAL,
   modelSource: null,
-  finalRequested: () => set((s) => ({ final: { ...s.final, status: 'starting', error: null, progress: null, epochs: [] } })),
-  finalStopRequested: () => set((s) => (s.final.status === 'training' || s.final.status === 'starting' ? { final: { ...s.final, status: 'stopping' } } : {})),
+  finalRequested: () =>
+    set((s) => ({ final: { ...s.final, status: 'starting', error: null, progress: null, epochs: [] } })),
+  finalStopRequested: () =>
+    set((s) =>
+      s.final.status === 'training' || s.final.status === 'starting'
+        ? { final: { ...s.final, status: 'stopping' } }
+        : {},
+    ),
   finalFailed: (message) => set((s) => ({ final: { ...s.final, status: 'failed', error: message, progress: null } })),
   modelAvailable: (source) => set({ modelSource: source }),
   pauseRequested: () => set((s) => (s.status === 'running' ? { paused: true } : {})),
@@ -146,8 +176,22 @@ export const createRunSlice: StateCreator<
   backendFailed: (message) => set({ backendError: message }),
   runRequested: () =>
     set({
-      status: 'starting', individuals: [], rungEpochs: {}, phaseSummaries: [], current: null, best: null, test: null, front: [], runError: null, startedAt: Date.now(), paused: false,
-      runConfig: null, curve: [], viewing: null, final: NO_FINAL, modelSource: null,
+      status: 'starting',
+      individuals: [],
+      rungEpochs: {},
+      phaseSummaries: [],
+      current: null,
+      best: null,
+      test: null,
+      front: [],
+      runError: null,
+      startedAt: Date.now(),
+      paused: false,
+      runConfig: null,
+      curve: [],
+      viewing: null,
+      final: NO_FINAL,
+      modelSource: null,
     }),
   stopRequested: () => set((s) => (s.status === 'running' || s.status === 'starting' ? { status: 'stopping' } : {})),
   runFailed: (message) => set({ status: 'error', runError: message, current: null, paused: false }),
@@ -157,8 +201,12 @@ export const createRunSlice: StateCreator<
     set((s) => ({
       workerCrash: reason,
       backend: null,
-      ...(s.status === 'running' || s.status === 'starting' || s.status === 'stopping' ? { status: 'error' as const, runError: message, current: null, paused: false } : {}),
-      ...(s.dataset !== null || s.datasetBusy ? { dataset: null, datasetBusy: false, fileLoad: null, datasetError: DATA_LOST } : {}),
+      ...(s.status === 'running' || s.status === 'starting' || s.status === 'stopping'
+        ? { status: 'error' as const, runError: message, current: null, paused: false }
+        : {}),
+      ...(s.dataset !== null || s.datasetBusy
+        ? { dataset: null, datasetBusy: false, fileLoad: null, datasetError: DATA_LOST }
+        : {}),
     })),
 });
 
@@ -167,7 +215,13 @@ function recordOf(records: IndividualRecord[], c: Chromosome): IndividualRecord 
   const key = chromosomeKey(c);
   let found: IndividualRecord | null = null;
   for (const r of records) {
-    if (r.fitness !== null && r.partial !== true && chromosomeKey(r.chromosome) === key && (found === null || r.fitness > (found.fitness ?? -1))) found = r;
+    if (
+      r.fitness !== null &&
+      r.partial !== true &&
+      chromosomeKey(r.chromosome) === key &&
+      (found === null || r.fitness > (found.fitness ?? -1))
+    )
+      found = r;
   }
   return found;
 }
@@ -175,12 +229,24 @@ function recordOf(records: IndividualRecord[], c: Chromosome): IndividualRecord 
 function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
   switch (event.type) {
     case 'run-started':
-      return { status: s.status === 'stopping' ? 'stopping' : 'running', phases: event.phases, populationSize: event.config.populationSize, backend: event.backend, runConfig: event.config };
+      return {
+        status: s.status === 'stopping' ? 'stopping' : 'running',
+        phases: event.phases,
+        populationSize: event.config.populationSize,
+        backend: event.backend,
+        runConfig: event.config,
+      };
     case 'candidate-started':
       return {
         current: {
-          phase: event.phase, index: event.index, chromosome: event.chromosome, params: event.params, progress: null,
-          epochs: event.epochs ?? null, rung: event.rung ?? null, rungCount: event.rungCount ?? null,
+          phase: event.phase,
+          index: event.index,
+          chromosome: event.chromosome,
+          params: event.params,
+          progress: null,
+          epochs: event.epochs ?? null,
+          rung: event.rung ?? null,
+          rungCount: event.rungCount ?? null,
         },
         curve: [],
       };
@@ -213,33 +279,82 @@ function applyEvent(s: RunSlice, event: RunEvent): Partial<RunSlice> {
     }
     case 'test-result': {
       // The tested model is the one the downloads and "Try the model" use; on tied fitness the panels name it too.
-      const chosen = event.chosen ? s.individuals.find((r) => r.phase === event.chosen?.phase && r.index === event.chosen.index) : undefined;
+      const chosen = event.chosen
+        ? s.individuals.find((r) => r.phase === event.chosen?.phase && r.index === event.chosen.index)
+        : undefined;
       return {
-        test: { chromosome: event.chromosome, evaluation: event.evaluation, ...(event.chosen ? { chosen: event.chosen } : {}) },
+        test: {
+          chromosome: event.chromosome,
+          evaluation: event.evaluation,
+          ...(event.chosen ? { chosen: event.chosen } : {}),
+        },
         best: chosen ?? recordOf(s.individuals, event.chromosome) ?? s.best,
         ...(event.chosen ? { modelSource: 'search' as const } : {}),
       };
     }
     case 'run-done': {
       const best = s.test ? s.best : (event.best ?? s.best);
-      return { status: event.outcome === 'done' ? 'done' : 'stopped', current: null, best, paused: false, modelSource: best ? 'search' : null };
+      return {
+        status: event.outcome === 'done' ? 'done' : 'stopped',
+        current: null,
+        best,
+        paused: false,
+        modelSource: best ? 'search' : null,
+      };
     }
     case 'final-started':
       return {
-        final: { ...s.final, status: s.final.status === 'stopping' ? 'stopping' : 'training', config: event.config, params: event.params, progress: null, epochs: [], error: null },
+        final: {
+          ...s.final,
+          status: s.final.status === 'stopping' ? 'stopping' : 'training',
+          config: event.config,
+          params: event.params,
+          progress: null,
+          epochs: [],
+          error: null,
+        },
       };
     case 'final-progress': {
       const p = event.progress;
       const row: FinalEpochRow[] =
-        p.kind === 'epoch' ? [{ epoch: p.epoch, loss: p.loss, accuracy: p.accuracy, valLoss: p.valLoss ?? null, valAccuracy: p.valAccuracy ?? 0 }] : [];
+        p.kind === 'epoch'
+          ? [
+              {
+                epoch: p.epoch,
+                loss: p.loss,
+                accuracy: p.accuracy,
+                valLoss: p.valLoss ?? null,
+                valAccuracy: p.valAccuracy ?? 0,
+              },
+            ]
+          : [];
       return { final: { ...s.final, progress: p, epochs: [...s.final.epochs, ...row] } };
     }
     case 'final-done':
       if (event.outcome === 'done' && event.result) {
         const r = event.result;
         const epochs = r.epochs.map(({ seconds: _s, ...row }) => row);
-        return { final: { ...s.final, status: 'done', config: r.config, params: r.params, result: r, epochs, progress: null, error: null }, modelSource: 'final' };
+        return {
+          final: {
+            ...s.final,
+            status: 'done',
+            config: r.config,
+            params: r.params,
+            result: r,
+            epochs,
+            progress: null,
+            error: null,
+          },
+          modelSource: 'final',
+        };
       }
-      return { final: { ...s.final, status: event.outcome === 'stopped' ? 'stopped' : 'failed', progress: null, error: event.outcome === 'failed' ? (event.reason ?? 'the training failed') : null } };
+      return {
+        final: {
+          ...s.final,
+          status: event.outcome === 'stopped' ? 'stopped' : 'failed',
+          progress: null,
+          error: event.outcome === 'failed' ? (event.reason ?? 'the training failed') : null,
+        },
+      };
   }
 }

@@ -3,10 +3,12 @@ import { settingsErrors } from './config';
 import type { LabState } from './index';
 
 /** True while a run starts, runs or stops. */
-export const runActive = (s: LabState): boolean => s.status === 'running' || s.status === 'starting' || s.status === 'stopping';
+export const runActive = (s: LabState): boolean =>
+  s.status === 'running' || s.status === 'starting' || s.status === 'stopping';
 
 /** True while Train best longer starts, trains or stops. */
-export const finalActive = (s: LabState): boolean => s.final.status === 'starting' || s.final.status === 'training' || s.final.status === 'stopping';
+export const finalActive = (s: LabState): boolean =>
+  s.final.status === 'starting' || s.final.status === 'training' || s.final.status === 'stopping';
 
 /** Why Start cannot be pressed now (a run is on, or what to do first), or null when it can. */
 export function startBlocker(s: LabState): string | null {
@@ -31,7 +33,7 @@ export function modelBlocker(s: LabState): string | null {
       ? 'an imported run log holds no weights'
       : s.best === null
         ? 'no candidate of this run finished training'
-        : 'its weights are not saved in this browser (storage refused them, or the run ended before the lab kept each run\'s model)';
+        : "its weights are not saved in this browser (storage refused them, or the run ended before the lab kept each run's model)";
     return `This saved run has no model: ${why}.`;
   }
   return 'Available when a run has trained a model.';

@@ -24,7 +24,17 @@ export const PRESETS: readonly { readonly name: string; readonly config: RunConf
   // the slowest tenth to quarter, and a candidate that still takes two minutes is stopped.
   {
     name: 'Quick look',
-    config: { ...DEFAULT_RUN_CONFIG, populationSize: 4, generations: 1, epochs: 2, perClass: 50, maxFilters: 32, maxParams: 300_000, maxMflops: 50, maxSeconds: 120 },
+    config: {
+      ...DEFAULT_RUN_CONFIG,
+      populationSize: 4,
+      generations: 1,
+      epochs: 2,
+      perClass: 50,
+      maxFilters: 32,
+      maxParams: 300_000,
+      maxMflops: 50,
+      maxSeconds: 120,
+    },
   },
 ];
 
@@ -43,7 +53,9 @@ export function applyPreset(config: RunConfig, name: string): RunConfig | null {
 /** The preset this config equals (seed and split aside), or null for a custom one. */
 export function matchingPreset(c: RunConfig): string | null {
   const compared = SETTINGS.filter((s) => !NOT_IN_PRESETS.has(s.key));
-  return PRESETS.find((p) => compared.every((s) => sameValue(settingValue(p.config, s), settingValue(c, s))))?.name ?? null;
+  return (
+    PRESETS.find((p) => compared.every((s) => sameValue(settingValue(p.config, s), settingValue(c, s))))?.name ?? null
+  );
 }
 
 /** Query parameters of the settings that differ from the defaults (short names), so shared links stay readable. */
@@ -60,7 +72,10 @@ export function configToQuery(c: RunConfig, defaults: RunConfig = DEFAULT_RUN_CO
  * Reads settings from a query string over `base`; unknown parameters (such as `backend`) are left alone, bad values
  * are reported ("<key>=<text>: <Label> <message>") and skipped, and a broken rule between settings is repaired.
  */
-export function configFromQuery(search: string | URLSearchParams, base: RunConfig = DEFAULT_RUN_CONFIG): { config: RunConfig; errors: string[] } {
+export function configFromQuery(
+  search: string | URLSearchParams,
+  base: RunConfig = DEFAULT_RUN_CONFIG,
+): { config: RunConfig; errors: string[] } {
   const q = typeof search === 'string' ? new URLSearchParams(search) : search;
   let config = base;
   const errors: string[] = [];
@@ -77,7 +92,9 @@ export function configFromQuery(search: string | URLSearchParams, base: RunConfi
     config = rule.repair(config);
     const s = settingByKey(rule.key);
     const given = q.get(s.url);
-    errors.push(`${given === null ? '' : `${s.url}=${given}: `}${s.label} ${problem}; using ${settingText(settingValue(config, s) ?? '')}`);
+    errors.push(
+      `${given === null ? '' : `${s.url}=${given}: `}${s.label} ${problem}; using ${settingText(settingValue(config, s) ?? '')}`,
+    );
   }
   return { config, errors };
 }

@@ -7,9 +7,27 @@ import type { TrainProgress } from '../ml/train';
 import type { ExportedModel } from '../ml/export';
 import type { SplitMode } from '../data/splits';
 
-export type { BackendChoice, Chromosome, MemoryStats, Evaluation, ExportedModel, NetworkSettings, SplitMode, TrainProgress };
+export type {
+  BackendChoice,
+  Chromosome,
+  MemoryStats,
+  Evaluation,
+  ExportedModel,
+  NetworkSettings,
+  SplitMode,
+  TrainProgress,
+};
 
-export type { CandidateStatus, FinalOutcome, IndividualRecord, IndividualRef, ObjectiveValues, PhaseSummary, RunConfig, RunEvent } from '../experiment/types';
+export type {
+  CandidateStatus,
+  FinalOutcome,
+  IndividualRecord,
+  IndividualRef,
+  ObjectiveValues,
+  PhaseSummary,
+  RunConfig,
+  RunEvent,
+} from '../experiment/types';
 import type { FinalOutcome, IndividualRef, RunConfig, RunEvent } from '../experiment/types';
 export type { FinalConfig, FinalEpoch, FinalResult } from '../experiment/finalResult';
 import type { RunLog } from '../experiment/runlog';
@@ -99,7 +117,13 @@ export interface FaceFrame {
 /** What Try the model read in a frame: the largest face (pixels of the frame), the 48x48 crop the model saw, its 7 probabilities. */
 export interface FaceReading {
   /** The largest face found, or null (then the crop is the frame's centre square, or there is no crop). */
-  readonly face: { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly score: number } | null;
+  readonly face: {
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly score: number;
+  } | null;
   /** Faces found in the frame. */
   readonly faces: number;
   /** The 48x48 grayscale image given to the model (2304 bytes, row-major), or null when nothing was classified. */
@@ -131,7 +155,11 @@ export interface EvolabWorkerApi {
    * Streams a FER2013 CSV (.csv or .csv.gz, or inside a .tar.gz, .tar or .zip) from `file` in the worker: parsed, validated and deduplicated, reporting
    * progress through `onProgress`. A rejected or cancelled file leaves the loaded dataset in place.
    */
-  loadFile(file: File, onProgress: (p: LoadProgress) => void, split?: { mode: SplitMode; seed: number }): Promise<LoadOutcome>;
+  loadFile(
+    file: File,
+    onProgress: (p: LoadProgress) => void,
+    split?: { mode: SplitMode; seed: number },
+  ): Promise<LoadOutcome>;
   /** Cancels the file load in progress (takes effect at the next chunk of the file). */
   cancelLoad(): void;
   /** Re-splits the loaded dataset and returns its summary with the new counts. */

@@ -46,7 +46,8 @@ export class DatasetCache {
   /** Keeps a copy of `data` under its SHA-256, replacing any other; null once kept, else why it was not. */
   async keep(data: Dataset, sha256: string, report: LoadReport | null): Promise<string | null> {
     const bytes = data.images.byteLength + data.labels.byteLength + data.usage.byteLength;
-    const refused = (why: string): string => `the browser did not give the ${megabytes(bytes)} to keep a copy of ${data.name} (${why})`;
+    const refused = (why: string): string =>
+      `the browser did not give the ${megabytes(bytes)} to keep a copy of ${data.name} (${why})`;
     if (this.refuse) return refused('refused by the ?simulate=noopfs test hook');
     const dir = await root();
     if (!dir) return refused('this browser has no Origin Private File System here');
@@ -58,7 +59,9 @@ export class DatasetCache {
         () => 0,
       );
       if (quota !== undefined && usage !== undefined && usage - previous + bytes + HEADROOM > quota) {
-        return refused(`${megabytes(Math.max(0, quota - usage + previous))} free of the ${megabytes(quota)} it allows this lab`);
+        return refused(
+          `${megabytes(Math.max(0, quota - usage + previous))} free of the ${megabytes(quota)} it allows this lab`,
+        );
       }
       const handle = await dir.getFileHandle(FILE, { create: true });
       const access = await syncAccess(handle);
@@ -93,7 +96,9 @@ export class DatasetCache {
       const file = await (await dir.getFileHandle(FILE)).getFile();
       const length = new Uint32Array(await file.slice(0, 4).arrayBuffer())[0] ?? 0;
       const header = JSON.parse(await file.slice(4, 4 + length).text()) as Header;
-      return header.magic === MAGIC && header.sha256 === sha256 && file.size === 4 + length + header.count * (PIXELS + 2);
+      return (
+        header.magic === MAGIC && header.sha256 === sha256 && file.size === 4 + length + header.count * (PIXELS + 2)
+      );
     } catch {
       // No copy, a damaged one, or another tab writing it right now.
       return false;

@@ -15,7 +15,10 @@ import type { RunStorage, SampleRecipe } from './storage';
 import { datasetSummary } from './summary';
 
 /** The browser's own gzip and deflate (native code, several times faster than fflate), where it has them. */
-const nativeInflate: Inflater | null = typeof DecompressionStream === 'undefined' ? null : streamInflater(DecompressionStream as unknown as DecompressionStreamConstructor);
+const nativeInflate: Inflater | null =
+  typeof DecompressionStream === 'undefined'
+    ? null
+    : streamInflater(DecompressionStream as unknown as DecompressionStreamConstructor);
 
 /** Progress reports per second during a file load: enough for a smooth bar without flooding the page. */
 const PROGRESS_PER_SEC = 10;
@@ -53,7 +56,11 @@ export class Datasets {
 
   /** The splits of `data` for a run with these settings. */
   splitsOf(data: Dataset, config: RunConfig): Splits {
-    return makeSplits(data, { mode: config.split ?? 'canonical', seed: config.seed, perClassCap: config.perClass || undefined }).splits;
+    return makeSplits(data, {
+      mode: config.split ?? 'canonical',
+      seed: config.seed,
+      perClassCap: config.perClass || undefined,
+    }).splits;
   }
 
   /**
@@ -62,7 +69,10 @@ export class Datasets {
    */
   async dataOf(descriptor: DatasetDescriptor, config: RunConfig): Promise<Dataset> {
     if (descriptor.kind === 'sample') {
-      const same = this.data?.synthetic === true && this.recipe?.perClass === descriptor.perClass && this.recipe.seed === descriptor.seed;
+      const same =
+        this.data?.synthetic === true &&
+        this.recipe?.perClass === descriptor.perClass &&
+        this.recipe.seed === descriptor.seed;
       return same && this.data ? this.data : syntheticDataset(descriptor.perClass, descriptor.seed);
     }
     if (descriptor.kind === 'imported') {
@@ -100,7 +110,11 @@ export class Datasets {
   }
 
   /** Streams a FER2013 CSV from `file`; a second load supersedes the first, which ends as cancelled. */
-  async loadFile(file: File, onProgress: (p: LoadProgress) => void, split?: { mode: SplitMode; seed: number }): Promise<LoadOutcome> {
+  async loadFile(
+    file: File,
+    onProgress: (p: LoadProgress) => void,
+    split?: { mode: SplitMode; seed: number },
+  ): Promise<LoadOutcome> {
     if (this.activeLoad) this.activeLoad.aborted = true;
     const signal = { aborted: false };
     this.activeLoad = signal;
@@ -111,19 +125,39 @@ export class Datasets {
       if (!force && now - lastSent < 1000 / PROGRESS_PER_SEC) return;
       lastSent = now;
       const seconds = Math.max((now - started) / 1000, 1e-3);
-      onProgress({ bytes: p.bytes, totalBytes: file.size, rows: p.rows, badRows: p.badRows, mbPerSec: p.bytes / 1e6 / seconds });
+      onProgress({
+        bytes: p.bytes,
+        totalBytes: file.size,
+        rows: p.rows,
+        badRows: p.badRows,
+        mbPerSec: p.bytes / 1e6 / seconds,
+      });
     };
     report({ bytes: 0, rows: 0, badRows: 0 }, true);
     try {
       const parse = (inflate: Inflater): Promise<ParseResult> =>
-        parseFer2013(streamChunks(file.stream()), { totalBytes: file.size, onProgress: (p) => report(p, false), signal, name: file.name, seed: split?.seed ?? 0, inflate });
+        parseFer2013(streamChunks(file.stream()), {
+          totalBytes: file.size,
+          onProgress: (p) => report(p, false),
+          signal,
+          name: file.name,
+          seed: split?.seed ?? 0,
+          inflate,
+        });
       let result = await parse(nativeInflate ?? portableInflate);
       // The browser's gzip reads one member; a multi-member file (bgzip, concatenated .gz) fails there and reads in fflate.
-      if (!result.ok && nativeInflate && !result.cancelled && result.error.startsWith('not a valid gzip file')) result = await parse(portableInflate);
+      if (!result.ok && nativeInflate && !result.cancelled && result.error.startsWith('not a valid gzip file'))
+        result = await parse(portableInflate);
       const seconds = (performance.now() - started) / 1000;
       if (!result.ok) {
         const badLines = (result.report?.badLines ?? []).map(({ line, reason }) => ({ line, reason }));
-        return { ok: false, cancelled: result.cancelled === true, error: result.error, badCount: result.report?.badCount ?? 0, badLines };
+        return {
+          ok: false,
+          cancelled: result.cancelled === true,
+          error: result.error,
+          badCount: result.report?.badCount ?? 0,
+          badLines,
+        };
       }
       report({ bytes: file.size, rows: result.report.rows, badRows: result.report.badCount }, true);
       this.data = result.dataset;
@@ -163,7 +197,7 @@ export class Datasets {
       this.report = copy.report;
       this.recipe = null;
     }
-    if (!this.data) throw new Error('load the run\'s data first');
+    if (!this.data) throw new Error("load the run's data first");
     return this.summary(config.split ?? 'canonical', config.seed);
   }
 
@@ -178,6 +212,9 @@ export class Datasets {
     const data = this.current();
     const split = makeSplits(data, { mode, seed, perClassCap: perClassCap || undefined });
     const summary = datasetSummary(data, split, seed, this.report ?? undefined);
-    return Comlink.transfer(summary, summary.samples.flat().map((s) => s.buffer as ArrayBuffer));
+    return Comlink.transfer(
+      summary,
+      summary.samples.flat().map((s) => s.buffer as ArrayBuffer),
+    );
   }
 }

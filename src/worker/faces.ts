@@ -14,17 +14,29 @@ export class FaceReader {
   private detector: Promise<FaceDetector> | null = null;
 
   /** The largest face of `frame` classified by `classify`; with no face, the centre square when `fallback` is 'centre'. */
-  async read(frame: FaceFrame, fallback: 'centre' | 'none', classify: (pixels: Uint8Array) => Promise<number[]>): Promise<FaceReading> {
+  async read(
+    frame: FaceFrame,
+    fallback: 'centre' | 'none',
+    classify: (pixels: Uint8Array) => Promise<number[]>,
+  ): Promise<FaceReading> {
     const { rgba, width, height } = frame;
     const detector = await this.load();
     const faces = await detector.detect(rgba, width, height);
     // The person trying the model is the largest face; others (a poster, someone behind) are counted, not read.
-    const face = faces.reduce<(typeof faces)[number] | null>((big, f) => (!big || f.width * f.height > big.width * big.height ? f : big), null);
+    const face = faces.reduce<(typeof faces)[number] | null>(
+      (big, f) => (!big || f.width * f.height > big.width * big.height ? f : big),
+      null,
+    );
     if (!face && fallback === 'none') return { face: null, faces: 0, crop: null, probabilities: null };
     const square = face ? ferCropSquare(face) : centreSquare(width, height);
     const crop = grayCrop(rgba, width, height, square);
     const probabilities = await classify(crop);
-    return { face: face ? { x: face.x, y: face.y, width: face.width, height: face.height, score: face.score } : null, faces: faces.length, crop, probabilities };
+    return {
+      face: face ? { x: face.x, y: face.y, width: face.width, height: face.height, score: face.score } : null,
+      faces: faces.length,
+      crop,
+      probabilities,
+    };
   }
 
   private load(): Promise<FaceDetector> {
@@ -43,6 +55,9 @@ async function fetchDetector(): Promise<FaceDetector> {
     if (!res.ok) throw new Error(`could not load the face detector (${url}: HTTP ${res.status})`);
     return res;
   };
-  const [manifest, weights] = await Promise.all([get(manifestUrl).then((r) => r.json() as Promise<DetectorManifest>), get(weightsUrl).then((r) => r.arrayBuffer())]);
+  const [manifest, weights] = await Promise.all([
+    get(manifestUrl).then((r) => r.json() as Promise<DetectorManifest>),
+    get(weightsUrl).then((r) => r.arrayBuffer()),
+  ]);
   return FaceDetector.fromWeights(manifest, weights);
 }

@@ -10,7 +10,14 @@ import type { ServedModel } from './runs';
 export async function exportServed({ source, trained, network, info }: ServedModel): Promise<ExportedModel> {
   const exported = await withTrainedModel(trained, network, (model) =>
     exportModel(model, {
-      evolab: { ...info, model: source, chromosome: trained.chromosome, network, input: MODEL_INPUT, classes: CLASS_NAMES },
+      evolab: {
+        ...info,
+        model: source,
+        chromosome: trained.chromosome,
+        network,
+        input: MODEL_INPUT,
+        classes: CLASS_NAMES,
+      },
     }),
   );
   return Comlink.transfer(exported, [exported.weights]);

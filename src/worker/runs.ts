@@ -36,7 +36,12 @@ const MODELS_KEPT = 4;
 
 /** What a final network's model.json says of it. */
 function finalInfo(r: FinalResult): Record<string, unknown> {
-  return { valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, seed: r.seed, final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip } };
+  return {
+    valAccuracy: r.valAccuracy,
+    testAccuracy: r.testAccuracy,
+    seed: r.seed,
+    final: { epochs: r.config.epochs, keptEpoch: r.keptEpoch, augmentFlip: r.config.augmentFlip },
+  };
 }
 
 /** What a search's best network's model.json says of it (the same whether it was trained here or read from storage). */
@@ -63,7 +68,13 @@ export class Runs {
    * The last run this worker drove (or resumed) with a best network: what Train best longer trains without a run id
    * (the chosen front member once Use this model picked one), and its front members' weights for Use this model.
    */
-  private last: { readonly id: string; readonly config: RunConfig; readonly chromosome: Chromosome; readonly data: Dataset; readonly front: readonly FrontModel[] } | null = null;
+  private last: {
+    readonly id: string;
+    readonly config: RunConfig;
+    readonly chromosome: Chromosome;
+    readonly data: Dataset;
+    readonly front: readonly FrontModel[];
+  } | null = null;
 
   constructor(
     private readonly storage: RunStorage,
@@ -102,12 +113,15 @@ export class Runs {
       recorder = taken.recorder;
       const problem = await this.datasets.mismatch(taken.dataset);
       const data = problem ? null : this.datasets.loaded();
-      if (!data) throw new Error(problem ?? 'load the run\'s data first');
+      if (!data) throw new Error(problem ?? "load the run's data first");
       const config = taken.log.config;
       const splits = this.datasets.splitsFor(config);
       // The page shows the candidates evaluated before the interruption again, then the run goes on from its checkpoint.
       for (const e of runLogToEvents(taken.log, backend.software)) onEvent(e);
-      return await this.drive({ config, data, splits, backend, control, emit: onEvent, resume: taken.checkpoint }, recorder);
+      return await this.drive(
+        { config, data, splits, backend, control, emit: onEvent, resume: taken.checkpoint },
+        recorder,
+      );
     } finally {
       if (recorder) this.storage.end(recorder);
       this.active = null;
@@ -128,7 +142,10 @@ export class Runs {
   /** The network Download model and Try the model use: the last run's best, or a final network trained or opened since. */
   model(): ServedModel {
     const m = this.served === null ? undefined : this.models.get(this.served);
-    if (!m) throw new Error('no trained model here: run the GA first (a saved run keeps its model only once it was trained longer)');
+    if (!m)
+      throw new Error(
+        'no trained model here: run the GA first (a saved run keeps its model only once it was trained longer)',
+      );
     return m;
   }
 
@@ -140,8 +157,15 @@ export class Runs {
     const backend = this.requireBackend();
     if (this.active) throw new Error('a run or a training is already in progress');
     const epochs = settingByKey('epochs');
-    if (epochs.kind !== 'int' || !Number.isInteger(request.epochs) || request.epochs < epochs.min || request.epochs > epochs.max) {
-      throw new Error(`the final training's epochs must be a whole number from ${epochs.kind === 'int' ? `${epochs.min} to ${epochs.max}` : 'the allowed range'}`);
+    if (
+      epochs.kind !== 'int' ||
+      !Number.isInteger(request.epochs) ||
+      request.epochs < epochs.min ||
+      request.epochs > epochs.max
+    ) {
+      throw new Error(
+        `the final training's epochs must be a whole number from ${epochs.kind === 'int' ? `${epochs.min} to ${epochs.max}` : 'the allowed range'}`,
+      );
     }
     const control = new RunController();
     this.active = control;
@@ -155,7 +179,13 @@ export class Runs {
       // The last run's log in memory takes the final training too (what Download run log gives).
       const recorder = this.recorder?.id === target.id ? this.recorder : null;
       const run = await trainFinal({
-        chromosome: target.chromosome, config, data: target.data, splits, dataset: logDataset(config, target.data, splits), backend, control,
+        chromosome: target.chromosome,
+        config,
+        data: target.data,
+        splits,
+        dataset: logDataset(config, target.data, splits),
+        backend,
+        control,
         emit: (e) => {
           recorder?.event(e);
           onEvent(e);
@@ -163,7 +193,12 @@ export class Runs {
       });
       if (run.outcome === 'done' && run.result && run.weights) {
         const r = run.result;
-        this.serve(target.id, { source: 'final', trained: { chromosome: r.chromosome, weights: run.weights }, network: r.config.network, info: finalInfo(r) });
+        this.serve(target.id, {
+          source: 'final',
+          trained: { chromosome: r.chromosome, weights: run.weights },
+          network: r.config.network,
+          info: finalInfo(r),
+        });
         await this.storage.saveFinal(target.id, r, run.weights);
       }
       return run.outcome;
@@ -182,7 +217,12 @@ export class Runs {
     const saved = await this.storage.loadFinal(id).catch(() => null);
     if (saved) {
       const r = saved.result;
-      this.serve(id, { source: 'final', trained: { chromosome: r.chromosome, weights: saved.weights }, network: r.config.network, info: finalInfo(r) });
+      this.serve(id, {
+        source: 'final',
+        trained: { chromosome: r.chromosome, weights: saved.weights },
+        network: r.config.network,
+        info: finalInfo(r),
+      });
       return 'final';
     }
     const kept = this.models.get(id);
@@ -194,14 +234,28 @@ export class Runs {
     const chosen = await this.storage.loadChosen(id).catch(() => null);
     const log = chosen ? await this.storage.runLog(id) : null;
     if (chosen && log) {
-      this.serve(id, { source: 'search', trained: chosen, network: log.config.network, info: { valAccuracy: log.best?.valAccuracy ?? null, testAccuracy: log.best?.testAccuracy ?? null, seed: log.seed } });
+      this.serve(id, {
+        source: 'search',
+        trained: chosen,
+        network: log.config.network,
+        info: {
+          valAccuracy: log.best?.valAccuracy ?? null,
+          testAccuracy: log.best?.testAccuracy ?? null,
+          seed: log.seed,
+        },
+      });
       return 'search';
     }
     // The saved best before the one in memory: another tab may have resumed and finished the run since.
     const best = await this.storage.loadBest(id).catch(() => null);
     if (best) {
       const config = best.record.runLog.config;
-      this.serve(id, { source: 'search', trained: best.best, network: config.network, info: searchInfo(best.best, best.record.runLog.best?.testAccuracy ?? null, config) });
+      this.serve(id, {
+        source: 'search',
+        trained: best.best,
+        network: config.network,
+        info: searchInfo(best.best, best.record.runLog.best?.testAccuracy ?? null, config),
+      });
       return 'search';
     }
     this.served = kept ? id : null;
@@ -216,15 +270,23 @@ export class Runs {
   }
 
   /** What Train best longer trains: the chromosome, the run's settings and the very data of run `runId` (or of the last run). */
-  private async finalTarget(runId: string | undefined): Promise<{ id: string; config: RunConfig; chromosome: Chromosome; data: Dataset }> {
+  private async finalTarget(
+    runId: string | undefined,
+  ): Promise<{ id: string; config: RunConfig; chromosome: Chromosome; data: Dataset }> {
     if (runId === undefined || runId === this.last?.id) {
       if (!this.last) throw new Error('no run has a best network yet: run the GA first');
       return this.last;
     }
     const record = await this.storage.record(runId);
     const log = record.runLog;
-    if (!log.best) throw new Error('this run trained no network successfully, so it has no best chromosome to train again');
-    return { id: runId, config: log.config, chromosome: log.best.chromosome, data: await this.datasets.dataOf(record.dataset, log.config) };
+    if (!log.best)
+      throw new Error('this run trained no network successfully, so it has no best chromosome to train again');
+    return {
+      id: runId,
+      config: log.config,
+      chromosome: log.best.chromosome,
+      data: await this.datasets.dataOf(record.dataset, log.config),
+    };
   }
 
   /**
@@ -235,18 +297,34 @@ export class Runs {
     if (this.active) throw new Error('the run is still going: choose a model when it has ended (or stop it)');
     const run = this.last;
     const key = chromosomeKey(member.chromosome);
-    const m = run?.front.find((f) => f.phase === member.phase && f.index === member.index && chromosomeKey(f.chromosome) === key);
+    const m = run?.front.find(
+      (f) => f.phase === member.phase && f.index === member.index && chromosomeKey(f.chromosome) === key,
+    );
     if (!run || !m) {
-      throw new Error("this network's weights are not kept here: only the Pareto front of the last run in this tab is (a network's weights are dropped when it leaves the front)");
+      throw new Error(
+        "this network's weights are not kept here: only the Pareto front of the last run in this tab is (a network's weights are dropped when it leaves the front)",
+      );
     }
     const splits = this.datasets.splitsOf(run.data, run.config);
     const evaluation = await evaluateModel(m, run.config.network, run.data, splits.test);
-    const event: RunEvent = { type: 'test-result', chromosome: m.chromosome, evaluation, chosen: { phase: m.phase, index: m.index } };
+    const event: RunEvent = {
+      type: 'test-result',
+      chromosome: m.chromosome,
+      evaluation,
+      chosen: { phase: m.phase, index: m.index },
+    };
     if (this.recorder?.id === run.id) this.recorder.event(event);
     this.last = { ...run, chromosome: m.chromosome };
     this.serve(run.id, {
-      source: 'search', trained: m, network: run.config.network,
-      info: { valAccuracy: m.fitness, testAccuracy: splits.test.length > 0 ? evaluation.accuracy : null, seed: run.config.seed, chosen: { phase: m.phase, index: m.index } },
+      source: 'search',
+      trained: m,
+      network: run.config.network,
+      info: {
+        valAccuracy: m.fitness,
+        testAccuracy: splits.test.length > 0 ? evaluation.accuracy : null,
+        seed: run.config.seed,
+        chosen: { phase: m.phase, index: m.index },
+      },
     });
     await this.storage.choose(run.id, event, m);
     return event;
@@ -282,7 +360,8 @@ export class Runs {
                 // Thrown inside the training step, where a wasm abort on out-of-memory surfaces.
                 control: {
                   check: () => {
-                    if (this.evaluatedHere >= abortAfter) throw new WebAssembly.RuntimeError(`Aborted(OOM) (simulated by ?simulate=abort:${abortAfter})`);
+                    if (this.evaluatedHere >= abortAfter)
+                      throw new WebAssembly.RuntimeError(`Aborted(OOM) (simulated by ?simulate=abort:${abortAfter})`);
                     return opts?.control?.check() ?? 'go';
                   },
                 },
@@ -292,8 +371,19 @@ export class Runs {
     if (result.best) {
       const { best } = result;
       const test = recorder.log().best;
-      this.last = { id: recorder.id, config: input.config, chromosome: best.chromosome, data: input.data, front: result.front };
-      this.serve(recorder.id, { source: 'search', trained: best, network: input.config.network, info: searchInfo(best, test?.testAccuracy ?? null, input.config) });
+      this.last = {
+        id: recorder.id,
+        config: input.config,
+        chromosome: best.chromosome,
+        data: input.data,
+        front: result.front,
+      };
+      this.serve(recorder.id, {
+        source: 'search',
+        trained: best,
+        network: input.config.network,
+        info: searchInfo(best, test?.testAccuracy ?? null, input.config),
+      });
     }
     await recorder.finish(result.outcome, result.best);
     return result.outcome;

@@ -9,7 +9,15 @@ import type { TrainedNetwork } from '../ml/trained';
 import type { WeightSnapshot } from '../ml/train';
 import { parseRunLog } from '../experiment/runlogParser';
 import type { RunConfig, RunEvent } from '../experiment/types';
-import { parseSimulate, runLockName, storedRunSummary, faultMessage, classifyStorageError, encodeBest, type RunRecord } from '../persist/codec';
+import {
+  parseSimulate,
+  runLockName,
+  storedRunSummary,
+  faultMessage,
+  classifyStorageError,
+  encodeBest,
+  type RunRecord,
+} from '../persist/codec';
 import { RunStore } from '../persist/db';
 import { datasetSha256 } from '../persist/hash';
 import { heldLocks, takeLock } from '../persist/locks';
@@ -69,7 +77,9 @@ export class RunStorage {
     const [records, held] = await Promise.all([store.list(), heldLocks()]);
     const needed = await Promise.all(records.map((r) => this.fileNeeded(r.dataset)));
     return records
-      .map((r, i) => storedRunSummary(r, { held: held.has(runLockName(r.id)), mine: r.id === this.activeId }, needed[i] ?? null))
+      .map((r, i) =>
+        storedRunSummary(r, { held: held.has(runLockName(r.id)), mine: r.id === this.activeId }, needed[i] ?? null),
+      )
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
@@ -81,7 +91,8 @@ export class RunStorage {
   async delete(id: string): Promise<void> {
     const store = await this.required();
     if (id === this.activeId) throw new Error('this run is in progress here: stop it before deleting it');
-    if ((await heldLocks()).has(runLockName(id))) throw new Error('another tab is running this run: it cannot be deleted now');
+    if ((await heldLocks()).has(runLockName(id)))
+      throw new Error('another tab is running this run: it cannot be deleted now');
     await store.delete(id).catch((e: unknown) => {
       throw new Error(faultMessage(classifyStorageError(e), e instanceof Error ? e.message : String(e)));
     });
@@ -111,34 +122,43 @@ export class RunStorage {
 
   /** Describes the data of a new run: the sample's recipe, or the file's name, size and SHA-256. */
   async describe(data: Dataset, recipe: SampleRecipe | null, fileBytes: number | null): Promise<DatasetDescriptor> {
-    if (data.synthetic && recipe) return { kind: 'sample', name: data.name, count: data.count, perClass: recipe.perClass, seed: recipe.seed };
+    if (data.synthetic && recipe)
+      return { kind: 'sample', name: data.name, count: data.count, perClass: recipe.perClass, seed: recipe.seed };
     return { kind: 'file', name: data.name, count: data.count, bytes: fileBytes, sha256: await this.hash(data) };
   }
 
   /** Why resuming a run on this data asks for its file again, or null when it does not. */
   private async fileNeeded(dataset: DatasetDescriptor): Promise<string | null> {
     if (dataset.kind !== 'file' || (await this.copies.has(dataset.sha256))) return null;
-    return dataset.notKept ?? 'no copy of it is kept in this browser any more (a later run on another file replaced it, or the browser cleared it)';
+    return (
+      dataset.notKept ??
+      'no copy of it is kept in this browser any more (a later run on another file replaced it, or the browser cleared it)'
+    );
   }
 
   /** Tells the page whether the data of the run this worker drives is kept for resumes. */
   notifyDataCopy(runId: string, dataset: DatasetDescriptor): void {
-    if (dataset.kind === 'file') this.sink({ kind: 'data-copy', runId, name: dataset.name, message: dataset.notKept ?? null });
+    if (dataset.kind === 'file')
+      this.sink({ kind: 'data-copy', runId, name: dataset.name, message: dataset.notKept ?? null });
   }
 
   /** Null when `data` is the data the run used; otherwise what the person must do before `then` (resume, train...). */
   async mismatch(expected: DatasetDescriptor, data: Dataset | null, then = 'resume'): Promise<string | null> {
-    if (expected.kind !== 'file') return expected.kind === 'imported' ? 'an imported run log has no checkpoint to resume' : null;
+    if (expected.kind !== 'file')
+      return expected.kind === 'imported' ? 'an imported run log has no checkpoint to resume' : null;
     const ask = `This run trained on ${expected.name} (${expected.count.toLocaleString('en')} images after removing duplicates): load that file again (it is checked by its SHA-256), then ${then}.`;
     if (!data || data.synthetic) return ask;
-    return data.count === expected.count && (await this.hash(data)) === expected.sha256 ? null : `The loaded data differs from the run's. ${ask}`;
+    return data.count === expected.count && (await this.hash(data)) === expected.sha256
+      ? null
+      : `The loaded data differs from the run's. ${ask}`;
   }
 
   /** Starts recording a new run. */
   async begin(config: RunConfig, data: Dataset, splits: Splits, descriptor: DatasetDescriptor): Promise<RunRecorder> {
     const recorder = await RunRecorder.start(await this.store, descriptor, logDataset(config, data, splits), this.sink);
     this.activeId = recorder.id;
-    if (this.unavailable) this.sink({ kind: 'fault', fault: 'unavailable', message: this.unavailable, runId: recorder.id });
+    if (this.unavailable)
+      this.sink({ kind: 'fault', fault: 'unavailable', message: this.unavailable, runId: recorder.id });
     return recorder;
   }
 
@@ -173,12 +193,25 @@ export class RunStorage {
       const record = await store.get(id);
       // A run deleted meanwhile (or never saved) has nowhere to keep its final model.
       if (!record) return false;
-      const next: RunRecord = { ...record, updatedAt: new Date().toISOString(), runLog: { ...record.runLog, final: result } };
-      await store.putFinal(next, packWeights(weights.values), weights.shapes.map((s) => s.slice()));
+      const next: RunRecord = {
+        ...record,
+        updatedAt: new Date().toISOString(),
+        runLog: { ...record.runLog, final: result },
+      };
+      await store.putFinal(
+        next,
+        packWeights(weights.values),
+        weights.shapes.map((s) => s.slice()),
+      );
       return true;
     } catch (e) {
       const fault = classifyStorageError(e);
-      this.sink({ kind: 'fault', fault, message: faultMessage(fault, e instanceof Error ? e.message : String(e)), runId: id });
+      this.sink({
+        kind: 'fault',
+        fault,
+        message: faultMessage(fault, e instanceof Error ? e.message : String(e)),
+        runId: id,
+      });
       return false;
     }
   }
@@ -218,10 +251,19 @@ export class RunStorage {
       const builder = RunLogBuilder.from(record.runLog);
       builder.add(event);
       const { best, weights } = encodeBest(model);
-      await store.putChosen({ ...record, runLog: builder.toJSON(), updatedAt: new Date().toISOString() }, weights, best.shapes);
+      await store.putChosen(
+        { ...record, runLog: builder.toJSON(), updatedAt: new Date().toISOString() },
+        weights,
+        best.shapes,
+      );
     } catch (e) {
       const fault = classifyStorageError(e);
-      this.sink({ kind: 'fault', fault, message: faultMessage(fault, e instanceof Error ? e.message : String(e)), runId: id });
+      this.sink({
+        kind: 'fault',
+        fault,
+        message: faultMessage(fault, e instanceof Error ? e.message : String(e)),
+        runId: id,
+      });
     }
   }
 
@@ -232,7 +274,10 @@ export class RunStorage {
     const [record, saved] = await Promise.all([store.get(id), store.getChosenWeights(id)]);
     const best = record?.runLog.best;
     if (!best?.chosen || !saved) return null;
-    return { chromosome: best.chromosome, weights: { shapes: saved.shapes, values: unpackWeights(saved.bytes, saved.shapes) } };
+    return {
+      chromosome: best.chromosome,
+      weights: { shapes: saved.shapes, values: unpackWeights(saved.bytes, saved.shapes) },
+    };
   }
 
   /** The saved record of a run (throws when it is not saved). */

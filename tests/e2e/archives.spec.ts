@@ -13,7 +13,9 @@ import { Lab } from './lab';
 const FIXTURE = fer2013Fixture();
 const CSV = Buffer.from(FIXTURE.csv);
 
-test('FER2013 loads from a tar.gz and a zip with the CSV counts; an archive without it is refused', async ({ page }) => {
+test('FER2013 loads from a tar.gz and a zip with the CSV counts; an archive without it is refused', async ({
+  page,
+}) => {
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
   const summary = lab.datasetSummary();
@@ -24,7 +26,13 @@ test('FER2013 loads from a tar.gz and a zip with the CSV counts; an archive with
     await expect(summary).toContainText(`${FIXTURE.kept} images`);
   };
 
-  const tgz = gzip(tarFile([{ name: 'fer2013/', type: '5' }, { name: 'fer2013/README', data: 'FER2013\n' }, { name: 'fer2013/fer2013.csv', data: CSV }]));
+  const tgz = gzip(
+    tarFile([
+      { name: 'fer2013/', type: '5' },
+      { name: 'fer2013/README', data: 'FER2013\n' },
+      { name: 'fer2013/fer2013.csv', data: CSV },
+    ]),
+  );
   await lab.chooseFile({ name: 'fer2013.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from(tgz) });
   await sameCounts('fer2013.tar.gz');
   await expect(summary).toContainText('fer2013/fer2013.csv in the tar archive');
@@ -44,15 +52,27 @@ test('FER2013 loads from a tar.gz and a zip with the CSV counts; an archive with
   await sameCounts('two-members.csv.gz');
 
   // Nothing of FER2013 inside: refused in place, the dataset before stays.
-  await lab.chooseFile({ name: 'other.zip', mimeType: 'application/zip', buffer: Buffer.from(zipFile({ 'README.txt': 'hello\n', 'inner.csv.gz': gzip(CSV) })) });
+  await lab.chooseFile({
+    name: 'other.zip',
+    mimeType: 'application/zip',
+    buffer: Buffer.from(zipFile({ 'README.txt': 'hello\n', 'inner.csv.gz': gzip(CSV) })),
+  });
   const alert = page.getByTestId('load-error');
   await expect(alert).toHaveAttribute('role', 'alert');
-  await expect(alert).toContainText('other.zip was not loaded: no FER2013 CSV in this ZIP archive (it holds inner.csv.gz, README.txt)');
-  await expect(alert).toContainText('inner.csv.gz is an archive inside the archive, which is not opened: extract it and load the file inside');
+  await expect(alert).toContainText(
+    'other.zip was not loaded: no FER2013 CSV in this ZIP archive (it holds inner.csv.gz, README.txt)',
+  );
+  await expect(alert).toContainText(
+    'inner.csv.gz is an archive inside the archive, which is not opened: extract it and load the file inside',
+  );
   await sameCounts('two-members.csv.gz');
 
   // A truncated download fails cleanly too.
-  await lab.chooseFile({ name: 'cut.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from(tgz.subarray(0, Math.floor(tgz.length * 0.6))) });
+  await lab.chooseFile({
+    name: 'cut.tar.gz',
+    mimeType: 'application/gzip',
+    buffer: Buffer.from(tgz.subarray(0, Math.floor(tgz.length * 0.6))),
+  });
   await expect(alert).toContainText('cut.tar.gz was not loaded: not a valid gzip file');
   await sameCounts('two-members.csv.gz');
 });

@@ -16,7 +16,10 @@ import { Lab, MICRO } from './lab';
 const WIDTH = 640;
 const HEIGHT = 480;
 /** Two frames a little apart, so the camera shows a face that moves. */
-const FRAMES = [{ shift: -30, smile: 0.7 }, { shift: 30, smile: 0.7 }];
+const FRAMES = [
+  { shift: -30, smile: 0.7 },
+  { shift: 30, smile: 0.7 },
+];
 /** Y4M bytes: a header, then per frame "FRAME\n" and 1.5 bytes a pixel. */
 const Y4M_FRAME = 6 + WIDTH * HEIGHT * 1.5;
 
@@ -25,7 +28,10 @@ function faceVideo(): string {
   const file = path.join(os.tmpdir(), `evolab-test-face-v1-${WIDTH}x${HEIGHT}.y4m`);
   if (existsSync(file) && statSync(file).size > FRAMES.length * Y4M_FRAME) return file;
   const part = `${file}.${process.pid}.part`;
-  writeY4m(part, FRAMES.map((opts) => drawTestFace(WIDTH, HEIGHT, opts)));
+  writeY4m(
+    part,
+    FRAMES.map((opts) => drawTestFace(WIDTH, HEIGHT, opts)),
+  );
   renameSync(part, file);
   return file;
 }
@@ -56,7 +62,10 @@ async function expectProbabilities(page: Page): Promise<void> {
   expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
 }
 
-test('a person tries the model with the camera: refused, then allowed, the face found live, stopped; a photo of the face too', async ({ page, context }) => {
+test('a person tries the model with the camera: refused, then allowed, the face found live, stopped; a photo of the face too', async ({
+  page,
+  context,
+}) => {
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
   await lab.waitForBackend('wasm');
@@ -95,7 +104,10 @@ test('a person tries the model with the camera: refused, then allowed, the face 
   // Frames keep coming: the predictions-per-second figure appears once several readings are in.
   await expect(panel.getByTestId('camera-rate')).toContainText('predictions/s', { timeout: 30_000 });
   const readings = await page.evaluate(async () => {
-    const rows = () => Array.from(document.querySelectorAll('[data-testid="probabilities"] tbody tr')).map((r) => r.getAttribute('data-p')).join();
+    const rows = () =>
+      Array.from(document.querySelectorAll('[data-testid="probabilities"] tbody tr'))
+        .map((r) => r.getAttribute('data-p'))
+        .join();
     const seen = new Set<string>();
     const end = performance.now() + 3000;
     while (performance.now() < end) {
@@ -122,7 +134,9 @@ test('a person tries the model with the camera: refused, then allowed, the face 
 
   // A photo of the same face: found by the same detector, not squeezed whole into 48x48.
   const photo = drawTestFace(480, 360, { shift: 60, smile: -0.5 });
-  await panel.getByLabel('Face image', { exact: true }).setInputFiles({ name: 'face.bmp', mimeType: 'image/bmp', buffer: bmpFile(photo) });
+  await panel
+    .getByLabel('Face image', { exact: true })
+    .setInputFiles({ name: 'face.bmp', mimeType: 'image/bmp', buffer: bmpFile(photo) });
   await expect(panel.getByTestId('face-found')).toContainText('Face found (detector score');
   await expectProbabilities(page);
 });

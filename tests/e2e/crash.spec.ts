@@ -18,7 +18,10 @@ async function noSeriousViolations(page: Page, screen: string): Promise<void> {
 }
 
 async function runLogDownload(page: Page): Promise<string> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download run log', exact: true }).click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download run log', exact: true }).click(),
+  ]);
   return readFile(await dl.path(), 'utf8');
 }
 
@@ -34,7 +37,9 @@ async function crashAndResume(page: Page, fault: string, reason: RegExp): Promis
   // The page does not hang on "Running": it says what happened and what is kept.
   await expect(lab.status()).toContainText('Run failed: The training worker crashed', { timeout: 120_000 });
   await expect(lab.status()).toContainText(reason);
-  await expect(lab.status()).toContainText('a run in progress is saved up to its last evaluated candidate and can be resumed');
+  await expect(lab.status()).toContainText(
+    'a run in progress is saved up to its last evaluated candidate and can be resumed',
+  );
   const hook = await page.evaluate(() => window.__evolab?.state());
   expect(hook?.status).toBe('error');
   expect(hook?.workerCrash).toMatch(reason);
@@ -60,15 +65,25 @@ async function crashAndResume(page: Page, fault: string, reason: RegExp): Promis
   expect(withoutTimings(resumed)).toEqual(withoutTimings(straight));
 }
 
-test('a worker that dies of an uncaught error after a candidate: clear message, fresh worker, one-click resume to the uninterrupted result', async ({ page }) => {
+test('a worker that dies of an uncaught error after a candidate: clear message, fresh worker, one-click resume to the uninterrupted result', async ({
+  page,
+}) => {
   await crashAndResume(page, 'crash:1', /simulated crash after 1 candidate \(\?simulate=crash:1\)/);
 });
 
-test('a wasm abort (out of memory) in a training step ends the worker the same way, not as a failed candidate', async ({ page }) => {
-  await crashAndResume(page, 'abort:1', /the wasm backend crashed \(Aborted\(OOM\) \(simulated by \?simulate=abort:1\)\)/);
+test('a wasm abort (out of memory) in a training step ends the worker the same way, not as a failed candidate', async ({
+  page,
+}) => {
+  await crashAndResume(
+    page,
+    'abort:1',
+    /the wasm backend crashed \(Aborted\(OOM\) \(simulated by \?simulate=abort:1\)\)/,
+  );
 });
 
-test('a run on a FER2013 file whose worker crashed resumes with one click: the data comes back from the copy kept in the browser', async ({ page }) => {
+test('a run on a FER2013 file whose worker crashed resumes with one click: the data comes back from the copy kept in the browser', async ({
+  page,
+}) => {
   const fixture = fer2013Fixture();
   const lab = new Lab(page);
   await lab.open('?backend=wasm&simulate=crash:1');
@@ -79,7 +94,10 @@ test('a run on a FER2013 file whose worker crashed resumes with one click: the d
   await lab.start();
   await expect(lab.status()).toContainText('Run failed: The training worker crashed', { timeout: 120_000 });
   await lab.waitForBackend('wasm');
-  await expect(page.getByTestId('resume-data')).toHaveText(`Its data, ${fixture.name}, is kept in this browser: Resume needs no file.`, { timeout: 15_000 });
+  await expect(page.getByTestId('resume-data')).toHaveText(
+    `Its data, ${fixture.name}, is kept in this browser: Resume needs no file.`,
+    { timeout: 15_000 },
+  );
   await noSeriousViolations(page, 'after a crash on a file');
   await page.getByRole('button', { name: 'Resume interrupted run' }).click();
   await expect(lab.datasetSummary()).toContainText(`${fixture.kept} images`);

@@ -11,10 +11,13 @@ const fixtureFile = { name: FIXTURE.name, mimeType: 'text/csv', buffer: Buffer.f
 const REAL_SMALL = realFer2013('small');
 
 /** A data row with `count` pixels (value `v`) for the hand-made bad files. */
-const row = (label: number | string, count: number, usage = 'Training', v = 7): string => `${label},${Array(count).fill(v).join(' ')},${usage}`;
+const row = (label: number | string, count: number, usage = 'Training', v = 7): string =>
+  `${label},${Array(count).fill(v).join(' ')},${usage}`;
 
 test.describe('loading FER2013 files', () => {
-  test('a FER2013 file loads with its duplicates; bad files are reported and leave it loaded; a micro run works on it', async ({ page }) => {
+  test('a FER2013 file loads with its duplicates; bad files are reported and leave it loaded; a micro run works on it', async ({
+    page,
+  }) => {
     const lab = new Lab(page);
     await lab.open('?backend=wasm');
     await lab.waitForBackend('wasm');
@@ -30,7 +33,9 @@ test.describe('loading FER2013 files', () => {
     await expect(page.getByTestId('face-grid')).toBeVisible();
 
     // No valid row: line 2 has a pixel out of range, line 3 one pixel short, line 4 the label 9.
-    const malformed = ['emotion,pixels,Usage', row(0, 2304, 'Training', 300), row(1, 2303), row(9, 2304), ''].join('\n');
+    const malformed = ['emotion,pixels,Usage', row(0, 2304, 'Training', 300), row(1, 2303), row(9, 2304), ''].join(
+      '\n',
+    );
     await lab.chooseFile({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(malformed) });
     const alert = page.getByTestId('load-error');
     await expect(alert).toHaveAttribute('role', 'alert');
@@ -45,7 +50,9 @@ test.describe('loading FER2013 files', () => {
     await expect(summary).toContainText(`${FIXTURE.rows} rows`);
 
     await lab.chooseFile({ name: 'scores.csv', mimeType: 'text/csv', buffer: Buffer.from('name,score\nada,3\n') });
-    await expect(alert).toContainText('scores.csv was not loaded: not a FER2013 CSV: the header (line 1) must name the columns emotion and pixels');
+    await expect(alert).toContainText(
+      'scores.csv was not loaded: not a FER2013 CSV: the header (line 1) must name the columns emotion and pixels',
+    );
     await expect(alert.getByRole('listitem')).toHaveCount(0);
     await expect(summary).toContainText(FIXTURE.name);
     await expect(summary).toContainText(`${FIXTURE.duplicateRows} duplicate rows removed`);

@@ -23,13 +23,22 @@ async function noSeriousViolations(page: Page, screen: string): Promise<void> {
 }
 
 async function download(page: Page, button: string): Promise<Buffer> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
   return readFile(await dl.path());
 }
 
 interface ModelZip {
   readonly weights: Uint8Array;
-  readonly metadata: { readonly evolab: { readonly model: string; readonly testAccuracy: number | null; readonly final?: { readonly epochs: number } } };
+  readonly metadata: {
+    readonly evolab: {
+      readonly model: string;
+      readonly testAccuracy: number | null;
+      readonly final?: { readonly epochs: number };
+    };
+  };
   readonly info: { readonly model: string; readonly final: RunLog['final'] | null };
   readonly load: () => Promise<tf.LayersModel>;
 }
@@ -82,9 +91,12 @@ async function tryModel(page: Page): Promise<number[]> {
   return probs;
 }
 
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)}%`);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)}%`;
 
-test('Train best longer: progress and Stop, test figures beside the search\'s, and the downloads and Try the model use the final model, kept with the saved run', async ({ page }) => {
+test("Train best longer: progress and Stop, test figures beside the search's, and the downloads and Try the model use the final model, kept with the saved run", async ({
+  page,
+}) => {
   // A run, two final trainings and a reload, on a shared 2-core machine.
   test.setTimeout(480_000);
   const lab = new Lab(page);
@@ -119,14 +131,18 @@ test('Train best longer: progress and Stop, test figures beside the search\'s, a
   await epochs.fill('200');
   await lab.button('Train best longer').click();
   const progress = page.getByTestId('final-progress');
-  await expect(progress).toContainText(/Epoch \d+ of 200, batch \d+ of \d+ · loss [\d.]+ · [\d.]+ img\/s/, { timeout: 60_000 });
+  await expect(progress).toContainText(/Epoch \d+ of 200, batch \d+ of \d+ · loss [\d.]+ · [\d.]+ img\/s/, {
+    timeout: 60_000,
+  });
   await expect(progress.getByRole('progressbar')).toBeVisible();
   await expect(lab.button('Download model')).toBeDisabled();
   await expect(lab.button('Start')).toBeDisabled();
   await expect(page.getByLabel('Face image', { exact: true })).toBeDisabled();
   await noSeriousViolations(page, 'final training');
   await lab.button('Stop training').click();
-  await expect(page.getByTestId('final-stopped')).toContainText("The downloads keep using the search's best model.", { timeout: 5_000 });
+  await expect(page.getByTestId('final-stopped')).toContainText("The downloads keep using the search's best model.", {
+    timeout: 5_000,
+  });
   await expect(lab.button('Download model')).toBeEnabled();
   expect((await modelZip(page)).weights).toEqual(searchZip.weights);
 
@@ -137,7 +153,9 @@ test('Train best longer: progress and Stop, test figures beside the search\'s, a
   const finalAccuracy = page.getByTestId('final-test-accuracy');
   await expect(finalAccuracy).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('final-epochs').locator('tbody tr')).toHaveCount(FINAL_EPOCHS);
-  await expect(page.getByTestId('final-result')).toContainText('PrivateTest images, never seen by the search or the training');
+  await expect(page.getByTestId('final-result')).toContainText(
+    'PrivateTest images, never seen by the search or the training',
+  );
   await expect(page.getByTestId('final-result')).toContainText('Download model and Try the model use it.');
 
   // The run log holds both results; the page shows them side by side.
@@ -145,14 +163,28 @@ test('Train best longer: progress and Stop, test figures beside the search\'s, a
   const final = log.final;
   expect(final).toBeDefined();
   if (!final || !log.best) return;
-  expect(final.config).toMatchObject({ epochs: FINAL_EPOCHS, augmentFlip: true, patience: 0, perClass: MICRO.perClass, split: 'canonical' });
+  expect(final.config).toMatchObject({
+    epochs: FINAL_EPOCHS,
+    augmentFlip: true,
+    patience: 0,
+    perClass: MICRO.perClass,
+    split: 'canonical',
+  });
   expect(final.keptEpoch).toBe(FINAL_EPOCHS);
   expect(final.chromosome).toEqual(log.best.chromosome);
   expect(final.epochs).toHaveLength(FINAL_EPOCHS);
   await expect(finalAccuracy).toHaveText(pct(final.testAccuracy));
   const compare = page.getByTestId('final-compare');
-  await expect(compare.getByRole('row', { name: /^test accuracy / }).first().locator('td')).toHaveText([pct(log.best.testAccuracy), pct(final.testAccuracy)]);
-  await expect(compare.getByRole('row', { name: /^validation accuracy / }).locator('td')).toHaveText([pct(log.best.valAccuracy), pct(final.valAccuracy)]);
+  await expect(
+    compare
+      .getByRole('row', { name: /^test accuracy / })
+      .first()
+      .locator('td'),
+  ).toHaveText([pct(log.best.testAccuracy), pct(final.testAccuracy)]);
+  await expect(compare.getByRole('row', { name: /^validation accuracy / }).locator('td')).toHaveText([
+    pct(log.best.valAccuracy),
+    pct(final.valAccuracy),
+  ]);
   await noSeriousViolations(page, 'final training done');
   await panel.screenshot({ path: 'docs/screenshots/final-training.png' });
 
@@ -168,8 +200,13 @@ test('Train best longer: progress and Stop, test figures beside the search\'s, a
   const data = syntheticDataset(SAMPLE.perClass, SAMPLE.seed);
   const rows = makeSplits(data, { mode: 'canonical', seed: MICRO.seed ?? 0, perClassCap: MICRO.perClass }).splits.test;
   expect(rows.length).toBe(final.testCount);
-  const x = Float32Array.from({ length: rows.length * 2304 }, (_, k) => (data.images[(rows[Math.floor(k / 2304)] as number) * 2304 + (k % 2304)] as number) / 255);
-  const predicted = tf.tidy(() => Array.from(tf.argMax(model.predict(tf.tensor4d(x, [rows.length, 48, 48, 1])) as tf.Tensor, 1).dataSync()));
+  const x = Float32Array.from(
+    { length: rows.length * 2304 },
+    (_, k) => (data.images[(rows[Math.floor(k / 2304)] as number) * 2304 + (k % 2304)] as number) / 255,
+  );
+  const predicted = tf.tidy(() =>
+    Array.from(tf.argMax(model.predict(tf.tensor4d(x, [rows.length, 48, 48, 1])) as tf.Tensor, 1).dataSync()),
+  );
   model.dispose();
   const correct = predicted.filter((p, i) => p === data.labels[rows[i] as number]).length;
   // The page scored it on wasm, this test on cpu: the same predictions up to a near tie.
@@ -177,7 +214,9 @@ test('Train best longer: progress and Stop, test figures beside the search\'s, a
 
   // Try the model answers with the final network.
   const finalProbs = await tryModel(page);
-  await expect(page.getByTestId('probabilities')).toContainText('Emotion probabilities of the final model (trained longer)');
+  await expect(page.getByTestId('probabilities')).toContainText(
+    'Emotion probabilities of the final model (trained longer)',
+  );
   expect(finalProbs).not.toEqual(searchProbs);
 
   // Kept with the saved run: after a reload, Open shows the final figures and Download model gives the same network.
@@ -185,7 +224,10 @@ test('Train best longer: progress and Stop, test figures beside the search\'s, a
   await lab.waitForBackend('wasm');
   const saved = page.getByTestId('run-history').locator('tbody tr');
   await expect(saved).toHaveCount(1);
-  await saved.first().getByRole('button', { name: /^Open run of/ }).click();
+  await saved
+    .first()
+    .getByRole('button', { name: /^Open run of/ })
+    .click();
   await expect(page.getByTestId('viewing-run')).toContainText('read-only');
   await expect(page.getByTestId('final-test-accuracy')).toHaveText(pct(final.testAccuracy));
   await expect(lab.button('Download model')).toBeEnabled();

@@ -25,7 +25,10 @@ async function historyFits(page: Page, width: number): Promise<void> {
   expect(panel).not.toBeNull();
   if (!panel) return;
   expect(panel.x + panel.width).toBeLessThanOrEqual(width);
-  const overflow = await region.evaluate((el) => ({ panel: el.scrollWidth - el.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth }));
+  const overflow = await region.evaluate((el) => ({
+    panel: el.scrollWidth - el.clientWidth,
+    page: document.documentElement.scrollWidth - window.innerWidth,
+  }));
   expect(overflow).toEqual({ panel: 0, page: 0 });
   const buttons = await history(page).getByRole('button').all();
   expect(buttons.length).toBeGreaterThan(0);
@@ -34,11 +37,17 @@ async function historyFits(page: Page, width: number): Promise<void> {
     const name = await button.getAttribute('aria-label');
     expect(box, name ?? '').not.toBeNull();
     if (!box) continue;
-    expect({ name, left: box.x >= panel.x, right: box.x + box.width <= panel.x + panel.width + 0.5 }).toEqual({ name, left: true, right: true });
+    expect({ name, left: box.x >= panel.x, right: box.x + box.width <= panel.x + panel.width + 0.5 }).toEqual({
+      name,
+      left: true,
+      right: true,
+    });
   }
 }
 
-test('the history with a finished, an imported and a stopped run and a pending delete fits at 1280 and 390 px', async ({ page }) => {
+test('the history with a finished, an imported and a stopped run and a pending delete fits at 1280 and 390 px', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
@@ -50,8 +59,16 @@ test('the history with a finished, an imported and a stopped run and a pending d
   await expect(rows(page)).toHaveCount(1);
 
   // An imported run log (its row says so).
-  const [dl] = await Promise.all([page.waitForEvent('download'), rows(page).first().getByRole('button', { name: /^Export run of/ }).click()]);
-  await page.getByLabel('Import run log').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: await readFile(await dl.path()) });
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    rows(page)
+      .first()
+      .getByRole('button', { name: /^Export run of/ })
+      .click(),
+  ]);
+  await page
+    .getByLabel('Import run log')
+    .setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: await readFile(await dl.path()) });
   await expect(rows(page)).toHaveCount(2);
   const imported = rows(page).filter({ hasText: '(imported)' });
 

@@ -19,7 +19,10 @@ async function noSeriousViolations(page: Page, screen: string): Promise<void> {
 }
 
 async function download(page: Page, button: string): Promise<{ download: Download; bytes: Buffer }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
   const path = await dl.path();
   return { download: dl, bytes: await readFile(path) };
 }
@@ -75,7 +78,9 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   const skippedTitle = (await page.getByTestId('current-candidate').innerText()).match(/candidate (\d) of 3/)?.[1];
   await lab.button('Skip candidate').click();
   const population = page.getByTestId('population-table');
-  await expect(population.getByRole('row', { name: new RegExp(`^${skippedTitle} .*skipped`) })).toBeVisible({ timeout: 10_000 });
+  await expect(population.getByRole('row', { name: new RegExp(`^${skippedTitle} .*skipped`) })).toBeVisible({
+    timeout: 10_000,
+  });
 
   await lab.button('Resume').click();
   await expect(lab.button('Pause')).toBeEnabled();
@@ -91,7 +96,15 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   expect(log.format).toBe('evolab-run-log');
   expect(log.outcome).toBe('done');
   expect(log.seed).toBe(MICRO.seed);
-  expect(log.config).toMatchObject({ populationSize: 3, generations: 1, epochs: 2, perClass: 8, maxFilters: 4, crossover: 'two-point', elitism: 1 });
+  expect(log.config).toMatchObject({
+    populationSize: 3,
+    generations: 1,
+    epochs: 2,
+    perClass: 8,
+    maxFilters: 4,
+    crossover: 'two-point',
+    elitism: 1,
+  });
   expect(log.backend.name).toBe('wasm');
   expect(log.phases).toHaveLength(MICRO.generations + 1);
   const records = log.phases.flatMap((p) => p.individuals);
@@ -116,7 +129,11 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   const bodyRows = table2.locator('tbody tr');
   await expect(bodyRows).toHaveCount(6);
   for (const [i, g] of best.chromosome.conv.entries()) {
-    await expect(bodyRows.nth(i).locator('td')).toHaveText([String(g.filters), `${g.kernel}x${g.kernel}`, g.activation]);
+    await expect(bodyRows.nth(i).locator('td')).toHaveText([
+      String(g.filters),
+      `${g.kernel}x${g.kernel}`,
+      g.activation,
+    ]);
   }
   await expect(table2.locator('tfoot tr').nth(0).locator('td')).toHaveText(best.chromosome.optimizer);
   await expect(table2.locator('tfoot tr').nth(1).locator('td')).toHaveText(best.chromosome.learningRate.toPrecision(3));
@@ -140,7 +157,10 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   expect(modelDl.suggestedFilename()).toBe('evolab-model.zip');
   const files = unzipSync(new Uint8Array(zipBytes));
   expect(Object.keys(files).sort()).toEqual(['evolab.json', 'model.json', 'weights.bin']);
-  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
   const weights = files['weights.bin'] as Uint8Array;
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
@@ -153,7 +173,10 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   const out = tf.tidy(() => Array.from((model.predict(tf.zeros([1, 48, 48, 1])) as tf.Tensor).dataSync()));
   expect(out.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   model.dispose();
-  const info = JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as { chromosome: unknown; best: { testAccuracy: number } };
+  const info = JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as {
+    chromosome: unknown;
+    best: { testAccuracy: number };
+  };
   expect(info.chromosome).toEqual(best.chromosome);
   expect(info.best.testAccuracy).toBe(best.testAccuracy);
 
@@ -172,7 +195,13 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   const viaHook = await page.evaluate(() => window.__evolab?.runLog());
   expect(JSON.stringify(viaHook, null, 2)).toBe(logBytes.toString('utf8'));
   const state = await page.evaluate(() => window.__evolab?.state());
-  expect(state).toMatchObject({ status: 'done', runError: null, backend: { name: 'wasm' }, startBlocked: null, datasetError: null });
+  expect(state).toMatchObject({
+    status: 'done',
+    runError: null,
+    backend: { name: 'wasm' },
+    startBlocked: null,
+    datasetError: null,
+  });
 
   // Try the model: a PNG made in the page (a light face-like blob on a wider canvas) gives 7 probabilities summing to 1.
   const png = await page.evaluate(async () => {
@@ -188,7 +217,9 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
     ctx.fill();
     return c.toDataURL('image/png').split(',')[1] as string;
   });
-  await page.getByLabel('Face image', { exact: true }).setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await page
+    .getByLabel('Face image', { exact: true })
+    .setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
   const probRows = page.getByTestId('probabilities').locator('tbody tr[data-p]');
   await expect(probRows).toHaveCount(7);
   const probs = await probRows.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-p'))));
@@ -206,7 +237,9 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
 
 test('settings load from the address, and an impossible GA setting blocks Start in place', async ({ page }) => {
   const lab = new Lab(page);
-  await lab.open('?backend=wasm&pop=5&gens=2&cx=k-point&cxk=4&sel=roulette&elite=9&flip=true&maxf=12&split=paper-clean');
+  await lab.open(
+    '?backend=wasm&pop=5&gens=2&cx=k-point&cxk=4&sel=roulette&elite=9&flip=true&maxf=12&split=paper-clean',
+  );
   await lab.waitForBackend('wasm');
   await expect(page.getByLabel('Population', { exact: true })).toHaveValue('5');
   await expect(page.getByLabel('Generations', { exact: true })).toHaveValue('2');
@@ -218,7 +251,9 @@ test('settings load from the address, and an impossible GA setting blocks Start 
   await expect(page.getByLabel('Split', { exact: true })).toHaveValue('paper-clean');
   await expect(page.getByRole('alert')).toContainText('maxf=12: Max filters must be a power of two');
   // An elitism the population cannot hold is moved to the largest it can, and said so.
-  await expect(page.getByRole('alert')).toContainText('elite=9: Elitism must be at most 4 (population minus one); using 4');
+  await expect(page.getByRole('alert')).toContainText(
+    'elite=9: Elitism must be at most 4 (population minus one); using 4',
+  );
   await expect(page.getByLabel('Elitism', { exact: true })).toHaveValue('4');
   await lab.useSample();
   await expect(lab.button('Start')).toBeEnabled();

@@ -19,11 +19,16 @@ async function noSeriousViolations(page: Page, screen: string): Promise<void> {
 }
 
 async function download(page: Page, button: string): Promise<Buffer> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button, exact: true }).click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
   return readFile(await dl.path());
 }
 
-test('a person runs a two-objective search, watches the front, uses a small model, downloads it and tries it', async ({ page }) => {
+test('a person runs a two-objective search, watches the front, uses a small model, downloads it and tries it', async ({
+  page,
+}) => {
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
   await lab.waitForBackend('wasm');
@@ -46,7 +51,9 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   // Successive halving ranks by accuracy alone: with two objectives the lab says so in place and will not start.
   await expect(lab.button('Start')).toBeEnabled();
   await page.getByLabel('Fidelity', { exact: true }).selectOption('halving');
-  await expect(page.getByText('Fidelity must be full with two or more objectives (successive halving ranks by accuracy alone).')).toBeVisible();
+  await expect(
+    page.getByText('Fidelity must be full with two or more objectives (successive halving ranks by accuracy alone).'),
+  ).toBeVisible();
   await expect(lab.button('Start')).toBeDisabled();
   await page.getByLabel('Fidelity', { exact: true }).selectOption('full');
   await expect(lab.button('Start')).toBeEnabled();
@@ -90,21 +97,38 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   await noSeriousViolations(page, 'model chosen');
 
   const chosenLog = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
-  expect(chosenLog.best).toMatchObject({ chosen: true, phase: small.phase, index: small.index, chromosome: small.chromosome });
+  expect(chosenLog.best).toMatchObject({
+    chosen: true,
+    phase: small.phase,
+    index: small.index,
+    chromosome: small.chromosome,
+  });
   expect(chosenLog.best?.testAccuracy).toEqual(expect.any(Number));
-  await expect(page.getByTestId('test-accuracy')).toHaveText(`${((chosenLog.best?.testAccuracy ?? 0) * 100).toFixed(1)}%`);
+  await expect(page.getByTestId('test-accuracy')).toHaveText(
+    `${((chosenLog.best?.testAccuracy ?? 0) * 100).toFixed(1)}%`,
+  );
 
   // The downloaded model is the small one: its metadata, its parameter count, and it predicts.
   const files = unzipSync(new Uint8Array(await download(page, 'Download model')));
-  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata: { evolab: { chromosome: unknown } } };
+  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    userDefinedMetadata: { evolab: { chromosome: unknown } };
+  };
   expect(modelJson.userDefinedMetadata.evolab.chromosome).toEqual(small.chromosome);
   const weights = files['weights.bin'] as Uint8Array;
   const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights), weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer }),
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+    }),
   );
   expect(model.countParams()).toBe(small.params);
   model.dispose();
-  expect((JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as { chromosome: unknown }).chromosome).toEqual(small.chromosome);
+  expect((JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as { chromosome: unknown }).chromosome).toEqual(
+    small.chromosome,
+  );
 
   // Try the model runs the chosen network on an image of the person's.
   const png = await page.evaluate(() => {
@@ -120,7 +144,9 @@ test('a person runs a two-objective search, watches the front, uses a small mode
     ctx.fill();
     return c.toDataURL('image/png').split(',')[1] as string;
   });
-  await page.getByLabel('Face image', { exact: true }).setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await page
+    .getByLabel('Face image', { exact: true })
+    .setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
   const probRows = page.getByTestId('probabilities').locator('tbody tr[data-p]');
   await expect(probRows).toHaveCount(7);
   const probs = await probRows.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-p'))));
@@ -132,7 +158,10 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   await lab.waitForBackend('wasm');
   const saved = page.getByTestId('run-history').locator('tbody tr');
   await expect(saved).toHaveCount(1);
-  await saved.first().getByRole('button', { name: /^Open run of/ }).click();
+  await saved
+    .first()
+    .getByRole('button', { name: /^Open run of/ })
+    .click();
   await expect(page.getByTestId('viewing-run')).toContainText('read-only');
   await expect(page.getByTestId('best-fitness')).toHaveText(`${((small.fitness ?? 0) * 100).toFixed(2)}%`);
   await expect(page.getByTestId('front-table').getByRole('button', { name: 'Use this model' }).first()).toBeDisabled();

@@ -50,7 +50,9 @@ const MID_RUN_SAVE = /after [1-3] of up to 4 candidates/;
 const history = (page: Page) => page.getByTestId('run-history');
 const rows = (page: Page) => history(page).locator('tbody tr');
 
-test('a run interrupted by a reload resumes to the uninterrupted result; history opens, compares, exports and imports', async ({ page }) => {
+test('a run interrupted by a reload resumes to the uninterrupted result; history opens, compares, exports and imports', async ({
+  page,
+}) => {
   const lab = new Lab(page);
   await prepare(lab);
   // Saved after the first candidate(s), then paused in the next: the reload lands mid-run, mid-candidate.
@@ -63,11 +65,15 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   await lab.waitForBackend('wasm');
 
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText(/interrupted: started .* on synthetic sample \(60 per class\), [1-3] of up to 4 candidates/);
+  await expect(offer).toContainText(
+    /interrupted: started .* on synthetic sample \(60 per class\), [1-3] of up to 4 candidates/,
+  );
   await offer.screenshot({ path: 'docs/screenshots/resume-offer.png' });
   await page.getByRole('button', { name: 'Resume interrupted run' }).click();
   // The candidate evaluated before the reload is shown again at once, then the run goes on.
-  await expect.poll(() => page.getByTestId('population-table').locator('tbody tr').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+  await expect
+    .poll(() => page.getByTestId('population-table').locator('tbody tr').count(), { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(1);
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
   await expect(page.getByLabel('Seed', { exact: true })).toHaveValue(String(MICRO.seed));
   const resumed = parseRunLog(await runLogDownload(page));
@@ -112,7 +118,9 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   // The population table shows the last phase (2 candidates); the phase table both phases.
   await expect(page.getByTestId('population-table').locator('tbody tr')).toHaveCount(2);
   await expect(page.getByTestId('phase-table').locator('tbody tr')).toHaveCount(2);
-  await expect.poll(() => lab.chartPoints()).toBe(savedResumed.phases.flatMap((p) => p.individuals).filter((i) => i.fitness !== null).length);
+  await expect
+    .poll(() => lab.chartPoints())
+    .toBe(savedResumed.phases.flatMap((p) => p.individuals).filter((i) => i.fitness !== null).length);
   await expect(lab.status()).toHaveText('Run complete.');
   // The downloads are the opened run's (its saved log, from the worker), its own model included (saved-model.spec.ts).
   expect(await runLogDownload(page)).toBe(await exportOf(oldest));
@@ -121,14 +129,20 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
 
   // Export, import, export again: byte for byte the same file.
   const text = await exportOf(newest);
-  await page.getByLabel('Import run log').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await page
+    .getByLabel('Import run log')
+    .setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(text) });
   await expect(rows(page)).toHaveCount(3);
   const imported = rows(page).filter({ hasText: '(imported)' });
   await expect(imported).toHaveCount(1);
   expect(await exportOf(imported)).toBe(text);
   // A file that is not a run log is refused with the field that is wrong.
-  await page.getByLabel('Import run log').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"nope"}') });
-  await expect(page.getByRole('region', { name: 'Run history' }).getByRole('alert')).toContainText('run log: format must be "evolab-run-log"');
+  await page
+    .getByLabel('Import run log')
+    .setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"nope"}') });
+  await expect(page.getByRole('region', { name: 'Run history' }).getByRole('alert')).toContainText(
+    'run log: format must be "evolab-run-log"',
+  );
 
   // Delete asks once more, then the row is gone.
   await imported.getByRole('button', { name: /^Delete run of/ }).click();
@@ -136,23 +150,36 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   await expect(rows(page)).toHaveCount(2);
 });
 
-test('storage full (simulated quota): a clear message, the run completes in memory, the last good save stays whole', async ({ page }) => {
+test('storage full (simulated quota): a clear message, the run completes in memory, the last good save stays whole', async ({
+  page,
+}) => {
   const lab = new Lab(page);
   // Test hook: the first 3 writes succeed (run record, initial draw, first candidate), every later one is over quota.
   await prepare(lab, '&simulate=quota:3');
   await lab.start();
-  await expect(page.getByTestId('storage-fault')).toContainText('Browser storage is full (quota exceeded)', { timeout: 90_000 });
+  await expect(page.getByTestId('storage-fault')).toContainText('Browser storage is full (quota exceeded)', {
+    timeout: 90_000,
+  });
   await expect(page.getByTestId('storage-fault')).toContainText('goes on in memory');
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
   // The end and the model were refused too: the page says what is still at hand, and it is.
-  await expect(page.getByTestId('storage-fault')).toContainText('The run ended without its end and its model being saved: Download model and Download run log keep them');
+  await expect(page.getByTestId('storage-fault')).toContainText(
+    'The run ended without its end and its model being saved: Download model and Download run log keep them',
+  );
   await expect(lab.button('Download model')).toBeEnabled();
   const inMemory = parseRunLog(await runLogDownload(page));
   expect(inMemory.phases.flatMap((p) => p.individuals)).toHaveLength(4);
   // The saved copy stops at the first candidate and is still readable (and resumable).
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first()).toContainText('interrupted (can resume)1/4');
-  const saved: RunLog = parseRunLog(await downloadText(page, () => rows(page).first().getByRole('button', { name: /^Export run of/ }).click()));
+  const saved: RunLog = parseRunLog(
+    await downloadText(page, () =>
+      rows(page)
+        .first()
+        .getByRole('button', { name: /^Export run of/ })
+        .click(),
+    ),
+  );
   expect(saved.phases[0]?.individuals).toEqual(inMemory.phases[0]?.individuals.slice(0, 1));
 });
 
@@ -165,7 +192,10 @@ test('storage unavailable (simulated private mode): the lab says so and still ru
   await expect(page.getByText('Storage is unavailable: nothing is saved.')).toBeVisible();
 });
 
-test('a second tab cannot drive the run the first tab runs, says why, and takes it over once that tab is gone', async ({ page, context }) => {
+test('a second tab cannot drive the run the first tab runs, says why, and takes it over once that tab is gone', async ({
+  page,
+  context,
+}) => {
   const a = new Lab(page);
   await prepare(a);
   await pauseWhenFirstSaved(page);
@@ -181,7 +211,11 @@ test('a second tab cannot drive the run the first tab runs, says why, and takes 
   await expect(pageB.getByTestId('run-elsewhere')).toContainText('only that tab can drive it');
   await expect(pageB.getByRole('button', { name: 'Resume interrupted run' })).toHaveCount(0);
   await expect(rows(pageB).first()).toContainText('running in another tab');
-  await expect(rows(pageB).first().getByRole('button', { name: /^Delete run of/ })).toBeDisabled();
+  await expect(
+    rows(pageB)
+      .first()
+      .getByRole('button', { name: /^Delete run of/ }),
+  ).toBeDisabled();
 
   // The first tab goes away (closed or crashed): its lock goes with it and the second tab offers the run.
   await page.close();
@@ -192,7 +226,9 @@ test('a second tab cannot drive the run the first tab runs, says why, and takes 
   await expect(rows(pageB).first()).toContainText('done4/4');
 });
 
-test('a run on a FER2013 file resumes after a reload with one click: its data comes from the copy kept in the browser', async ({ page }) => {
+test('a run on a FER2013 file resumes after a reload with one click: its data comes from the copy kept in the browser', async ({
+  page,
+}) => {
   const fixture = fer2013Fixture();
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
@@ -211,7 +247,9 @@ test('a run on a FER2013 file resumes after a reload with one click: its data co
   await lab.waitForBackend('wasm');
 
   // No file is loaded in the new page: the one click brings the data back from the kept copy.
-  await expect(page.getByTestId('resume-data')).toHaveText(`Its data, ${fixture.name}, is kept in this browser: Resume needs no file.`);
+  await expect(page.getByTestId('resume-data')).toHaveText(
+    `Its data, ${fixture.name}, is kept in this browser: Resume needs no file.`,
+  );
   await expect(lab.button('Start')).toBeDisabled();
   await page.getByRole('button', { name: 'Resume interrupted run' }).click();
   await expect(lab.datasetSummary()).toContainText(fixture.name);
@@ -223,12 +261,19 @@ test('a run on a FER2013 file resumes after a reload with one click: its data co
   await expect(rows(page).first()).toContainText('done4/4');
 });
 
-test('when the browser refuses the space for a copy, a run on a FER2013 file says why and resumes once the same file is loaded again', async ({ page }) => {
+test('when the browser refuses the space for a copy, a run on a FER2013 file says why and resumes once the same file is loaded again', async ({
+  page,
+}) => {
   const fixture = fer2013Fixture();
   const small = Buffer.from(fixture.csv);
   // One pixel changed: same size and row count, different data.
   const text = small.toString('utf8');
-  const altered = Buffer.from(text.replace(/^(emotion,pixels,Usage\r?\n\d+,)(\d+)/, (_, head: string, px: string) => `${head}${Number(px) === 0 ? 1 : Number(px) - 1}`));
+  const altered = Buffer.from(
+    text.replace(
+      /^(emotion,pixels,Usage\r?\n\d+,)(\d+)/,
+      (_, head: string, px: string) => `${head}${Number(px) === 0 ? 1 : Number(px) - 1}`,
+    ),
+  );
   expect(altered.length).toBeLessThanOrEqual(small.length);
   expect(altered.equals(small)).toBe(false);
   const file = (buffer: Buffer) => ({ name: fixture.name, mimeType: 'text/csv', buffer });
@@ -243,8 +288,11 @@ test('when the browser refuses the space for a copy, a run on a FER2013 file say
   await pauseWhenFirstSaved(page);
   await lab.start();
   await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
-  const refusal = /the browser did not give the \d+ MB to keep a copy of .+ \(refused by the \?simulate=noopfs test hook\)/;
-  await expect(page.getByTestId('data-copy')).toContainText(`Resuming this run after a reload or crash will ask for ${fixture.name} again: `);
+  const refusal =
+    /the browser did not give the \d+ MB to keep a copy of .+ \(refused by the \?simulate=noopfs test hook\)/;
+  await expect(page.getByTestId('data-copy')).toContainText(
+    `Resuming this run after a reload or crash will ask for ${fixture.name} again: `,
+  );
   await expect(page.getByTestId('data-copy')).toContainText(refusal);
   await expect(lab.button('Resume')).toBeEnabled();
   await page.reload({ waitUntil: 'domcontentloaded' });
@@ -256,11 +304,13 @@ test('when the browser refuses the space for a copy, a run on a FER2013 file say
   const resume = page.getByRole('button', { name: 'Resume interrupted run' });
   const problem = page.getByRole('region', { name: 'Saved runs' }).getByRole('alert');
   await resume.click();
-  await expect(problem).toContainText(`This run trained on ${fixture.name} (${fixture.kept} images after removing duplicates): load that file again`);
+  await expect(problem).toContainText(
+    `This run trained on ${fixture.name} (${fixture.kept} images after removing duplicates): load that file again`,
+  );
   await lab.chooseFile(file(altered));
   await expect(lab.datasetSummary()).toContainText(fixture.name);
   await resume.click();
-  await expect(problem).toContainText('The loaded data differs from the run\'s.');
+  await expect(problem).toContainText("The loaded data differs from the run's.");
   await expect(lab.status()).not.toHaveText('Running.');
 
   await lab.chooseFile(file(small));

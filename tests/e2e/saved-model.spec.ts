@@ -16,10 +16,15 @@ async function downloadBytes(page: Page, click: () => Promise<void>): Promise<Bu
 
 /** The files of the "Download model" zip. */
 async function modelZip(page: Page): Promise<Record<string, Uint8Array>> {
-  return unzipSync(new Uint8Array(await downloadBytes(page, () => page.getByRole('button', { name: 'Download model', exact: true }).click())));
+  return unzipSync(
+    new Uint8Array(
+      await downloadBytes(page, () => page.getByRole('button', { name: 'Download model', exact: true }).click()),
+    ),
+  );
 }
 
-const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
+const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
 
 async function noSeriousViolations(page: Page, screen: string): Promise<void> {
   const result = await new AxeBuilder({ page }).analyze();
@@ -55,12 +60,16 @@ async function facePng(page: Page): Promise<Buffer> {
 async function tryModel(page: Page, png: Buffer): Promise<number[]> {
   const cells = page.getByTestId('probabilities').locator('tbody tr[data-p]');
   await expect(cells).toHaveCount(0);
-  await page.getByLabel('Face image', { exact: true }).setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: png });
+  await page
+    .getByLabel('Face image', { exact: true })
+    .setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: png });
   await expect(cells).toHaveCount(7);
   return cells.evaluateAll((trs) => trs.map((r) => Number(r.getAttribute('data-p'))));
 }
 
-test('an opened saved run downloads and tries its own best model after a reload; an imported run log has none and says why', async ({ page }) => {
+test('an opened saved run downloads and tries its own best model after a reload; an imported run log has none and says why', async ({
+  page,
+}) => {
   const lab = new Lab(page);
   await lab.open('?backend=wasm');
   await lab.waitForBackend('wasm');
@@ -86,14 +95,20 @@ test('an opened saved run downloads and tries its own best model after a reload;
   await lab.waitForBackend('wasm');
   await expect(rows(page)).toHaveCount(2);
   // Newest first: A is the second row.
-  await rows(page).nth(1).getByRole('button', { name: /^Open run of/ }).click();
+  await rows(page)
+    .nth(1)
+    .getByRole('button', { name: /^Open run of/ })
+    .click();
   await expect(page.getByTestId('viewing-run')).toContainText('read-only');
   await expect(lab.button('Download model')).toBeEnabled();
   const openedA = await modelZip(page);
   expect(Object.keys(openedA).sort()).toEqual(['evolab.json', 'model.json', 'weights.bin']);
   expect(same(openedA['weights.bin'], ownA['weights.bin'])).toBe(true);
   expect(strFromU8(openedA['model.json'] as Uint8Array)).toBe(strFromU8(ownA['model.json'] as Uint8Array));
-  const info = JSON.parse(strFromU8(openedA['evolab.json'] as Uint8Array)) as { model: string; config: { seed: number } };
+  const info = JSON.parse(strFromU8(openedA['evolab.json'] as Uint8Array)) as {
+    model: string;
+    config: { seed: number };
+  };
   expect(info).toMatchObject({ model: 'search', config: { seed: 21 } });
   expect(info).toEqual(JSON.parse(strFromU8(ownA['evolab.json'] as Uint8Array)));
   // Try the model answers with A's network: the same probabilities as when A had just finished.
@@ -103,15 +118,28 @@ test('an opened saved run downloads and tries its own best model after a reload;
   expect(same(Buffer.from(viaHook?.['weights.bin'] ?? '', 'base64'), ownA['weights.bin'])).toBe(true);
 
   // B opened in turn gives B's own model.
-  await rows(page).first().getByRole('button', { name: /^Open run of/ }).click();
+  await rows(page)
+    .first()
+    .getByRole('button', { name: /^Open run of/ })
+    .click();
   await expect(lab.button('Download model')).toBeEnabled();
   expect(same((await modelZip(page))['weights.bin'], ownB['weights.bin'])).toBe(true);
 
   // An imported run log carries no weights: both buttons stay off and say why.
-  const exported = await downloadBytes(page, () => rows(page).nth(1).getByRole('button', { name: /^Export run of/ }).click());
-  await page.getByLabel('Import run log').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: exported });
+  const exported = await downloadBytes(page, () =>
+    rows(page)
+      .nth(1)
+      .getByRole('button', { name: /^Export run of/ })
+      .click(),
+  );
+  await page
+    .getByLabel('Import run log')
+    .setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: exported });
   await expect(rows(page)).toHaveCount(3);
-  await rows(page).filter({ hasText: '(imported)' }).getByRole('button', { name: /^Open run of/ }).click();
+  await rows(page)
+    .filter({ hasText: '(imported)' })
+    .getByRole('button', { name: /^Open run of/ })
+    .click();
   await expect(page.getByTestId('viewing-run')).toContainText('read-only');
   await expect(lab.button('Download model')).toBeDisabled();
   await expect(page.getByLabel('Face image', { exact: true })).toBeDisabled();

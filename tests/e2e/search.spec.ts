@@ -20,7 +20,10 @@ async function noSeriousViolations(page: Page, screen: string): Promise<void> {
 }
 
 async function runLogDownload(page: Page): Promise<ReturnType<typeof parseRunLog>> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download run log', exact: true }).click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download run log', exact: true }).click(),
+  ]);
   return parseRunLog(await readFile(await dl.path(), 'utf8'));
 }
 
@@ -33,7 +36,9 @@ async function prepare(lab: Lab, micro: MicroSettings): Promise<void> {
   await lab.configure(micro);
 }
 
-test('a budget per candidate: set in the lab, shown with the table, over-budget rows and points, never trained', async ({ page }) => {
+test('a budget per candidate: set in the lab, shown with the table, over-budget rows and points, never trained', async ({
+  page,
+}) => {
   const lab = new Lab(page);
   // Seed 7 with filters up to 8: two of the four initial draws need more than 1 MFLOP per image even after 20 redraws.
   await prepare(lab, { population: 4, generations: 1, epochs: 1, perClass: 6, maxFilters: 8, seed: 7 });
@@ -79,7 +84,9 @@ test('a budget per candidate: set in the lab, shown with the table, over-budget 
   await noSeriousViolations(page, 'run with over-budget candidates');
 });
 
-test('successive halving and random search: selectors, rungs in the table and chart, resumed mid-rung after a reload to the same run log', async ({ page }) => {
+test('successive halving and random search: selectors, rungs in the table and chart, resumed mid-rung after a reload to the same run log', async ({
+  page,
+}) => {
   test.setTimeout(480_000);
   const lab = new Lab(page);
   // Four new candidates per phase (random search), eta 3, 3 epochs: rungs of 1 and 3 epochs, one candidate continues for
@@ -106,7 +113,11 @@ test('successive halving and random search: selectors, rungs in the table and ch
     const observer = new MutationObserver(() => {
       const current = document.querySelector('[data-testid="current-candidate"]');
       const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
-      if (/Phase 1 of 2, candidate 4 of 4 · rung 1 of 2|rung 2 of 2/.test(current?.textContent ?? '') && pause && !pause.disabled) {
+      if (
+        /Phase 1 of 2, candidate 4 of 4 · rung 1 of 2|rung 2 of 2/.test(current?.textContent ?? '') &&
+        pause &&
+        !pause.disabled
+      ) {
         observer.disconnect();
         pause.click();
       }
@@ -119,11 +130,15 @@ test('successive halving and random search: selectors, rungs in the table and ch
   await expect(current).toContainText(/Phase 1 of 2, candidate \d of 4 · rung [12] of 2, to [13] epochs/);
   const atRung2 = /rung 2 of 2, to 3 epochs/.test((await current.textContent()) ?? '');
   // The table shows the rung of every candidate, the one in training included.
-  await expect(page.getByTestId('rungs')).toContainText('Successive halving: rungs of 1, 3 epochs; the best 1/3 of each rung continue.');
+  await expect(page.getByTestId('rungs')).toContainText(
+    'Successive halving: rungs of 1, 3 epochs; the best 1/3 of each rung continue.',
+  );
   await expect(table(page).getByRole('columnheader', { name: 'Rung' })).toBeVisible();
   await expect(table(page).locator('tr.status-training')).toContainText(atRung2 ? '2 of 2' : '1 of 2');
   await expect(table(page).locator('tbody tr:not(.status-training)').filter({ hasText: '1 of 2' })).toHaveCount(3);
-  await expect(page.getByTestId('saved-status')).toContainText(atRung2 ? /after 4 of up to 8 candidates/ : /after 3 of up to 8 candidates/);
+  await expect(page.getByTestId('saved-status')).toContainText(
+    atRung2 ? /after 4 of up to 8 candidates/ : /after 3 of up to 8 candidates/,
+  );
   await noSeriousViolations(page, 'halving, paused mid-rung');
 
   await page.reload({ waitUntil: 'domcontentloaded' });
@@ -169,7 +184,10 @@ test('successive halving and random search: selectors, rungs in the table and ch
   await rows.nth(1).getByRole('checkbox').check();
   const seconds = page.getByTestId('compare-seconds-chart');
   await expect(seconds.locator('.recharts-line-curve')).toHaveCount(2);
-  await expect(seconds).toHaveAttribute('aria-label', /^Best validation accuracy against cumulative training seconds: A best [\d.]+% reached after .* of .*trainings\); B best [\d.]+% reached after/);
+  await expect(seconds).toHaveAttribute(
+    'aria-label',
+    /^Best validation accuracy against cumulative training seconds: A best [\d.]+% reached after .* of .*trainings\); B best [\d.]+% reached after/,
+  );
   const ends = (await seconds.getAttribute('data-seconds'))?.split(' ').map(Number) ?? [];
   expect(ends[0]).toBeCloseTo(bestVsSeconds(ga).at(-1)?.seconds ?? -1, 3);
   expect(ends[1]).toBeCloseTo(bestVsSeconds(straight).at(-1)?.seconds ?? -1, 3);

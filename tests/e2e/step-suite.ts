@@ -64,10 +64,37 @@ const stepCase = (id: string, c: Chromosome, batch = 1, steps = 1): StepCase => 
  * 3x3 relu convs (48x48x1 input, as the model builder fixes).
  */
 export const STEP_CASES: readonly StepCase[] = [
-  stepCase('activations relu, elu, tanh, sigmoid, hard_sigmoid, softplus', chromosome(ACTIVATIONS.slice(0, 6).map((a) => gene(2, 3, a)), 'adam')),
-  stepCase('kernels 1 to 6 (odd and even, same padding)', chromosome([1, 2, 3, 4, 5, 6].map((k) => gene(2, k, 'relu')), 'sgd', 0.01)),
-  stepCase('kernels 7, 8, 9 with the linear activation', chromosome([7, 8, 9, 9, 8, 7].map((k) => gene(2, k, 'linear')), 'rmsprop', 0.001)),
-  stepCase('filters 2, 4, 8, 16, 32, 64', chromosome([2, 4, 8, 16, 32, 64].map((f) => gene(f, 3, 'relu')), 'adagrad', 0.007)),
+  stepCase(
+    'activations relu, elu, tanh, sigmoid, hard_sigmoid, softplus',
+    chromosome(
+      ACTIVATIONS.slice(0, 6).map((a) => gene(2, 3, a)),
+      'adam',
+    ),
+  ),
+  stepCase(
+    'kernels 1 to 6 (odd and even, same padding)',
+    chromosome(
+      [1, 2, 3, 4, 5, 6].map((k) => gene(2, k, 'relu')),
+      'sgd',
+      0.01,
+    ),
+  ),
+  stepCase(
+    'kernels 7, 8, 9 with the linear activation',
+    chromosome(
+      [7, 8, 9, 9, 8, 7].map((k) => gene(2, k, 'linear')),
+      'rmsprop',
+      0.001,
+    ),
+  ),
+  stepCase(
+    'filters 2, 4, 8, 16, 32, 64',
+    chromosome(
+      [2, 4, 8, 16, 32, 64].map((f) => gene(f, 3, 'relu')),
+      'adagrad',
+      0.007,
+    ),
+  ),
   stepCase('batch 32', chromosome(Array(6).fill(BASE), 'adam'), 32),
   stepCase('batch 5 (a short last batch)', chromosome(Array(6).fill(BASE), 'adam'), 5),
   // Three steps each, so that every optimizer's state (moments, accumulators, step count) is carried on the GPU.
@@ -75,7 +102,11 @@ export const STEP_CASES: readonly StepCase[] = [
 ];
 
 /** The largest value of `pick` over the trainable weights of the variable's layer (kernel and bias, or gamma and beta). */
-function layerScale(v: VariableReport, all: readonly VariableReport[], pick: (w: VariableReport) => number | undefined): number {
+function layerScale(
+  v: VariableReport,
+  all: readonly VariableReport[],
+  pick: (w: VariableReport) => number | undefined,
+): number {
   const layer = v.name.split('/')[0];
   return Math.max(...all.filter((w) => w.trainable && w.name.split('/')[0] === layer).map((w) => pick(w) ?? 0));
 }
@@ -89,16 +120,24 @@ export function changeFailures(r: CaseReport, rtol: number): string[] {
   return r.variables.flatMap((v) => {
     if (!v.trainable || !v.change) return [];
     const tol = rtol * layerScale(v, r.variables, (w) => w.change?.scale) + 2 * 2 ** -24 * v.weightScale;
-    return v.change.err <= tol ? [] : [`${v.name} after ${r.losses.length} steps: change differs by ${v.change.err} > ${tol}`];
+    return v.change.err <= tol
+      ? []
+      : [`${v.name} after ${r.losses.length} steps: change differs by ${v.change.err} > ${tol}`];
   });
 }
 
 /** The worst differences of a case relative to their scales, for the test report (how close each tolerance is). */
 export function worstRatios(r: CaseReport): string {
   const worst = (values: number[]): string => Math.max(0, ...values).toExponential(1);
-  const grads = r.variables.flatMap((v) => (v.grad ? [v.grad.err / layerScale(v, r.variables, (w) => w.grad?.scale)] : []));
-  const optimizer = r.variables.flatMap((v) => (v.sameGradUpdate && v.sameGradUpdate.scale > 0 ? [v.sameGradUpdate.err / v.sameGradUpdate.scale] : []));
-  const losses = r.losses.map((l, i) => Math.abs(l - (r.lossesCpu[i] ?? NaN)) / Math.max(1, Math.abs(r.lossesCpu[i] ?? NaN)));
+  const grads = r.variables.flatMap((v) =>
+    v.grad ? [v.grad.err / layerScale(v, r.variables, (w) => w.grad?.scale)] : [],
+  );
+  const optimizer = r.variables.flatMap((v) =>
+    v.sameGradUpdate && v.sameGradUpdate.scale > 0 ? [v.sameGradUpdate.err / v.sameGradUpdate.scale] : [],
+  );
+  const losses = r.losses.map(
+    (l, i) => Math.abs(l - (r.lossesCpu[i] ?? NaN)) / Math.max(1, Math.abs(r.lossesCpu[i] ?? NaN)),
+  );
   return `loss ${worst(losses)}, gradient ${worst(grads)} of its layer's largest, optimizer ${worst(optimizer)} of its largest update`;
 }
 
@@ -108,7 +147,8 @@ export function stepFailures(r: CaseReport): string[] {
   r.losses.forEach((loss, i) => {
     const cpu = r.lossesCpu[i] ?? NaN;
     const tol = (i === 0 ? LOSS_RTOL : TRAJECTORY_RTOL) * Math.max(1, Math.abs(cpu));
-    if (!(Math.abs(loss - cpu) <= tol)) failures.push(`loss of step ${i + 1}: ${loss} vs cpu ${cpu} (tolerance ${tol})`);
+    if (!(Math.abs(loss - cpu) <= tol))
+      failures.push(`loss of step ${i + 1}: ${loss} vs cpu ${cpu} (tolerance ${tol})`);
   });
   for (const v of r.variables) {
     if (v.grad) {
@@ -119,18 +159,23 @@ export function stepFailures(r: CaseReport): string[] {
     const stored = 2 * 2 ** -24 * v.weightScale;
     if (v.sameGradUpdate) {
       const tol = OPTIMIZER_RTOL * v.sameGradUpdate.scale + stored;
-      if (!(v.sameGradUpdate.err <= tol)) failures.push(`${v.name} optimizer update on the same gradients: ${v.sameGradUpdate.err} > ${tol}`);
+      if (!(v.sameGradUpdate.err <= tol))
+        failures.push(`${v.name} optimizer update on the same gradients: ${v.sameGradUpdate.err} > ${tol}`);
     }
     if (v.updateExcess !== undefined) {
       const tol = OPTIMIZER_RTOL * v.update.scale + stored;
-      if (!(v.updateExcess <= tol)) failures.push(`${v.name} updated weight: ${v.updateExcess} beyond what its gradient difference explains (> ${tol})`);
+      if (!(v.updateExcess <= tol))
+        failures.push(
+          `${v.name} updated weight: ${v.updateExcess} beyond what its gradient difference explains (> ${tol})`,
+        );
     }
     if (!v.trainable) {
       const tol = STATS_RTOL * v.update.scale + stored;
       if (!(v.update.err <= tol)) failures.push(`${v.name} after the step: max difference ${v.update.err} > ${tol}`);
     }
   }
-  if (r.cpuWork.gpuReads.length > 0) failures.push(`synchronous GPU reads (CPU fallbacks) in: ${[...new Set(r.cpuWork.gpuReads)].join(', ')}`);
+  if (r.cpuWork.gpuReads.length > 0)
+    failures.push(`synchronous GPU reads (CPU fallbacks) in: ${[...new Set(r.cpuWork.gpuReads)].join(', ')}`);
   if (r.cpuWork.warnings.length > 0) failures.push(`tfjs warned: ${r.cpuWork.warnings.join(' | ')}`);
   if (r.leakedTensors !== 0) failures.push(`${r.leakedTensors} tensors left after the steps`);
   return failures;
@@ -143,7 +188,11 @@ export async function openStepPage(page: Page): Promise<void> {
 }
 
 /** Runs cases on the backend in the open page. */
-export async function compare(page: Page, backend: 'webgpu' | 'webgl', cases: readonly StepCase[]): Promise<CaseReport[]> {
+export async function compare(
+  page: Page,
+  backend: 'webgpu' | 'webgl',
+  cases: readonly StepCase[],
+): Promise<CaseReport[]> {
   const { choice, reports } = await page.evaluate(([b, cs]) => window.compareSteps(b, cs), [backend, cases] as const);
   expect(choice.name).toBe(backend);
   return reports;
@@ -171,9 +220,13 @@ export function defineStepSuite(backend: 'webgpu' | 'webgl'): void {
           description: `${backend} computed these kernels on the CPU because their inputs were small and never uploaded: ${JSON.stringify(r.cpuWork.forwarded)}`,
         });
         test.info().annotations.push({ type: 'worst differences', description: worstRatios(r) });
-        test.info().annotations.push({ type: 'seconds', description: `cpu ${r.seconds.cpu.toFixed(1)}, ${backend} ${r.seconds.gpu.toFixed(1)}` });
+        test.info().annotations.push({
+          type: 'seconds',
+          description: `cpu ${r.seconds.cpu.toFixed(1)}, ${backend} ${r.seconds.gpu.toFixed(1)}`,
+        });
         expect(stepFailures(r)).toEqual([]);
-        if (r.losses.length > 1 && LIPSCHITZ.has(c.chromosome.optimizer)) expect(changeFailures(r, CHANGE_RTOL)).toEqual([]);
+        if (r.losses.length > 1 && LIPSCHITZ.has(c.chromosome.optimizer))
+          expect(changeFailures(r, CHANGE_RTOL)).toEqual([]);
         expect(r.variables.length).toBeGreaterThan(0);
       });
     }

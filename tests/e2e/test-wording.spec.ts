@@ -10,7 +10,9 @@ const cases = [
 ] as const;
 
 for (const { split, unseen } of cases) {
-  test(`with the ${split} split the test results ${unseen ? 'call the test images unseen' : 'say the GA selected on the test images'}`, async ({ page }) => {
+  test(`with the ${split} split the test results ${unseen ? 'call the test images unseen' : 'say the GA selected on the test images'}`, async ({
+    page,
+  }) => {
     const lab = new Lab(page);
     await lab.open('?backend=wasm');
     await lab.waitForBackend('wasm');

@@ -2,7 +2,9 @@ import { expect, test } from '@playwright/test';
 import { Lab, MICRO } from './lab';
 
 test.describe('wasm with threads in the app worker', () => {
-  test('?threads=2 runs XNNPACK on 2 threads (a pthread worker beside the training worker) and a micro evolution completes', async ({ page }) => {
+  test('?threads=2 runs XNNPACK on 2 threads (a pthread worker beside the training worker) and a micro evolution completes', async ({
+    page,
+  }) => {
     let workers: string[] = [];
     page.on('worker', (w) => workers.push(w.url()));
     const lab = new Lab(page);

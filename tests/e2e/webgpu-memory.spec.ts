@@ -25,7 +25,12 @@ test('GPU memory stays flat across candidates of different architectures on WebG
   expect(r.choice.name).toBe('webgpu');
   expect(r.outcome).toBe('done');
   expect(r.evaluated).toHaveLength(4);
-  expect(r.evaluated.map((e) => `${e.status}${e.reason ? `: ${e.reason}` : ''}`)).toEqual(['trained', 'trained', 'trained', 'trained']);
+  expect(r.evaluated.map((e) => `${e.status}${e.reason ? `: ${e.reason}` : ''}`)).toEqual([
+    'trained',
+    'trained',
+    'trained',
+    'trained',
+  ]);
   // Different architectures, so the exact-size buffer pool of one candidate does not fit the next.
   expect(new Set(r.started.map((s) => s.kernels.join(','))).size).toBeGreaterThan(1);
 
@@ -37,7 +42,10 @@ test('GPU memory stays flat across candidates of different architectures on WebG
   // Without recreateBackend() each start would hold the previous candidates' pooled buffers.
   expect(startedBytes).toEqual(r.started.map(() => 0));
   // Tensors: the same count at every start and after every candidate.
-  const counts = new Set([...r.started.map((s) => s.memory?.numTensors), ...r.evaluated.map((e) => e.memory?.numTensors)]);
+  const counts = new Set([
+    ...r.started.map((s) => s.memory?.numTensors),
+    ...r.evaluated.map((e) => e.memory?.numTensors),
+  ]);
   expect(counts.size).toBe(1);
   // After the run (test evaluation of the best included) the pool is no larger than after the largest candidate.
   expect(r.after.gpuBytesAllocated ?? Infinity).toBeLessThanOrEqual(Math.max(...(afterBytes as number[])));

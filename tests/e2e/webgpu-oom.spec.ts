@@ -9,7 +9,9 @@ const BUDGET = 16_000_000;
 // bytes (tests/pages/gpu-budget.ts). With seed 1 the GA draws first a candidate that needs about 24 MB of GPU buffers
 // here, then one that needs about 12 MB (measured with an unlimited budget): the first must fail on its own with an
 // out-of-memory reason, and the second must train on the fresh device the run makes for it.
-test('a candidate too large for the GPU fails alone with an out-of-memory reason and the next one trains', async ({ page }) => {
+test('a candidate too large for the GPU fails alone with an out-of-memory reason and the next one trains', async ({
+  page,
+}) => {
   test.setTimeout(420_000);
   await page.goto('/tests/pages/gpu-oom.html', { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => typeof window.budgetRun === 'function');

@@ -13,7 +13,8 @@ export interface TarEntry {
   readonly type?: '0' | '5' | 'L' | 'x';
 }
 
-const bytes = (d: Uint8Array | string | undefined): Uint8Array => (typeof d === 'string' ? new TextEncoder().encode(d) : (d ?? new Uint8Array(0)));
+const bytes = (d: Uint8Array | string | undefined): Uint8Array =>
+  typeof d === 'string' ? new TextEncoder().encode(d) : (d ?? new Uint8Array(0));
 
 /** A 512-byte ustar header with a correct checksum. */
 export function tarHeader(name: string, size: number, type: string): Uint8Array {
@@ -42,7 +43,11 @@ export function tarFile(entries: readonly TarEntry[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const e of entries) {
     const data = bytes(e.data);
-    parts.push(tarHeader(e.type === 'L' ? '././@LongLink' : e.name, data.length, e.type ?? '0'), data, new Uint8Array((512 - (data.length % 512)) % 512));
+    parts.push(
+      tarHeader(e.type === 'L' ? '././@LongLink' : e.name, data.length, e.type ?? '0'),
+      data,
+      new Uint8Array((512 - (data.length % 512)) % 512),
+    );
   }
   parts.push(new Uint8Array(1024));
   return concat(parts);

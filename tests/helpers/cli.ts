@@ -6,11 +6,22 @@ import { parseFer2013 } from '../../src/data/fer2013';
 import { makeSplits } from '../../src/data/splits';
 
 /** Loads DIR/model with tf.loadLayersModel and scores it on the split's test rows with pixels / 255 as its input. */
-export async function scoreExport(dir: string, csv: string, split: { mode: 'canonical' | 'paper' | 'paper-clean'; seed: number; perClass: number }): Promise<{ accuracy: number; confusion: number[][]; count: number }> {
-  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+export async function scoreExport(
+  dir: string,
+  csv: string,
+  split: { mode: 'canonical' | 'paper' | 'paper-clean'; seed: number; perClass: number },
+): Promise<{ accuracy: number; confusion: number[][]; count: number }> {
+  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
   const bytes = readFileSync(path.join(dir, json.weightsManifest[0]?.paths[0] ?? ''));
   const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }),
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    }),
   );
   const parsed = await parseFer2013(createReadStream(csv), { seed: split.seed });
   if (!parsed.ok) throw new Error(parsed.error);
@@ -20,7 +31,11 @@ export async function scoreExport(dir: string, csv: string, split: { mode: 'cano
   rows.forEach((row, i) => {
     for (let p = 0; p < 2304; p++) x[i * 2304 + p] = (data.images[row * 2304 + p] as number) / 255;
   });
-  const predicted = tf.tidy(() => Array.from((tf.argMax(model.predict(tf.tensor4d(x, [rows.length, 48, 48, 1])) as tf.Tensor, 1) as tf.Tensor).dataSync()));
+  const predicted = tf.tidy(() =>
+    Array.from(
+      (tf.argMax(model.predict(tf.tensor4d(x, [rows.length, 48, 48, 1])) as tf.Tensor, 1) as tf.Tensor).dataSync(),
+    ),
+  );
   model.dispose();
   const confusion = Array.from({ length: 7 }, () => new Array<number>(7).fill(0));
   let correct = 0;
@@ -32,4 +47,3 @@ export async function scoreExport(dir: string, csv: string, split: { mode: 'cano
   });
   return { accuracy: correct / rows.length, confusion, count: rows.length };
 }
-

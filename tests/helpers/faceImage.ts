@@ -41,7 +41,11 @@ function stroke(x: number, y: number, x0: number, y0: number, x1: number, y1: nu
 }
 
 /** Draws the face into a `width` x `height` RGB image; `shift` moves it sideways (pixels), `smile` curves the mouth (-1..1). */
-export function drawTestFace(width = 640, height = 480, opts: { shift?: number; smile?: number; scale?: number } = {}): RgbImage & { face: DrawnFace } {
+export function drawTestFace(
+  width = 640,
+  height = 480,
+  opts: { shift?: number; smile?: number; scale?: number } = {},
+): RgbImage & { face: DrawnFace } {
   const s = (opts.scale ?? 1) * (height / 480);
   const smile = opts.smile ?? 0.6;
   const cx = width / 2 + (opts.shift ?? 0);
@@ -80,11 +84,20 @@ export function drawTestFace(width = 640, height = 480, opts: { shift?: number; 
         const ex = cx + side * eyeDx;
         // Eye socket shadow, brow, white, iris, pupil, upper lid.
         paint([150, 104, 84], 0.45 * cover(ellipse(x, y, ex, eyeY - 2 * s, 27 * s, 16 * s)));
-        paint([60, 42, 30], cover(stroke(x, y, ex - side * 20 * s, eyeY - 26 * s, ex + side * 22 * s, eyeY - 23 * s, 7 * s)));
+        paint(
+          [60, 42, 30],
+          cover(stroke(x, y, ex - side * 20 * s, eyeY - 26 * s, ex + side * 22 * s, eyeY - 23 * s, 7 * s)),
+        );
         paint([238, 236, 230], cover(ellipse(x, y, ex, eyeY, 18 * s, 8.5 * s)));
-        paint([78, 54, 36], cover(ellipse(x, y, ex, eyeY, 7.5 * s, 7.5 * s)) * cover(ellipse(x, y, ex, eyeY, 18 * s, 8.5 * s)));
+        paint(
+          [78, 54, 36],
+          cover(ellipse(x, y, ex, eyeY, 7.5 * s, 7.5 * s)) * cover(ellipse(x, y, ex, eyeY, 18 * s, 8.5 * s)),
+        );
         paint([12, 10, 10], cover(ellipse(x, y, ex, eyeY, 3.5 * s, 3.5 * s)));
-        paint([40, 28, 24], cover(Math.max(ellipse(x, y, ex, eyeY, 19 * s, 9.5 * s), -ellipse(x, y, ex, eyeY + 2 * s, 19 * s, 9 * s))));
+        paint(
+          [40, 28, 24],
+          cover(Math.max(ellipse(x, y, ex, eyeY, 19 * s, 9.5 * s), -ellipse(x, y, ex, eyeY + 2 * s, 19 * s, 9 * s))),
+        );
       }
       // Nose: shadows along its sides, a lit tip, nostrils.
       paint([170, 118, 94], 0.7 * cover(stroke(x, y, cx - 9 * s, eyeY + 8 * s, cx - 13 * s, cy + 32 * s, 5 * s)));
@@ -174,7 +187,12 @@ export function writeY4m(file: string, frames: readonly RgbImage[]): void {
         let r = 0;
         let g = 0;
         let b = 0;
-        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+        for (const [dx, dy] of [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ] as const) {
           const i = ((cy * 2 + dy) * width + cx * 2 + dx) * 3;
           r += f.rgb[i] as number;
           g += f.rgb[i + 1] as number;

@@ -79,7 +79,10 @@ function plantedDuplicates(originals: readonly Row[]): Row[] {
 const cache = new Map<string, Fer2013Fixture>();
 
 /** The fixture for a shape (deterministic; built once per shape and process). */
-export function fer2013Fixture(shape: FixtureShape = DEFAULT_FIXTURE_SHAPE, name = 'fer2013-fixture.csv'): Fer2013Fixture {
+export function fer2013Fixture(
+  shape: FixtureShape = DEFAULT_FIXTURE_SHAPE,
+  name = 'fer2013-fixture.csv',
+): Fer2013Fixture {
   const key = `${name}|${JSON.stringify(shape)}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -88,21 +91,26 @@ export function fer2013Fixture(shape: FixtureShape = DEFAULT_FIXTURE_SHAPE, name
   const originals: Row[] = [];
   // FER2013 lists Training, then PublicTest, then PrivateTest, with the classes mixed within each.
   perUsage.forEach((n, usage) => {
-    for (let k = 0; k < n; k++) for (let label = 0; label < NUM_CLASSES; label++) originals.push({ label, usage, image: originals.length });
+    for (let k = 0; k < n; k++)
+      for (let label = 0; label < NUM_CLASSES; label++) originals.push({ label, usage, image: originals.length });
   });
   const pictures = originals.map((r) => {
     const px = new Uint8Array(IMAGE_SIZE);
     drawFace(r.label, rng, px);
     return px.join(' ');
   });
-  if (new Set(pictures).size !== pictures.length) throw new Error('the fixture drew two identical faces: change its seed');
+  if (new Set(pictures).size !== pictures.length)
+    throw new Error('the fixture drew two identical faces: change its seed');
   const copies = plantedDuplicates(originals);
   // Each copy goes at the end of its Usage block, so rows stay grouped by Usage as in the real file.
   const rows: Row[] = [];
   for (let usage = 0; usage < USAGE_NAMES.length; usage++) {
     rows.push(...originals.filter((r) => r.usage === usage), ...copies.filter((r) => r.usage === usage));
   }
-  const lines = ['emotion,pixels,Usage', ...rows.map((r) => `${r.label},${pictures[r.image] as string},${USAGE_NAMES[r.usage] as string}`)];
+  const lines = [
+    'emotion,pixels,Usage',
+    ...rows.map((r) => `${r.label},${pictures[r.image] as string},${USAGE_NAMES[r.usage] as string}`),
+  ];
   const zeros = (): number[][] => USAGE_NAMES.map(() => new Array<number>(NUM_CLASSES).fill(0));
   const rowsPerUsageClass = zeros();
   const keptPerUsageClass = zeros();
@@ -134,7 +142,11 @@ export function fer2013Fixture(shape: FixtureShape = DEFAULT_FIXTURE_SHAPE, name
 }
 
 /** Writes the fixture CSV into `dir` and returns its path. */
-export function writeFer2013Fixture(dir: string, shape: FixtureShape = DEFAULT_FIXTURE_SHAPE, name = 'fer2013-fixture.csv'): string {
+export function writeFer2013Fixture(
+  dir: string,
+  shape: FixtureShape = DEFAULT_FIXTURE_SHAPE,
+  name = 'fer2013-fixture.csv',
+): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
   writeFileSync(file, fer2013Fixture(shape, name).csv);
@@ -160,7 +172,11 @@ export function realFer2013(kind: RealFile): string | undefined {
   const dirs = [...(env ? [path.dirname(path.resolve(env))] : []), SHARED_DATA];
   const candidates =
     kind === 'full'
-      ? [...(env ? [path.resolve(env)] : []), path.join(SHARED_DATA, 'fer2013.csv.gz'), path.join(SHARED_DATA, 'fer2013.csv')]
+      ? [
+          ...(env ? [path.resolve(env)] : []),
+          path.join(SHARED_DATA, 'fer2013.csv.gz'),
+          path.join(SHARED_DATA, 'fer2013.csv'),
+        ]
       : dirs.map((d) => path.join(d, 'fer2013-small.csv'));
   return candidates.find((p) => existsSync(p));
 }

@@ -2,7 +2,9 @@
 import type { RandomSource } from '../../src/ga';
 
 export /** A RandomSource that replays an exact script of draws and fails on any other call. */
-function scripted(script: ReadonlyArray<readonly ['next' | 'int' | 'normal', number]>): RandomSource & { left(): number } {
+function scripted(
+  script: ReadonlyArray<readonly ['next' | 'int' | 'normal', number]>,
+): RandomSource & { left(): number } {
   const queue = [...script];
   const take = (kind: string): number => {
     const step = queue.shift();

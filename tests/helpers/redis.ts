@@ -21,7 +21,9 @@ export function redisServerOrNotice(what: string): string | undefined {
     const file = path.join(dir, 'redis-server');
     if (dir !== '' && existsSync(file)) return file;
   }
-  console.log(`skipped: ${what}: redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)`);
+  console.log(
+    `skipped: ${what}: redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)`,
+  );
   return undefined;
 }
 
@@ -40,9 +42,26 @@ function freePort(): Promise<number> {
 export async function startRedis(binary: string): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'evolab-redis-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (b: Buffer): void => {

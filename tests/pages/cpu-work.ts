@@ -80,7 +80,12 @@ export function watchCpuWork(backendName: string): { report(): CpuWork; stop(): 
   };
 
   return {
-    report: () => ({ kernels: { ...kernels }, gpuReads: [...gpuReads], forwarded: { ...forwarded }, warnings: [...warnings] }),
+    report: () => ({
+      kernels: { ...kernels },
+      gpuReads: [...gpuReads],
+      forwarded: { ...forwarded },
+      warnings: [...warnings],
+    }),
     stop: () => {
       for (const restore of restoreKernels) restore();
       backend.readSync = readSync;

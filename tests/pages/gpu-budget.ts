@@ -18,9 +18,14 @@ GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBuf
   if (total > budget) {
     // MAP_READ with MAP_WRITE is never valid: the real call returns the invalid buffer an allocation failure leaves.
     this.pushErrorScope('validation');
-    const invalid = createBuffer.call(this, { ...descriptor, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.MAP_WRITE });
+    const invalid = createBuffer.call(this, {
+      ...descriptor,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.MAP_WRITE,
+    });
     void this.popErrorScope();
-    const error = new GPUOutOfMemoryError(`Failed to allocate a buffer of ${descriptor.size} bytes: ${total} bytes would exceed this GPU's ${budget}`);
+    const error = new GPUOutOfMemoryError(
+      `Failed to allocate a buffer of ${descriptor.size} bytes: ${total} bytes would exceed this GPU's ${budget}`,
+    );
     this.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error }));
     return invalid;
   }

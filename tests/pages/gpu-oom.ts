@@ -4,7 +4,14 @@
  * buffer memory (tests/pages/gpu-budget.ts) and returns what the run reported. Used by tests/e2e/webgpu-oom.spec.ts.
  */
 import * as Comlink from 'comlink';
-import type { BackendChoice, Chromosome, EvolabWorkerApi, MemoryStats, RunConfig, RunEvent } from '../../src/worker/api';
+import type {
+  BackendChoice,
+  Chromosome,
+  EvolabWorkerApi,
+  MemoryStats,
+  RunConfig,
+  RunEvent,
+} from '../../src/worker/api';
 
 /** What one run on the budget reported. */
 export interface BudgetRun {
@@ -41,7 +48,10 @@ window.budgetRun = async (budget, config) => {
     if (e.data.ready) workerConsole = true;
     if (e.data.text !== undefined) workerWarnings.push(e.data.text);
   };
-  const worker = new Worker(new URL('./gpu-budget-worker.ts', import.meta.url), { type: 'module', name: `gpu-budget:${budget}` });
+  const worker = new Worker(new URL('./gpu-budget-worker.ts', import.meta.url), {
+    type: 'module',
+    name: `gpu-budget:${budget}`,
+  });
   const api = Comlink.wrap<EvolabWorkerApi>(worker);
   try {
     const choice = await api.init('webgpu');

@@ -11,7 +11,10 @@ import { compareCase, type CaseReport, type StepCase } from './step-compare';
 
 declare global {
   interface Window {
-    compareSteps: (backend: 'webgpu' | 'webgl', cases: readonly StepCase[]) => Promise<{ choice: BackendChoice; reports: CaseReport[] }>;
+    compareSteps: (
+      backend: 'webgpu' | 'webgl',
+      cases: readonly StepCase[],
+    ) => Promise<{ choice: BackendChoice; reports: CaseReport[] }>;
     provokeCpuFallback: (backend: 'webgpu' | 'webgl') => Promise<CpuWork>;
   }
 }

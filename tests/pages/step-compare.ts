@@ -105,7 +105,10 @@ export function diff(actual: ArrayLike<number>, expected: ArrayLike<number>): Di
  * element whose cpu gradient is exactly 0 but whose GPU gradient is not may move freely.
  */
 export function excessOverGradientBound(
-  uGpu: ArrayLike<number>, uCpu: ArrayLike<number>, gGpu: ArrayLike<number>, gCpu: ArrayLike<number>,
+  uGpu: ArrayLike<number>,
+  uCpu: ArrayLike<number>,
+  gGpu: ArrayLike<number>,
+  gCpu: ArrayLike<number>,
 ): number {
   let worst = 0;
   for (let i = 0; i < uCpu.length; i++) {
@@ -241,13 +244,17 @@ export async function compareCase(c: StepCase, backend: string): Promise<CaseRep
             grad: diff(gpu.grads[k] as Float32Array, ref.grads[k] as Float32Array),
             sameGradUpdate: diff(minus(gpuAfter, initial), minus(fed[k] as Float32Array, initial)),
             updateExcess: excessOverGradientBound(
-              minus(gpuAfter, initial), minus(ref.afterFirst[i] as Float32Array, initial),
-              gpu.grads[k] as Float32Array, ref.grads[k] as Float32Array,
+              minus(gpuAfter, initial),
+              minus(ref.afterFirst[i] as Float32Array, initial),
+              gpu.grads[k] as Float32Array,
+              ref.grads[k] as Float32Array,
             ),
           }),
       update: diff(minus(gpuAfter, initial), minus(ref.afterFirst[i] as Float32Array, initial)),
       weightScale: diff(ref.afterFirst[i] as Float32Array, ref.afterFirst[i] as Float32Array).scale,
-      ...(c.steps > 1 ? { change: diff(minus(gpu.last[i] as Float32Array, initial), minus(ref.last[i] as Float32Array, initial)) } : {}),
+      ...(c.steps > 1
+        ? { change: diff(minus(gpu.last[i] as Float32Array, initial), minus(ref.last[i] as Float32Array, initial)) }
+        : {}),
     };
   });
   return {

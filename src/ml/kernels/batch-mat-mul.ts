@@ -14,7 +14,8 @@ const size = (t: TensorInfo): number => t.shape.reduce((a, b) => a * b, 1);
 export function makeBatchMatMul(original: KernelFunc): (args: KernelArgs) => TensorInfo {
   const plain = (backend: KernelArgs['backend'], a: TensorInfo, b: TensorInfo): TensorInfo =>
     first(original({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }));
-  const t = (backend: KernelArgs['backend'], x: TensorInfo): TensorInfo => runWasm('Transpose', backend, { x }, { perm: [0, 2, 1] });
+  const t = (backend: KernelArgs['backend'], x: TensorInfo): TensorInfo =>
+    runWasm('Transpose', backend, { x }, { perm: [0, 2, 1] });
   const as3d = (backend: KernelArgs['backend'], x: TensorInfo): TensorInfo =>
     runWasm('Reshape', backend, { x }, { shape: [1, ...x.shape.slice(-2)] });
   return (args) => {
@@ -22,7 +23,8 @@ export function makeBatchMatMul(original: KernelFunc): (args: KernelArgs) => Ten
     if (a === undefined || b === undefined) throw new Error('BatchMatMul needs a and b');
     const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
     const single = batch(a) === 1 && batch(b) === 1;
-    if ((!transposeA && !transposeB) || !single || a.dtype !== 'float32' || b.dtype !== 'float32') return first(original(args));
+    if ((!transposeA && !transposeB) || !single || a.dtype !== 'float32' || b.dtype !== 'float32')
+      return first(original(args));
     const backend = args.backend;
     const a3 = as3d(backend, a);
     const b3 = as3d(backend, b);

@@ -22,10 +22,18 @@ export const BATCH_NORM_TRAIN_GRAD = 'EvolabBatchNormTrainGrad';
 type Backend = KernelArgs['backend'];
 type OutputMaker = { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
 
-const output = (backend: Backend, shape: number[]): TensorInfo => (backend as unknown as OutputMaker).makeOutput(shape, 'float32');
+const output = (backend: Backend, shape: number[]): TensorInfo =>
+  (backend as unknown as OutputMaker).makeOutput(shape, 'float32');
 
 /** Per-channel float64 sums of x and of x * y over the rows, accumulated in scratch memory of the backend. */
-function sums(backend: Backend, simd: SimdKernels, x: TensorInfo, y: TensorInfo, rows: number, c: number): [Float64Array, Float64Array] {
+function sums(
+  backend: Backend,
+  simd: SimdKernels,
+  x: TensorInfo,
+  y: TensorInfo,
+  rows: number,
+  c: number,
+): [Float64Array, Float64Array] {
   const scratch = output(backend, [4 * c + 2]);
   try {
     const start = (addressOf(backend, scratch) + 7) & ~7;
@@ -65,7 +73,8 @@ function simdOf(backend: Backend, name: string): SimdKernels {
 
 function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { x, scale, offset } = inputs;
-  if (x === undefined || scale === undefined || offset === undefined) throw new Error(`${BATCH_NORM_TRAIN} needs x, scale and offset`);
+  if (x === undefined || scale === undefined || offset === undefined)
+    throw new Error(`${BATCH_NORM_TRAIN} needs x, scale and offset`);
   const eps = (attrs as { varianceEpsilon: number }).varianceEpsilon;
   const simd = simdOf(backend, BATCH_NORM_TRAIN);
   const { rows, c } = shapeOf(x);
@@ -83,7 +92,9 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     mul[i] = (gamma[i] ?? 1) / Math.sqrt(v + eps);
   }
   const y = output(backend, x.shape.slice());
-  affine(backend, [mean, mul, beta], (p) => simd.channel_affine(addressOf(backend, x), rows, c, p, addressOf(backend, y)));
+  affine(backend, [mean, mul, beta], (p) =>
+    simd.channel_affine(addressOf(backend, x), rows, c, p, addressOf(backend, y)),
+  );
   const meanOut = output(backend, [c]);
   const varOut = output(backend, [c]);
   new Float32Array(heapBuffer(backend), addressOf(backend, meanOut), c).set(mean);
@@ -122,7 +133,9 @@ function batchNormTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
   }
   const dx = output(backend, x.shape.slice());
   // dx = (x - mean) * k2 + k3 + dy * k1
-  affine(backend, [mu, k2, k3, k1], (p) => simd.channel_affine2(addressOf(backend, x), addressOf(backend, dy), rows, c, p, addressOf(backend, dx)));
+  affine(backend, [mu, k2, k3, k1], (p) =>
+    simd.channel_affine2(addressOf(backend, x), addressOf(backend, dy), rows, c, p, addressOf(backend, dx)),
+  );
   const dscaleOut = output(backend, [c]);
   const doffsetOut = output(backend, [c]);
   new Float32Array(heapBuffer(backend), addressOf(backend, dscaleOut), c).set(dscale);

@@ -14,13 +14,28 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Te
   const a = attrs as unknown as Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
   const dataFormat = backend_util.convertConv2DDataFormat(a.dataFormat);
   const info = backend_util.computeConv2DInfo(
-    x.shape as Shape4, a.filterShape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, dataFormat,
+    x.shape as Shape4,
+    a.filterShape,
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    dataFormat,
   );
-  const fast = info.strideHeight === 1 && info.strideWidth === 1
-    && info.dilationHeight === 1 && info.dilationWidth === 1
-    && dataFormat === 'channelsLast' && x.dtype === 'float32' && dy.dtype === 'float32';
+  const fast =
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    dataFormat === 'channelsLast' &&
+    x.dtype === 'float32' &&
+    dy.dtype === 'float32';
   if (fast) {
-    const out = info.filterHeight * info.filterWidth * info.inChannels <= MAX_PATCH ? viaPatches(info, x, dy, backend) : viaForwardConv(info, x, dy, backend);
+    const out =
+      info.filterHeight * info.filterWidth * info.inChannels <= MAX_PATCH
+        ? viaPatches(info, x, dy, backend)
+        : viaForwardConv(info, x, dy, backend);
     if (out !== null) return out;
   }
   // Stride > 1 must never take the wasm Conv3DBackpropFilterV2 route: tfjs-backend-wasm 4.22 computes it wrongly there (error ~1.9 against cpu).
@@ -46,12 +61,22 @@ function viaPatches(info: ConvInfo, x: TensorInfo, dy: TensorInfo, backend: Kern
   const eye = new Float32Array(k * k);
   for (let i = 0; i < k; i++) eye[i * k + i] = 1;
   const filter = writeFloats(backend, eye, [fh, fw, ci, k]);
-  const patches = runWasm('Conv2D', backend, { x, filter }, {
-    strides: [1, 1],
-    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  });
+  const patches = runWasm(
+    'Conv2D',
+    backend,
+    { x, filter },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
   release(backend, filter);
   const pixels = patches.shape.slice(0, 3).reduce((a, b) => a * b, 1);
   if (patches.shape.slice(0, 3).some((d, i) => d !== dy.shape[i])) {
@@ -71,16 +96,31 @@ function viaPatches(info: ConvInfo, x: TensorInfo, dy: TensorInfo, backend: Kern
  * dW[fh,fw,ci,co] = sum_{b,y,x} xpad[b,y+fh,x+fw,ci] * dy[b,y,x,co] is a forward convolution of
  * ci images [h,w,b] with the "filter" dy as [oh,ow,b,co], padded like the forward pass.
  */
-function viaForwardConv(info: ConvInfo, x: TensorInfo, dy: TensorInfo, backend: KernelArgs['backend']): TensorInfo | null {
+function viaForwardConv(
+  info: ConvInfo,
+  x: TensorInfo,
+  dy: TensorInfo,
+  backend: KernelArgs['backend'],
+): TensorInfo | null {
   const { top, bottom, left, right } = info.padInfo;
   const images = runWasm('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
   const filter = runWasm('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
-  const conv = runWasm('Conv2D', backend, { x: images, filter }, {
-    strides: [1, 1],
-    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  });
+  const conv = runWasm(
+    'Conv2D',
+    backend,
+    { x: images, filter },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
   release(backend, images, filter);
   const [ci, fh, fw, co] = conv.shape;
   if (ci !== info.inChannels || fh !== info.filterHeight || fw !== info.filterWidth || co !== info.outChannels) {
@@ -97,8 +137,20 @@ function viaLoops(info: ConvInfo, x: TensorInfo, dy: TensorInfo, backend: Kernel
   const xv = readFloats(backend, x);
   const dyv = readFloats(backend, dy);
   const {
-    batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
-    filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo,
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padInfo,
   } = info;
   const last = info.dataFormat === 'channelsLast';
   // Element strides of (batch, row, col, channel) in each layout.

@@ -26,7 +26,14 @@ function viaForwardConv({ inputs, backend, attrs }: KernelArgs): TensorInfo | nu
   const dataFormat = backend_util.convertConv2DDataFormat(a.dataFormat);
   if (dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   const info = backend_util.computeConv2DInfo(
-    a.inputShape, filter.shape as Shape4, a.strides, 1, a.pad, a.dimRoundingMode, false, dataFormat,
+    a.inputShape,
+    filter.shape as Shape4,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    dataFormat,
   );
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return null;
   const { filterHeight: fh, filterWidth: fw } = info;
@@ -37,12 +44,22 @@ function viaForwardConv({ inputs, backend, attrs }: KernelArgs): TensorInfo | nu
   const flipped = runWasm('Reverse', backend, { x: filter }, { dims: [0, 1] });
   const swapped = runWasm('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
   release(backend, flipped);
-  const dx = runWasm('Conv2D', backend, { x: dy, filter: swapped }, {
-    strides: [1, 1],
-    pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  });
+  const dx = runWasm(
+    'Conv2D',
+    backend,
+    { x: dy, filter: swapped },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
   release(backend, swapped);
   if (dx.shape.some((d, i) => d !== a.inputShape[i])) {
     release(backend, dx);

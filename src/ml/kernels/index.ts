@@ -14,8 +14,17 @@ import { WASM } from './wasm-ops';
 
 /** Kernel names this module registers or replaces on the wasm backend. */
 export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Sum', 'Mean', 'BatchMatMul', 'Identity', 'Cast',
-  BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'Tile',
+  'MaxPoolGrad',
+  'Sum',
+  'Mean',
+  'BatchMatMul',
+  'Identity',
+  'Cast',
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
 ] as const;
 
 // The registry is global across module copies (HMR, duplicate bundles), so ours are tagged there.
@@ -49,14 +58,16 @@ function install(name: string, build: (original: KernelConfig | undefined) => Ke
  */
 export function registerWasmTrainingKernels(): void {
   install('Conv2DBackpropFilter', () => conv2DBackpropFilter as unknown as KernelFunc);
-  install('Conv2DBackpropInput', (o) => (o === undefined ? null : makeConv2DBackpropInput(o.kernelFunc) as unknown as KernelFunc));
-  install('Tile', (o) => (o === undefined ? null : makeTile(o.kernelFunc) as unknown as KernelFunc));
+  install('Conv2DBackpropInput', (o) =>
+    o === undefined ? null : (makeConv2DBackpropInput(o.kernelFunc) as unknown as KernelFunc),
+  );
+  install('Tile', (o) => (o === undefined ? null : (makeTile(o.kernelFunc) as unknown as KernelFunc)));
   install('MaxPoolGrad', () => maxPoolGrad as unknown as KernelFunc);
-  install('Sum', (o) => (o === undefined ? null : makeSum(o.kernelFunc) as unknown as KernelFunc));
-  install('Mean', (o) => (o === undefined ? null : makeMean(o.kernelFunc) as unknown as KernelFunc));
-  install('BatchMatMul', (o) => (o === undefined ? null : makeBatchMatMul(o.kernelFunc) as unknown as KernelFunc));
-  install('Identity', (o) => (o === undefined ? null : makeIdentity(o.kernelFunc) as unknown as KernelFunc));
-  install('Cast', (o) => (o === undefined ? null : makeCast(o.kernelFunc) as unknown as KernelFunc));
+  install('Sum', (o) => (o === undefined ? null : (makeSum(o.kernelFunc) as unknown as KernelFunc)));
+  install('Mean', (o) => (o === undefined ? null : (makeMean(o.kernelFunc) as unknown as KernelFunc)));
+  install('BatchMatMul', (o) => (o === undefined ? null : (makeBatchMatMul(o.kernelFunc) as unknown as KernelFunc)));
+  install('Identity', (o) => (o === undefined ? null : (makeIdentity(o.kernelFunc) as unknown as KernelFunc)));
+  install('Cast', (o) => (o === undefined ? null : (makeCast(o.kernelFunc) as unknown as KernelFunc)));
   for (const k of BATCH_NORM_KERNELS) install(k.kernelName, () => k.kernelFunc);
 }
 

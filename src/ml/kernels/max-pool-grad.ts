@@ -24,8 +24,12 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo 
   if (simd === null) return viaLoops(info, input, dy, backend);
   const dx = (backend as unknown as OutputMaker).makeOutput(input.shape, 'float32');
   simd.maxpool_grad_2x2(
-    addressOf(backend, input), addressOf(backend, dy), addressOf(backend, dx),
-    info.batchSize * info.outHeight, info.outWidth, info.inChannels,
+    addressOf(backend, input),
+    addressOf(backend, dy),
+    addressOf(backend, dx),
+    info.batchSize * info.outHeight,
+    info.outWidth,
+    info.inChannels,
   );
   return dx;
 }
@@ -33,9 +37,20 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo 
 /** 2x2 windows, stride 2, no padding, even sizes: every input element lies in exactly one window. */
 export function isHalvingPool(info: PoolInfo): boolean {
   const { top, bottom, left, right } = info.padInfo;
-  return info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2
-    && info.dilationHeight === 1 && info.dilationWidth === 1 && top === 0 && bottom === 0 && left === 0 && right === 0
-    && info.inHeight === 2 * info.outHeight && info.inWidth === 2 * info.outWidth;
+  return (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    top === 0 &&
+    bottom === 0 &&
+    left === 0 &&
+    right === 0 &&
+    info.inHeight === 2 * info.outHeight &&
+    info.inWidth === 2 * info.outWidth
+  );
 }
 
 /** The cpu backend's algorithm (maxPoolPositions, then each window's dy to its recorded position), for any pool. */

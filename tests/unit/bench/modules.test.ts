@@ -9,7 +9,8 @@ describe('benchmark module selection', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const files: Record<string, string> = {
     'browser.ts': 'export async function run() {}\n',
-    'long.ts': 'export const explicitOnly = true;\nexport const needsPreview = false;\nexport async function run() {}\n',
+    'long.ts':
+      'export const explicitOnly = true;\nexport const needsPreview = false;\nexport async function run() {}\n',
     'node-only.ts': 'export const needsPreview: boolean = false;\nexport const run = async () => {};\n',
     'not-explicit.ts': 'export const explicitOnly = false;\nexport function run() {}\n',
     'helpers.ts': 'export function runParity() {}\n',

@@ -3,8 +3,22 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeSubset, drawSubset, encodeSubset, sampleStats, subsetCounts, type ParitySubset } from '../../../bench/parity-data';
-import { IMAGE_SIZE, NUM_CLASSES, USAGE_PRIVATE, USAGE_PUBLIC, USAGE_TRAINING, type Dataset } from '../../../src/data/dataset';
+import {
+  decodeSubset,
+  drawSubset,
+  encodeSubset,
+  sampleStats,
+  subsetCounts,
+  type ParitySubset,
+} from '../../../bench/parity-data';
+import {
+  IMAGE_SIZE,
+  NUM_CLASSES,
+  USAGE_PRIVATE,
+  USAGE_PUBLIC,
+  USAGE_TRAINING,
+  type Dataset,
+} from '../../../src/data/dataset';
 import { Rng } from '../../../src/ga/rng';
 
 /** Distinct images per class in each Usage of the generated dataset (class 1 is short, as disgust is in FER2013). */
@@ -30,7 +44,11 @@ function generated(): { data: Dataset; originals: Map<string, { label: number; u
   });
   const training = rows.filter((r) => r.usage === USAGE_TRAINING);
   const publicTest = rows.filter((r) => r.usage === USAGE_PUBLIC);
-  rows.push({ ...training[0]!, usage: USAGE_TRAINING }, { ...training[5]!, usage: USAGE_PUBLIC }, { ...publicTest[3]!, usage: USAGE_PRIVATE });
+  rows.push(
+    { ...training[0]!, usage: USAGE_TRAINING },
+    { ...training[5]!, usage: USAGE_PUBLIC },
+    { ...publicTest[3]!, usage: USAGE_PRIVATE },
+  );
   const originals = new Map<string, { label: number; usage: number }>();
   for (const r of rows) {
     const key = Buffer.from(r.image).toString('base64');
@@ -49,7 +67,8 @@ function generated(): { data: Dataset; originals: Map<string, { label: number; u
   return { data, originals };
 }
 
-const keyOf = (s: ParitySubset, row: number): string => Buffer.from(s.dataset.images.subarray(row * IMAGE_SIZE, (row + 1) * IMAGE_SIZE)).toString('base64');
+const keyOf = (s: ParitySubset, row: number): string =>
+  Buffer.from(s.dataset.images.subarray(row * IMAGE_SIZE, (row + 1) * IMAGE_SIZE)).toString('base64');
 
 describe('drawSubset', () => {
   const { data, originals } = generated();
@@ -66,7 +85,11 @@ describe('drawSubset', () => {
     const s = drawSubset(data, caps, 1);
     const keys = Array.from({ length: s.dataset.count }, (_, r) => keyOf(s, r));
     expect(new Set(keys).size).toBe(keys.length);
-    const parts: [Int32Array, number][] = [[s.train, USAGE_TRAINING], [s.val, USAGE_PUBLIC], [s.test, USAGE_PRIVATE]];
+    const parts: [Int32Array, number][] = [
+      [s.train, USAGE_TRAINING],
+      [s.val, USAGE_PUBLIC],
+      [s.test, USAGE_PRIVATE],
+    ];
     for (const [rows, usage] of parts) {
       for (const r of rows) {
         const original = originals.get(keyOf(s, r));
@@ -93,7 +116,11 @@ describe('subset file', () => {
 
   it('round-trips parts, labels and images', () => {
     const back = decodeSubset(encodeSubset(s));
-    expect([back.train.length, back.val.length, back.test.length]).toEqual([s.train.length, s.val.length, s.test.length]);
+    expect([back.train.length, back.val.length, back.test.length]).toEqual([
+      s.train.length,
+      s.val.length,
+      s.test.length,
+    ]);
     expect([...back.train, ...back.val, ...back.test]).toEqual([...s.train, ...s.val, ...s.test]);
     expect(back.dataset.labels).toEqual(s.dataset.labels);
     expect(back.dataset.usage).toEqual(s.dataset.usage);
@@ -110,14 +137,16 @@ describe('subset file', () => {
 
   it('reads the same in the PyTorch reference', () => {
     const python = '/usr/bin/python3';
-    const hasTorch = existsSync(python) && (() => {
-      try {
-        execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
+    const hasTorch =
+      existsSync(python) &&
+      (() => {
+        try {
+          execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+          return true;
+        } catch {
+          return false;
+        }
+      })();
     if (!hasTorch) {
       process.stdout.write('skipped: the PyTorch reader check needs /usr/bin/python3 with torch\n');
       return;
@@ -133,12 +162,19 @@ describe('subset file', () => {
         'images, labels, parts = read_subset(sys.argv[1])',
         'print(json.dumps({"parts": parts, "shape": list(images.shape), "labels": labels.tolist(), "sums": images.view(len(labels), -1).long().sum(1).tolist()}))',
       ].join('\n');
-      const got = JSON.parse(execFileSync(python, ['-c', script, file], { encoding: 'utf8' })) as { parts: number[]; shape: number[]; labels: number[]; sums: number[] };
+      const got = JSON.parse(execFileSync(python, ['-c', script, file], { encoding: 'utf8' })) as {
+        parts: number[];
+        shape: number[];
+        labels: number[];
+        sums: number[];
+      };
       const n = s.dataset.count;
       expect(got.parts).toEqual([s.train.length, s.val.length, s.test.length]);
       expect(got.shape).toEqual([n, 1, 48, 48]);
       expect(got.labels).toEqual([...s.dataset.labels]);
-      const sums = Array.from({ length: n }, (_, r) => s.dataset.images.subarray(r * IMAGE_SIZE, (r + 1) * IMAGE_SIZE).reduce((a, b) => a + b, 0));
+      const sums = Array.from({ length: n }, (_, r) =>
+        s.dataset.images.subarray(r * IMAGE_SIZE, (r + 1) * IMAGE_SIZE).reduce((a, b) => a + b, 0),
+      );
       expect(got.sums).toEqual(sums);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,39 +7,125 @@ const base = ['--csv', 'f.csv', '--out', 'o'];
 describe('evolve arguments', () => {
   it('maps every setting flag into the RunConfig', () => {
     const r = parseArgs([
-      ...base, '--pop', '4', '--gens=2', '--epochs', '3', '--seed', '9', '--split', 'paper-clean', '--per-class', '5', '--max-filters', '64',
-      '--batch-size', '16', '--patience', '0', '--flip', '--dense-units', '128', '--dropout-conv', '0.1', '--dropout-dense', '0.3',
-      '--crossover-rate', '0.5', '--mutation-rate', '0.3', '--crossover', 'k-point', '--crossover-points', '2', '--selection', 'roulette',
-      '--tournament-size', '4', '--elitism', '2', '--hall-of-fame', '3', '--backend', 'cpu',
-      '--strategy', 'random', '--fidelity', 'halving', '--eta', '2', '--max-params', '100000', '--max-mflops', '12.5', '--max-seconds', '90',
+      ...base,
+      '--pop',
+      '4',
+      '--gens=2',
+      '--epochs',
+      '3',
+      '--seed',
+      '9',
+      '--split',
+      'paper-clean',
+      '--per-class',
+      '5',
+      '--max-filters',
+      '64',
+      '--batch-size',
+      '16',
+      '--patience',
+      '0',
+      '--flip',
+      '--dense-units',
+      '128',
+      '--dropout-conv',
+      '0.1',
+      '--dropout-dense',
+      '0.3',
+      '--crossover-rate',
+      '0.5',
+      '--mutation-rate',
+      '0.3',
+      '--crossover',
+      'k-point',
+      '--crossover-points',
+      '2',
+      '--selection',
+      'roulette',
+      '--tournament-size',
+      '4',
+      '--elitism',
+      '2',
+      '--hall-of-fame',
+      '3',
+      '--backend',
+      'cpu',
+      '--strategy',
+      'random',
+      '--fidelity',
+      'halving',
+      '--eta',
+      '2',
+      '--max-params',
+      '100000',
+      '--max-mflops',
+      '12.5',
+      '--max-seconds',
+      '90',
     ]);
     expect(r.kind).toBe('run');
     if (r.kind !== 'run') return;
     expect(r.options).toMatchObject({ csv: 'f.csv', out: 'o', backend: 'cpu', split: 'paper-clean', resume: false });
     expect(r.options.config).toEqual({
-      seed: 9, populationSize: 4, generations: 2, epochs: 3, perClass: 5, maxFilters: 64, batchSize: 16, patience: 0, augmentFlip: true,
-      network: { denseUnits: 128, dropoutConv: 0.1, dropoutDense: 0.3 }, crossoverRate: 0.5, mutationRate: 0.3, crossover: 'k-point',
-      crossoverPoints: 2, selection: 'roulette', tournamentSize: 4, elitism: 2, hallOfFameSize: 3, split: 'paper-clean',
-      strategy: 'random', fidelity: 'halving', eta: 2, maxParams: 100000, maxMflops: 12.5, maxSeconds: 90, objectives: ['accuracy'],
+      seed: 9,
+      populationSize: 4,
+      generations: 2,
+      epochs: 3,
+      perClass: 5,
+      maxFilters: 64,
+      batchSize: 16,
+      patience: 0,
+      augmentFlip: true,
+      network: { denseUnits: 128, dropoutConv: 0.1, dropoutDense: 0.3 },
+      crossoverRate: 0.5,
+      mutationRate: 0.3,
+      crossover: 'k-point',
+      crossoverPoints: 2,
+      selection: 'roulette',
+      tournamentSize: 4,
+      elitism: 2,
+      hallOfFameSize: 3,
+      split: 'paper-clean',
+      strategy: 'random',
+      fidelity: 'halving',
+      eta: 2,
+      maxParams: 100000,
+      maxMflops: 12.5,
+      maxSeconds: 90,
+      objectives: ['accuracy'],
     });
   });
 
   it('maps --objectives, also with random search, and refuses it with successive halving', () => {
     const r = parseArgs([...base, '--objectives', 'accuracy,params', '--strategy', 'random']);
-    expect(r.kind === 'run' && r.options.config).toMatchObject({ objectives: ['accuracy', 'params'], strategy: 'random', fidelity: 'full' });
+    expect(r.kind === 'run' && r.options.config).toMatchObject({
+      objectives: ['accuracy', 'params'],
+      strategy: 'random',
+      fidelity: 'full',
+    });
     expect(parseArgs([...base, '--objectives', 'accuracy,latency', '--fidelity', 'halving'])).toEqual({
       kind: 'error',
-      message: '--fidelity must be full with two or more objectives (successive halving ranks by accuracy alone), got "halving"',
+      message:
+        '--fidelity must be full with two or more objectives (successive halving ranks by accuracy alone), got "halving"',
     });
     const single = parseArgs([...base, '--objectives', 'accuracy', '--fidelity', 'halving']);
-    expect(single.kind === 'run' && single.options.config).toMatchObject({ objectives: ['accuracy'], fidelity: 'halving' });
+    expect(single.kind === 'run' && single.options.config).toMatchObject({
+      objectives: ['accuracy'],
+      fidelity: 'halving',
+    });
   });
 
-  it('uses the lab\'s starting settings without flags', () => {
+  it("uses the lab's starting settings without flags", () => {
     const r = parseArgs(base);
     expect(r.kind === 'run' && r.options.config).toEqual(DEFAULT_RUN_CONFIG);
     expect(r.kind === 'run' && r.options).toMatchObject({ backend: 'wasm', split: 'canonical' });
-    expect(DEFAULT_RUN_CONFIG).toMatchObject({ seed: 42, populationSize: 10, generations: 3, epochs: 10, split: 'canonical' });
+    expect(DEFAULT_RUN_CONFIG).toMatchObject({
+      seed: 42,
+      populationSize: 10,
+      generations: 3,
+      epochs: 10,
+      split: 'canonical',
+    });
   });
 
   it('sets the flip augmentation with --flip and clears it with --no-flip', () => {
@@ -51,12 +137,17 @@ describe('evolve arguments', () => {
   });
 
   it('lists every flag with its range and default in --help', () => {
-    for (const s of SETTINGS) expect(USAGE).toContain(s.kind === 'flag' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} `);
+    for (const s of SETTINGS)
+      expect(USAGE).toContain(s.kind === 'flag' ? `--${s.flag} / --no-${s.flag}` : `--${s.flag} `);
     for (const name of ['csv', 'out', 'backend', 'resume', 'browser', 'help']) expect(USAGE).toContain(`--${name}`);
     const flat = USAGE.replace(/\s+/g, ' ');
     expect(flat).toContain('--pop N Individuals per phase (paper: 10). [2 to 200, default 10]');
-    expect(flat).toContain('--split MODE How the images are divided into training, validation (the fitness) and test. [canonical | paper | paper-clean, default canonical]');
-    expect(flat).toContain('--flip / --no-flip Mirror training images at random (faces are roughly symmetric). [default off]');
+    expect(flat).toContain(
+      '--split MODE How the images are divided into training, validation (the fitness) and test. [canonical | paper | paper-clean, default canonical]',
+    );
+    expect(flat).toContain(
+      '--flip / --no-flip Mirror training images at random (faces are roughly symmetric). [default off]',
+    );
     expect(USAGE.split('\n').every((line) => line.length <= 116)).toBe(true);
   });
 
@@ -105,10 +196,16 @@ describe('evolve arguments', () => {
     };
     expect(error('--queue', 'http://h:6379')).toBe('--queue must be a redis:// or rediss:// URL, got "http://h:6379"');
     expect(error('--queue', 'localhost:6379')).toMatch(/^--queue must be a/);
-    expect(error('--queue', 'https://:pw@h')).toBe('--queue must be a redis:// or rediss:// URL, got "https://:***@h/"');
+    expect(error('--queue', 'https://:pw@h')).toBe(
+      '--queue must be a redis:// or rediss:// URL, got "https://:***@h/"',
+    );
     expect(error('--queue-attempts', '2')).toBe('--queue-attempts needs --queue URL');
-    expect(error('--queue', 'redis://h:6379', '--queue-attempts', '0')).toBe('--queue-attempts must be a whole number from 1 to 100, got "0"');
-    expect(error('--queue', 'redis://h:6379', '--browser')).toBe('--queue trains Node-mode runs only; run without --browser');
+    expect(error('--queue', 'redis://h:6379', '--queue-attempts', '0')).toBe(
+      '--queue-attempts must be a whole number from 1 to 100, got "0"',
+    );
+    expect(error('--queue', 'redis://h:6379', '--browser')).toBe(
+      '--queue trains Node-mode runs only; run without --browser',
+    );
     expect(USAGE).toContain('--queue URL');
   });
 
@@ -116,13 +213,31 @@ describe('evolve arguments', () => {
     expect(parseArgs(['--pop', 'x', '--help'])).toEqual({ kind: 'help' });
   });
 
-  it('gives --browser the same settings, any lab backend (or the lab\'s choice), and no --resume', () => {
+  it("gives --browser the same settings, any lab backend (or the lab's choice), and no --resume", () => {
     const r = parseArgs([...base, '--browser', '--pop', '4', '--split', 'paper']);
-    expect(r).toEqual({ kind: 'browser', options: { csv: 'f.csv', out: 'o', backend: null, split: 'paper', config: { ...DEFAULT_RUN_CONFIG, populationSize: 4, split: 'paper' } } });
+    expect(r).toEqual({
+      kind: 'browser',
+      options: {
+        csv: 'f.csv',
+        out: 'o',
+        backend: null,
+        split: 'paper',
+        config: { ...DEFAULT_RUN_CONFIG, populationSize: 4, split: 'paper' },
+      },
+    });
     const gpu = parseArgs([...base, '--browser', '--backend', 'webgpu']);
     expect(gpu.kind === 'browser' && gpu.options.backend).toBe('webgpu');
-    expect(parseArgs([...base, '--browser', '--backend', 'cuda'])).toEqual({ kind: 'error', message: '--backend must be one of webgpu, webgl, wasm, cpu, got "cuda"' });
-    expect(parseArgs([...base, '--browser', '--pop', '0'])).toEqual({ kind: 'error', message: '--pop must be from 2 to 200, got "0"' });
-    expect(parseArgs(['--out', 'o', '--browser', '--resume'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--resume continues Node-mode runs only/) });
+    expect(parseArgs([...base, '--browser', '--backend', 'cuda'])).toEqual({
+      kind: 'error',
+      message: '--backend must be one of webgpu, webgl, wasm, cpu, got "cuda"',
+    });
+    expect(parseArgs([...base, '--browser', '--pop', '0'])).toEqual({
+      kind: 'error',
+      message: '--pop must be from 2 to 200, got "0"',
+    });
+    expect(parseArgs(['--out', 'o', '--browser', '--resume'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/^--resume continues Node-mode runs only/),
+    });
   });
 });

@@ -16,7 +16,24 @@ const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
 const SMALL = writeFer2013Fixture(FIXTURE_DIR);
 const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
 // paper-clean exercises the random 80/20 split with a validation part; 3 images per class keeps training tiny.
-const MICRO = ['--csv', SMALL, '--split', 'paper-clean', '--pop', '2', '--gens', '0', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--seed', '5'];
+const MICRO = [
+  '--csv',
+  SMALL,
+  '--split',
+  'paper-clean',
+  '--pop',
+  '2',
+  '--gens',
+  '0',
+  '--epochs',
+  '1',
+  '--per-class',
+  '3',
+  '--max-filters',
+  '4',
+  '--seed',
+  '5',
+];
 
 let tmp = '';
 const out = (name: string): string => path.join(tmp, name);
@@ -47,7 +64,10 @@ describe('evolve --browser', () => {
   });
 
   it('runs the micro search in the lab on wasm and writes run.json, report and a loadable model; Node mode gets the same result', async () => {
-    const [browser, node] = await Promise.all([evolve(...MICRO, '--browser', '--backend', 'wasm', '--out', out('b')), evolve(...MICRO, '--out', out('n'))]);
+    const [browser, node] = await Promise.all([
+      evolve(...MICRO, '--browser', '--backend', 'wasm', '--out', out('b')),
+      evolve(...MICRO, '--out', out('n')),
+    ]);
     expect(browser.stderr).toMatch(/backend wasm: forced by \?backend=wasm/);
     expect(browser.stderr).toMatch(/^phase 1\/1 candidate \d\/2 trained: fitness \d+\.\d\d% in /m);
     expect(browser.stderr).toMatch(/evolve: done\./);
@@ -55,21 +75,43 @@ describe('evolve --browser', () => {
     expect(node.code).toBe(0);
 
     const log = readLog(out('b'));
-    expect(log).toMatchObject({ seed: 5, outcome: 'done', phasesPlanned: 1, backend: { name: 'wasm' }, dataset: { name: 'fer2013-fixture.csv', split: 'paper-clean', test: 21 } });
-    expect(log.config).toMatchObject({ populationSize: 2, generations: 0, epochs: 1, perClass: 3, maxFilters: 4, seed: 5, split: 'paper-clean' });
+    expect(log).toMatchObject({
+      seed: 5,
+      outcome: 'done',
+      phasesPlanned: 1,
+      backend: { name: 'wasm' },
+      dataset: { name: 'fer2013-fixture.csv', split: 'paper-clean', test: 21 },
+    });
+    expect(log.config).toMatchObject({
+      populationSize: 2,
+      generations: 0,
+      epochs: 1,
+      perClass: 3,
+      maxFilters: 4,
+      seed: 5,
+      split: 'paper-clean',
+    });
     expect(log.phases.flatMap((p) => p.individuals)).toHaveLength(2);
     expect(log.best?.testAccuracy).toEqual(expect.any(Number));
     // The lab runs the same src/ga, src/ml and src/experiment code on the same backend: same search, same scores.
     const nodeLog = readLog(out('n'));
-    const scores = (l: RunLog): unknown => ({ phases: l.phases.map((p) => p.individuals.map((r) => [r.chromosome, r.fitness, r.status, r.params])), best: { ...l.best } });
+    const scores = (l: RunLog): unknown => ({
+      phases: l.phases.map((p) => p.individuals.map((r) => [r.chromosome, r.fitness, r.status, r.params])),
+      best: { ...l.best },
+    });
     expect(scores(log)).toEqual(scores(nodeLog));
 
-    expect(readFileSync(out('b/report.md'), 'utf8')).toMatch(/Table 2 form[\s\S]*Table 3 form[\s\S]*!\[[^\]]*\]\(fitness\.svg\)[\s\S]*Confusion matrix/);
+    expect(readFileSync(out('b/report.md'), 'utf8')).toMatch(
+      /Table 2 form[\s\S]*Table 3 form[\s\S]*!\[[^\]]*\]\(fitness\.svg\)[\s\S]*Confusion matrix/,
+    );
     expect(readFileSync(out('b/fitness.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     expect(readdirSync(out('b/model')).sort()).toEqual(['evolab.json', 'model.json', 'weights.bin']);
 
     await useWasm();
-    const json = JSON.parse(readFileSync(out('b/model/model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+    const json = JSON.parse(readFileSync(out('b/model/model.json'), 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    };
     const bytes = readFileSync(path.join(out('b/model'), json.weightsManifest[0]?.paths[0] ?? ''));
     const model = await tf.loadLayersModel(
       tf.io.fromMemory({
@@ -84,15 +126,26 @@ describe('evolve --browser', () => {
     model.dispose();
   });
 
-  it('exits 1 with the reason when the lab\'s training worker dies mid-run (the lab\'s ?simulate=crash:1 test hook)', async () => {
-    const r = await evolveWith({ EVOLAB_LAB_SIMULATE: 'crash:1' }, ...MICRO, '--browser', '--backend', 'wasm', '--out', out('c'));
+  it("exits 1 with the reason when the lab's training worker dies mid-run (the lab's ?simulate=crash:1 test hook)", async () => {
+    const r = await evolveWith(
+      { EVOLAB_LAB_SIMULATE: 'crash:1' },
+      ...MICRO,
+      '--browser',
+      '--backend',
+      'wasm',
+      '--out',
+      out('c'),
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^evolve: the lab's training worker crashed: [^\n]*simulated crash after 1 candidate \(\?simulate=crash:1\)/m);
+    expect(r.stderr).toMatch(
+      /^evolve: the lab's training worker crashed: [^\n]*simulated crash after 1 candidate \(\?simulate=crash:1\)/m,
+    );
     expect(r.stderr).not.toMatch(/evolve: done\./);
   });
 
   it('answers --browser --resume and a backend the lab cannot be asked for with one line and exit code 2', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, encoding: 'utf8' });
     const resume = run('--browser', '--resume', '--out', out('r'));
     expect(resume.status).toBe(2);
     expect(resume.stderr).toMatch(/^evolve: --resume continues Node-mode runs only[^\n]*\n$/);

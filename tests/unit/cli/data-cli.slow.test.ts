@@ -23,7 +23,12 @@ describe('cli/inspect', () => {
     // Node 20 cannot run TypeScript, so the test runs the same bundle that `npm run inspect` builds.
     dir = mkdtempSync(path.join(tmpdir(), 'evolab-inspect-'));
     bundle = path.join(dir, 'inspect.mjs');
-    await build({ input: path.join(REPO, 'cli/inspect.ts'), platform: 'node', logLevel: 'silent', output: { file: bundle, format: 'esm' } });
+    await build({
+      input: path.join(REPO, 'cli/inspect.ts'),
+      platform: 'node',
+      logLevel: 'silent',
+      output: { file: bundle, format: 'esm' },
+    });
     fixture = writeFer2013Fixture(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,14 +47,18 @@ describe('cli/inspect', () => {
       kept: f.kept,
       duplicates: f.duplicateRows,
       perClass: [0, 1, 2, 3, 4, 5, 6].map((k) => f.keptPerUsageClass.reduce((a, row) => a + (row[k] ?? 0), 0)),
-      perUsage: { Training: sum(f.keptPerUsageClass, 0), PublicTest: sum(f.keptPerUsageClass, 1), PrivateTest: sum(f.keptPerUsageClass, 2) },
+      perUsage: {
+        Training: sum(f.keptPerUsageClass, 0),
+        PublicTest: sum(f.keptPerUsageClass, 1),
+        PrivateTest: sum(f.keptPerUsageClass, 2),
+      },
       badCount: 0,
       badLines: [],
       error: null,
     });
   });
 
-  it.skipIf(SMALL === undefined)('prints the real small file\'s counts', () => {
+  it.skipIf(SMALL === undefined)("prints the real small file's counts", () => {
     const res = inspect(SMALL ?? '', '--json');
     expect(res.status).toBe(0);
     expect(res.stderr).toBe('');
@@ -71,21 +80,37 @@ describe('cli/inspect', () => {
   it("reads the CSV inside Kaggle's tar.gz and a zip with the same counts, and names the member", () => {
     const csv = readFileSync(fixture);
     const tgz = path.join(dir, 'fer2013.tar.gz');
-    writeFileSync(tgz, gzip(tarFile([{ name: 'fer2013/', type: '5' }, { name: 'fer2013/fer2013.csv', data: csv }, { name: 'fer2013/README', data: 'about\n' }])));
+    writeFileSync(
+      tgz,
+      gzip(
+        tarFile([
+          { name: 'fer2013/', type: '5' },
+          { name: 'fer2013/fer2013.csv', data: csv },
+          { name: 'fer2013/README', data: 'about\n' },
+        ]),
+      ),
+    );
     const zip = path.join(dir, 'archive.zip');
     writeFileSync(zip, zipFile({ 'fer2013.csv': csv }));
     const bare = JSON.parse(inspect(fixture, '--json').stdout) as Record<string, unknown>;
-    for (const [file, archive] of [[tgz, { format: 'tar', member: 'fer2013/fer2013.csv' }], [zip, { format: 'zip', member: 'fer2013.csv' }]] as const) {
+    for (const [file, archive] of [
+      [tgz, { format: 'tar', member: 'fer2013/fer2013.csv' }],
+      [zip, { format: 'zip', member: 'fer2013.csv' }],
+    ] as const) {
       const res = inspect(file, '--json');
       expect(res.status).toBe(0);
       expect(JSON.parse(res.stdout)).toEqual({ ...bare, archive });
     }
-    expect(inspect(tgz).stdout).toMatch(/^.*fer2013\.tar\.gz: [\d.]+ MB tar\.gz, member fer2013\/fer2013\.csv \([\d.]+ MB CSV\)/);
+    expect(inspect(tgz).stdout).toMatch(
+      /^.*fer2013\.tar\.gz: [\d.]+ MB tar\.gz, member fer2013\/fer2013\.csv \([\d.]+ MB CSV\)/,
+    );
     const none = path.join(dir, 'none.zip');
     writeFileSync(none, zipFile({ 'notes.txt': 'x' }));
     const refused = inspect(none);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/^inspect: .*none\.zip rejected: no FER2013 CSV in this ZIP archive \(it holds notes\.txt\)/);
+    expect(refused.stderr).toMatch(
+      /^inspect: .*none\.zip rejected: no FER2013 CSV in this ZIP archive \(it holds notes\.txt\)/,
+    );
   });
 
   it('prints a human summary', () => {
@@ -100,7 +125,12 @@ describe('cli/inspect', () => {
     const mixed = path.join(dir, 'mixed.csv');
     writeFileSync(mixed, `emotion,pixels,Usage\n0,${pixelText(1)},Training\n8,${pixelText(2)},Training\n`);
     const ok = JSON.parse(inspect(mixed, '--json').stdout) as Record<string, unknown>;
-    expect(ok).toMatchObject({ ok: true, rows: 1, badCount: 1, badLines: [{ line: 3, reason: 'emotion is "8", not an integer 0..6' }] });
+    expect(ok).toMatchObject({
+      ok: true,
+      rows: 1,
+      badCount: 1,
+      badLines: [{ line: 3, reason: 'emotion is "8", not an integer 0..6' }],
+    });
 
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(bad, 'name,score\nada,3\n');
@@ -111,7 +141,11 @@ describe('cli/inspect', () => {
     expect(human.stderr).toMatch(/rejected: not a FER2013 CSV/);
     const json = inspect(bad, '--json');
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, rows: 0, error: expect.stringMatching(/^not a FER2013 CSV/) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      rows: 0,
+      error: expect.stringMatching(/^not a FER2013 CSV/),
+    });
   });
 
   it('exits 2 on usage errors without a stack trace', () => {

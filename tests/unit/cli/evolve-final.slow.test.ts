@@ -15,7 +15,26 @@ const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
 const CSV = writeFer2013Fixture(FIXTURE_DIR);
 const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
 // Patience off, so the final training runs all its epochs (room for a Ctrl-C in the middle).
-const MICRO = ['--csv', CSV, '--pop', '2', '--gens', '1', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--dense-units', '16', '--patience', '0', '--seed', '5'];
+const MICRO = [
+  '--csv',
+  CSV,
+  '--pop',
+  '2',
+  '--gens',
+  '1',
+  '--epochs',
+  '1',
+  '--per-class',
+  '3',
+  '--max-filters',
+  '4',
+  '--dense-units',
+  '16',
+  '--patience',
+  '0',
+  '--seed',
+  '5',
+];
 const FINAL_EPOCHS = 8;
 
 let tmp = '';
@@ -41,15 +60,31 @@ describe('evolve --final-epochs', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/final training: up to 8 epochs, batch 32, patience off, flip off/);
     expect(r.stderr.split('\n').filter((l) => /^final training: epoch \d\/8 /.test(l))).toHaveLength(FINAL_EPOCHS);
-    expect(r.stderr).toMatch(/evolve: done\. best validation accuracy [\d.]+%, test accuracy [\d.]+%; final network \(8 epochs\): validation [\d.]+%, test [\d.]+%; wrote .*model\/ \(the final network\)/);
+    expect(r.stderr).toMatch(
+      /evolve: done\. best validation accuracy [\d.]+%, test accuracy [\d.]+%; final network \(8 epochs\): validation [\d.]+%, test [\d.]+%; wrote .*model\/ \(the final network\)/,
+    );
 
     const log = readLog(out('a'));
     const final = log.final;
     expect(final).toBeDefined();
     if (!final || !log.best) return;
     expect(final.chromosome).toEqual(log.best.chromosome);
-    expect(final).toMatchObject({ seed: 5, keptEpoch: FINAL_EPOCHS, testCount: 21, testIndependent: true, dataset: log.dataset });
-    expect(final.config).toEqual({ epochs: FINAL_EPOCHS, batchSize: 32, patience: 0, augmentFlip: false, perClass: 3, split: 'canonical', network: log.config.network });
+    expect(final).toMatchObject({
+      seed: 5,
+      keptEpoch: FINAL_EPOCHS,
+      testCount: 21,
+      testIndependent: true,
+      dataset: log.dataset,
+    });
+    expect(final.config).toEqual({
+      epochs: FINAL_EPOCHS,
+      batchSize: 32,
+      patience: 0,
+      augmentFlip: false,
+      perClass: 3,
+      split: 'canonical',
+      network: log.config.network,
+    });
     expect(final.epochs).toHaveLength(FINAL_EPOCHS);
     // The same start as the search's training of that chromosome: its first epoch is the search's only one.
     expect(final.epochs[0]?.valAccuracy).toBe(log.best.valAccuracy);
@@ -62,13 +97,22 @@ describe('evolve --final-epochs', () => {
     const scored = await scoreExport(out('a/model'), CSV, { mode: 'canonical', seed: 5, perClass: 3 });
     expect(scored.accuracy).toBe(final.testAccuracy);
     expect(scored.confusion).toEqual(final.confusion);
-    const meta = JSON.parse(readFileSync(out('a/model/model.json'), 'utf8')) as { userDefinedMetadata: Record<string, unknown> };
-    expect(meta.userDefinedMetadata).toMatchObject({ testAccuracy: final.testAccuracy, final: { epochs: FINAL_EPOCHS, keptEpoch: FINAL_EPOCHS } });
+    const meta = JSON.parse(readFileSync(out('a/model/model.json'), 'utf8')) as {
+      userDefinedMetadata: Record<string, unknown>;
+    };
+    expect(meta.userDefinedMetadata).toMatchObject({
+      testAccuracy: final.testAccuracy,
+      final: { epochs: FINAL_EPOCHS, keptEpoch: FINAL_EPOCHS },
+    });
   });
 
   it('a Ctrl-C during the final training keeps the checkpoint; --resume trains the final network again to the same result', async () => {
     const dir = out('c');
-    const child = spawn(process.execPath, [...NODE_ARGS, ...MICRO, '--final-epochs', String(FINAL_EPOCHS), '--out', dir], { cwd: REPO });
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, ...MICRO, '--final-epochs', String(FINAL_EPOCHS), '--out', dir],
+      { cwd: REPO },
+    );
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -81,7 +125,9 @@ describe('evolve --final-epochs', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(sent).toBe(true);
     expect(code).toBe(130);
-    expect(stderr).toMatch(/final training: stopped\nevolve: stopped during the final training \(the search is complete; --resume trains the final network again from its first epoch\); resume with: npm run evolve -- --resume --out /);
+    expect(stderr).toMatch(
+      /final training: stopped\nevolve: stopped during the final training \(the search is complete; --resume trains the final network again from its first epoch\); resume with: npm run evolve -- --resume --out /,
+    );
     expect(existsSync(path.join(dir, 'checkpoint/state.json'))).toBe(true);
     // The search's results are written; the model asked for (the final one) is not, so no other network passes for it.
     const stopped = readLog(dir);

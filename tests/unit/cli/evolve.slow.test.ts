@@ -22,7 +22,24 @@ const SMALL = writeFer2013Fixture(FIXTURE_DIR);
 // In one process (node --import tsx), as the npm script runs it: the tsx CLI's wrapper process kills a busy child on SIGINT.
 const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
 // paper-clean exercises the random 80/20 split with a validation part; 3 images per class keeps each training tiny.
-const MICRO = ['--csv', SMALL, '--pop', '3', '--gens', '1', '--epochs', '1', '--per-class', '3', '--max-filters', '4', '--seed', '5', '--split', 'paper-clean'];
+const MICRO = [
+  '--csv',
+  SMALL,
+  '--pop',
+  '3',
+  '--gens',
+  '1',
+  '--epochs',
+  '1',
+  '--per-class',
+  '3',
+  '--max-filters',
+  '4',
+  '--seed',
+  '5',
+  '--split',
+  'paper-clean',
+];
 
 let tmp = '';
 const out = (name: string): string => path.join(tmp, name);
@@ -50,13 +67,21 @@ describe('evolve CLI', () => {
     const b = evolve(...MICRO, '--out', out('b'));
     expect(b.status).toBe(0);
     const logA = readLog(out('a'));
-    expect(logA).toMatchObject({ seed: 5, outcome: 'done', phasesPlanned: 2, backend: { name: 'wasm' }, dataset: { split: 'paper-clean', train: 21, test: 21 } });
+    expect(logA).toMatchObject({
+      seed: 5,
+      outcome: 'done',
+      phasesPlanned: 2,
+      backend: { name: 'wasm' },
+      dataset: { split: 'paper-clean', train: 21, test: 21 },
+    });
     expect(logA.phases).toHaveLength(2);
     expect(logA.phases.every((p) => p.individuals.length === 3)).toBe(true);
     expect(logA.best?.testAccuracy).toEqual(expect.any(Number));
     expect(logA.best?.confusion?.flat().reduce((x, y) => x + y, 0)).toBe(21);
     expect(withoutTimings(readLog(out('b')))).toEqual(withoutTimings(logA));
-    expect(readFileSync(out('a/report.md'), 'utf8')).toMatch(/Table 2 form[\s\S]*Table 3 form[\s\S]*!\[[^\]]*\]\(fitness\.svg\)[\s\S]*Confusion matrix/);
+    expect(readFileSync(out('a/report.md'), 'utf8')).toMatch(
+      /Table 2 form[\s\S]*Table 3 form[\s\S]*!\[[^\]]*\]\(fitness\.svg\)[\s\S]*Confusion matrix/,
+    );
     expect(readFileSync(out('a/fitness.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     // A finished run leaves no checkpoint behind.
     expect(existsSync(out('a/checkpoint'))).toBe(false);
@@ -65,7 +90,15 @@ describe('evolve CLI', () => {
   it("reads Kaggle's fer2013.tar.gz: the same run as from the CSV; an archive without FER2013 is refused in one line", () => {
     const csv = readFileSync(SMALL);
     const tgz = out('fer2013.tar.gz');
-    writeFileSync(tgz, gzip(tarFile([{ name: 'fer2013/README', data: 'about\n' }, { name: 'fer2013/fer2013.csv', data: csv }])));
+    writeFileSync(
+      tgz,
+      gzip(
+        tarFile([
+          { name: 'fer2013/README', data: 'about\n' },
+          { name: 'fer2013/fer2013.csv', data: csv },
+        ]),
+      ),
+    );
     const csvRun = MICRO.map((a) => (a === SMALL ? tgz : a));
     const t = evolve(...csvRun, '--out', out('tgz'));
     expect(t.status).toBe(0);
@@ -76,7 +109,9 @@ describe('evolve CLI', () => {
     writeFileSync(zip, zipFile({ 'README.txt': 'about\n' }));
     const refused = evolve('--csv', zip, '--out', out('z'));
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toBe(`evolve: ${zip} rejected: no FER2013 CSV in this ZIP archive (it holds README.txt): a member named fer2013.csv or starting with the header emotion,pixels,Usage is needed\n`);
+    expect(refused.stderr).toBe(
+      `evolve: ${zip} rejected: no FER2013 CSV in this ZIP archive (it holds README.txt): a member named fer2013.csv or starting with the header emotion,pixels,Usage is needed\n`,
+    );
   });
 
   it('stops on SIGINT with a checkpoint, and --resume finishes with the same result', async () => {
@@ -111,7 +146,9 @@ describe('evolve CLI', () => {
     // Flags given with --resume must repeat the run's settings; the first that differs is named by its flag.
     const changed = evolve('--resume', '--out', dir, '--pop', '4');
     expect(changed.status).toBe(2);
-    expect(changed.stderr).toBe('evolve: --resume: the saved run has --pop 3, the arguments give --pop 4; repeat the original command or give only --resume --out DIR (see --help)\n');
+    expect(changed.stderr).toBe(
+      'evolve: --resume: the saved run has --pop 3, the arguments give --pop 4; repeat the original command or give only --resume --out DIR (see --help)\n',
+    );
 
     const resumed = evolve('--resume', '--out', dir);
     expect(resumed.stderr).toMatch(/resuming/);
@@ -122,7 +159,26 @@ describe('evolve CLI', () => {
 
   it('with --fidelity halving, Ctrl-C during a later rung keeps the trainings to continue, and --resume continues them to the same run.json', async () => {
     // 3 candidates, eta 3: rungs of 1 and 3 epochs, the best one continues.
-    const HALVING = ['--csv', SMALL, '--pop', '3', '--gens', '1', '--epochs', '3', '--per-class', '3', '--max-filters', '4', '--seed', '5', '--split', 'paper-clean', '--fidelity', 'halving'];
+    const HALVING = [
+      '--csv',
+      SMALL,
+      '--pop',
+      '3',
+      '--gens',
+      '1',
+      '--epochs',
+      '3',
+      '--per-class',
+      '3',
+      '--max-filters',
+      '4',
+      '--seed',
+      '5',
+      '--split',
+      'paper-clean',
+      '--fidelity',
+      'halving',
+    ];
     const ref = evolve(...HALVING, '--out', out('h'));
     expect(ref.status).toBe(0);
     expect(ref.stderr).toMatch(/phase 1\/2: successive halving in 2 rungs of 1, 3 epochs/);
@@ -147,7 +203,10 @@ describe('evolve CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(sent).toBe(true);
     expect(code).toBe(130);
-    const saved = JSON.parse(readFileSync(path.join(dir, 'checkpoint/state.json'), 'utf8')) as { engine: { rung: number }; continuations?: { file: string }[] };
+    const saved = JSON.parse(readFileSync(path.join(dir, 'checkpoint/state.json'), 'utf8')) as {
+      engine: { rung: number };
+      continuations?: { file: string }[];
+    };
     expect(saved.engine.rung).toBe(1);
     expect(saved.continuations).toHaveLength(1);
     expect(existsSync(path.join(dir, 'checkpoint', saved.continuations?.[0]?.file ?? ''))).toBe(true);
@@ -164,7 +223,10 @@ describe('evolve CLI', () => {
   it('exports a model that loads with tf.loadLayersModel and reproduces the reported test accuracy', async () => {
     await useWasm();
     const dir = out('a/model');
-    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    };
     const weightsPath = path.join(dir, json.weightsManifest[0]?.paths[0] ?? '');
     const bytes = readFileSync(weightsPath);
     const model = await tf.loadLayersModel(
@@ -191,7 +253,9 @@ describe('evolve CLI', () => {
     expect(bad.stderr).toBe('evolve: --pop must be a whole number, got "many" (see --help)\n');
     const gpu = evolve('--csv', SMALL, '--out', out('x'), '--backend', 'webgpu');
     expect(gpu.status).toBe(2);
-    expect(gpu.stderr).toBe('evolve: --backend webgpu needs --browser (in Node the CLI trains on wasm or cpu) (see --help)\n');
+    expect(gpu.stderr).toBe(
+      'evolve: --backend webgpu needs --browser (in Node the CLI trains on wasm or cpu) (see --help)\n',
+    );
     const missing = evolve('--csv', out('nope.csv'), '--out', out('x'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe(`evolve: ${out('nope.csv')}: file not found\n`);

@@ -12,7 +12,26 @@ import { writeFer2013Fixture } from '../../helpers/fer2013';
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
 const SMALL = writeFer2013Fixture(FIXTURE_DIR);
-const MICRO = ['--csv', SMALL, '--pop', '4', '--gens', '1', '--epochs', '1', '--per-class', '3', '--max-filters', '8', '--seed', '2', '--crossover-rate', '0.8', '--mutation-rate', '0.8'];
+const MICRO = [
+  '--csv',
+  SMALL,
+  '--pop',
+  '4',
+  '--gens',
+  '1',
+  '--epochs',
+  '1',
+  '--per-class',
+  '3',
+  '--max-filters',
+  '8',
+  '--seed',
+  '2',
+  '--crossover-rate',
+  '0.8',
+  '--mutation-rate',
+  '0.8',
+];
 
 let tmp = '';
 const out = (name: string): string => path.join(tmp, name);
@@ -22,7 +41,11 @@ const evolve = (...args: string[]): { status: number | null; stderr: string } =>
 };
 const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8'));
 const modelMeta = (dir: string): { chromosome: unknown } =>
-  (JSON.parse(readFileSync(path.join(dir, 'model', 'model.json'), 'utf8')) as { userDefinedMetadata: { chromosome: unknown } }).userDefinedMetadata;
+  (
+    JSON.parse(readFileSync(path.join(dir, 'model', 'model.json'), 'utf8')) as {
+      userDefinedMetadata: { chromosome: unknown };
+    }
+  ).userDefinedMetadata;
 
 describe('evolve --objectives accuracy,params', () => {
   beforeAll(() => {
@@ -47,7 +70,11 @@ describe('evolve --objectives accuracy,params', () => {
     const table = readFileSync(out('a/front.md'), 'utf8');
     const rows = table.split('\n').filter((l) => /^\| \d+ \|/.test(l));
     expect(rows).toHaveLength(front.length);
-    front.forEach((r, i) => expect(rows[i]).toContain(`| ${i + 1} | ${r.phase} | ${r.index + 1} | ${((r.fitness ?? 0) * 100).toFixed(2)}% | ${r.params.toLocaleString('en-US')} |`));
+    front.forEach((r, i) =>
+      expect(rows[i]).toContain(
+        `| ${i + 1} | ${r.phase} | ${r.index + 1} | ${((r.fitness ?? 0) * 100).toFixed(2)}% | ${r.params.toLocaleString('en-US')} |`,
+      ),
+    );
     expect(rows[0]).toMatch(/exported, test \d+\.\d\d%/);
     // Sizes fall as accuracy falls along the front.
     for (let i = 1; i < front.length; i++) expect((front[i]?.params ?? 0) < (front[i - 1]?.params ?? 0)).toBe(true);
@@ -55,15 +82,34 @@ describe('evolve --objectives accuracy,params', () => {
     expect(front.length).toBeGreaterThanOrEqual(2);
     const pick = front.length;
     // With --final-epochs the picked member is the one trained again, and its final network is the exported model.
-    const b = evolve(...MICRO, '--objectives', 'accuracy,params', '--pick', String(pick), '--final-epochs', '1', '--out', out('b'));
+    const b = evolve(
+      ...MICRO,
+      '--objectives',
+      'accuracy,params',
+      '--pick',
+      String(pick),
+      '--final-epochs',
+      '1',
+      '--out',
+      out('b'),
+    );
     expect(b.status).toBe(0);
     const picked = readLog(out('b'));
     const member = frontOf(picked)[pick - 1];
-    expect(picked.best).toMatchObject({ phase: member?.phase, index: member?.index, chosen: true, valAccuracy: member?.fitness });
+    expect(picked.best).toMatchObject({
+      phase: member?.phase,
+      index: member?.index,
+      chosen: true,
+      valAccuracy: member?.fitness,
+    });
     expect(picked.best?.testAccuracy).toEqual(expect.any(Number));
     expect(picked.final?.chromosome).toEqual(member?.chromosome);
     expect(modelMeta(out('b')).chromosome).toEqual(member?.chromosome);
-    expect(readFileSync(out('b/front.md'), 'utf8').split('\n').filter((l) => /^\| \d+ \|/.test(l))[pick - 1]).toMatch(/exported \(picked\)/);
+    expect(
+      readFileSync(out('b/front.md'), 'utf8')
+        .split('\n')
+        .filter((l) => /^\| \d+ \|/.test(l))[pick - 1],
+    ).toMatch(/exported \(picked\)/);
   });
 
   it('refuses --pick without a front, and warns when the front is shorter than the pick', () => {

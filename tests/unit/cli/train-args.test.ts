@@ -1,7 +1,13 @@
 /** `train`'s arguments: the training settings as evolve takes them (flags, ranges, defaults, messages), and the chromosome file. */
 import { describe, expect, it } from 'vitest';
 import { parseArgs, USAGE } from '../../../cli/args';
-import { chromosomeFromJson, parseTrainArgs, resolveChromosome, TRAIN_SETTINGS, TRAIN_USAGE } from '../../../cli/trainArgs';
+import {
+  chromosomeFromJson,
+  parseTrainArgs,
+  resolveChromosome,
+  TRAIN_SETTINGS,
+  TRAIN_USAGE,
+} from '../../../cli/trainArgs';
 import { PAPER_BEST } from '../../../src/ga/chromosome';
 import { DEFAULT_RUN_CONFIG, settingByKey } from '../../../src/settings';
 
@@ -9,7 +15,13 @@ const files = ['--csv', 'f.csv', '--out', 'o'];
 const trainFiles = [...files, '--chromosome', 'paper-best'];
 
 /** Values each kind of setting must refuse. */
-const BAD: Record<string, readonly string[]> = { int: ['x', '1.5', '-1', '99999999999', ''], real: ['lots', '-0.1', '1.2'], choice: ['random'], list: ['nope'], flag: [] };
+const BAD: Record<string, readonly string[]> = {
+  int: ['x', '1.5', '-1', '99999999999', ''],
+  real: ['lots', '-0.1', '1.2'],
+  choice: ['random'],
+  list: ['nope'],
+  flag: [],
+};
 
 /** The lines --help prints for a flag: from its name to the next flag. */
 function helpOf(usage: string, flag: string): string {
@@ -20,17 +32,47 @@ function helpOf(usage: string, flag: string): string {
 }
 
 describe('train arguments', () => {
-  it('maps every training flag into the RunConfig, starting from the lab\'s and evolve\'s defaults', () => {
+  it("maps every training flag into the RunConfig, starting from the lab's and evolve's defaults", () => {
     const r = parseTrainArgs([
-      ...trainFiles, '--epochs', '30', '--seed', '9', '--split', 'paper-clean', '--per-class', '5', '--patience', '0', '--batch-size', '16', '--flip',
-      '--dense-units', '128', '--dropout-conv', '0.1', '--dropout-dense', '0.3', '--backend', 'cpu',
+      ...trainFiles,
+      '--epochs',
+      '30',
+      '--seed',
+      '9',
+      '--split',
+      'paper-clean',
+      '--per-class',
+      '5',
+      '--patience',
+      '0',
+      '--batch-size',
+      '16',
+      '--flip',
+      '--dense-units',
+      '128',
+      '--dropout-conv',
+      '0.1',
+      '--dropout-dense',
+      '0.3',
+      '--backend',
+      'cpu',
     ]);
     expect(r).toEqual({
       kind: 'run',
       options: {
-        csv: 'f.csv', chromosome: 'paper-best', out: 'o', backend: 'cpu',
+        csv: 'f.csv',
+        chromosome: 'paper-best',
+        out: 'o',
+        backend: 'cpu',
         config: {
-          ...DEFAULT_RUN_CONFIG, epochs: 30, seed: 9, split: 'paper-clean', perClass: 5, patience: 0, batchSize: 16, augmentFlip: true,
+          ...DEFAULT_RUN_CONFIG,
+          epochs: 30,
+          seed: 9,
+          split: 'paper-clean',
+          perClass: 5,
+          patience: 0,
+          batchSize: 16,
+          augmentFlip: true,
           network: { denseUnits: 128, dropoutConv: 0.1, dropoutDense: 0.3 },
         },
       },
@@ -40,7 +82,7 @@ describe('train arguments', () => {
     expect(plain.kind === 'run' && plain.options.backend).toBe('wasm');
   });
 
-  it('refuses a bad value of every training setting with evolve\'s very words', () => {
+  it("refuses a bad value of every training setting with evolve's very words", () => {
     let checked = 0;
     for (const key of TRAIN_SETTINGS) {
       const s = settingByKey(key);
@@ -53,7 +95,9 @@ describe('train arguments', () => {
       }
     }
     expect(checked).toBeGreaterThan(20);
-    expect(parseTrainArgs([...trainFiles, '--flip', '--no-flip'])).toEqual(parseArgs([...files, '--flip', '--no-flip']));
+    expect(parseTrainArgs([...trainFiles, '--flip', '--no-flip'])).toEqual(
+      parseArgs([...files, '--flip', '--no-flip']),
+    );
   });
 
   it('lists each training setting in --help exactly as evolve does, and no search setting', () => {
@@ -73,7 +117,10 @@ describe('train arguments', () => {
     [['--csv', 'f', '--chromosome', 'paper-best'], '--out DIR is required'],
     [[...trainFiles, '--pop', '4'], 'unknown option --pop (see --help)'],
     [[...trainFiles, '--backend', 'gpu'], '--backend must be one of wasm, cpu, got "gpu"'],
-    [[...trainFiles, '--backend', 'webgpu'], '--backend must be one of wasm, cpu, got "webgpu" (train runs in Node; the lab trains on WebGPU or WebGL)'],
+    [
+      [...trainFiles, '--backend', 'webgpu'],
+      '--backend must be one of wasm, cpu, got "webgpu" (train runs in Node; the lab trains on WebGPU or WebGL)',
+    ],
   ])('rejects %j with one line', (argv, message) => {
     expect(parseTrainArgs(argv)).toEqual({ kind: 'error', message });
   });
@@ -86,23 +133,38 @@ describe('train arguments', () => {
 describe('the chromosome to train', () => {
   const json = (v: unknown): string => JSON.stringify(v);
 
-  it('is the paper\'s Table 2 chromosome for paper-best', () => {
-    expect(resolveChromosome('paper-best', () => {
-      throw new Error('no file is read');
-    })).toEqual({ chromosome: PAPER_BEST });
+  it("is the paper's Table 2 chromosome for paper-best", () => {
+    expect(
+      resolveChromosome('paper-best', () => {
+        throw new Error('no file is read');
+      }),
+    ).toEqual({ chromosome: PAPER_BEST });
   });
 
   it('reads a bare chromosome, a result.json and an evolve run.json (its best)', () => {
     expect(chromosomeFromJson(json(PAPER_BEST), 'c.json')).toEqual({ chromosome: PAPER_BEST });
-    expect(chromosomeFromJson(json({ chromosome: PAPER_BEST, testAccuracy: 0.5 }), 'result.json')).toEqual({ chromosome: PAPER_BEST });
-    expect(chromosomeFromJson(json({ format: 'evolab-run-log', best: { chromosome: PAPER_BEST } }), 'run.json')).toEqual({ chromosome: PAPER_BEST });
+    expect(chromosomeFromJson(json({ chromosome: PAPER_BEST, testAccuracy: 0.5 }), 'result.json')).toEqual({
+      chromosome: PAPER_BEST,
+    });
+    expect(
+      chromosomeFromJson(json({ format: 'evolab-run-log', best: { chromosome: PAPER_BEST } }), 'run.json'),
+    ).toEqual({ chromosome: PAPER_BEST });
   });
 
   it.each([
     ['{"conv": [', /^c\.json is not JSON \(.+\)$/],
-    [json({ ...PAPER_BEST, learningRate: 0.5 }), /^c\.json is not a valid chromosome: learningRate must be a number from 0\.001 to 0\.01, got 0\.5$/],
-    [json({ ...PAPER_BEST, conv: PAPER_BEST.conv.slice(1) }), /^c\.json is not a valid chromosome: conv must be an array of 6 layers$/],
-    [json({ chromosome: { ...PAPER_BEST, optimizer: 'lbfgs' } }), /^c\.json is not a valid chromosome: optimizer must be one of adam, .*, got "lbfgs"$/],
+    [
+      json({ ...PAPER_BEST, learningRate: 0.5 }),
+      /^c\.json is not a valid chromosome: learningRate must be a number from 0\.001 to 0\.01, got 0\.5$/,
+    ],
+    [
+      json({ ...PAPER_BEST, conv: PAPER_BEST.conv.slice(1) }),
+      /^c\.json is not a valid chromosome: conv must be an array of 6 layers$/,
+    ],
+    [
+      json({ chromosome: { ...PAPER_BEST, optimizer: 'lbfgs' } }),
+      /^c\.json is not a valid chromosome: optimizer must be one of adam, .*, got "lbfgs"$/,
+    ],
     [json({ format: 'evolab-run-log', best: null }), /^c\.json is a run log without a best chromosome/],
     [json([1, 2]), /^c\.json is not a valid chromosome: conv must be an array of 6 layers$/],
   ])('refuses %s with one line', (text, message) => {
@@ -125,10 +187,19 @@ describe('evolve --final-epochs', () => {
     expect(r.kind === 'run' && r.options.finalEpochs).toBe(40);
     const none = parseArgs(files);
     expect(none.kind === 'run' && none.options.finalEpochs).toBeNull();
-    expect(parseArgs([...files, '--final-epochs', '0'])).toEqual({ kind: 'error', message: '--final-epochs must be from 1 to 500, got "0"' });
-    expect(parseArgs([...files, '--final-epochs', 'ten'])).toEqual({ kind: 'error', message: '--final-epochs must be a whole number, got "ten"' });
+    expect(parseArgs([...files, '--final-epochs', '0'])).toEqual({
+      kind: 'error',
+      message: '--final-epochs must be from 1 to 500, got "0"',
+    });
+    expect(parseArgs([...files, '--final-epochs', 'ten'])).toEqual({
+      kind: 'error',
+      message: '--final-epochs must be a whole number, got "ten"',
+    });
     expect(parseArgs([...files, '--final-epochs'])).toEqual({ kind: 'error', message: '--final-epochs needs a value' });
-    expect(parseArgs([...files, '--browser', '--final-epochs', '5'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/^--final-epochs needs Node mode/) });
+    expect(parseArgs([...files, '--browser', '--final-epochs', '5'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/^--final-epochs needs Node mode/),
+    });
     expect(USAGE.replace(/\s+/g, ' ')).toContain('--final-epochs N After the search, train the best chromosome again');
   });
 });

@@ -9,7 +9,12 @@ import { DecompressionStream } from 'node:stream/web';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFer2013, type ParseOptions, type ParseResult } from '../../../src/data/fer2013';
-import { portableInflate, streamInflater, type DecompressionStreamConstructor, type Inflater } from '../../../src/data/inflate';
+import {
+  portableInflate,
+  streamInflater,
+  type DecompressionStreamConstructor,
+  type Inflater,
+} from '../../../src/data/inflate';
 import { concat, gzip, streamedZipFile, tarFile, tarHeader, zipFile } from '../../helpers/archives';
 import { fer2013Fixture } from '../../helpers/fer2013';
 import { encode, randomChunks } from '../../helpers/data';
@@ -58,15 +63,30 @@ describe('FER2013 inside archives: the same counts as the bare CSV', () => {
   const archives: [string, Uint8Array, { format: 'tar' | 'zip'; member: string }, boolean][] = [
     ["Kaggle's fer2013.tar.gz", gzip(KAGGLE_TAR), { format: 'tar', member: 'fer2013/fer2013.csv' }, true],
     ['a plain .tar', KAGGLE_TAR, { format: 'tar', member: 'fer2013/fer2013.csv' }, false],
-    ['a .zip (deflate, sizes up front)', zipFile({ 'README.txt': README, 'fer2013.csv': CSV }), { format: 'zip', member: 'fer2013.csv' }, false],
-    ['a .zip that stores', zipFile({ 'fer2013.csv': CSV, 'README.txt': README }, 0), { format: 'zip', member: 'fer2013.csv' }, false],
+    [
+      'a .zip (deflate, sizes up front)',
+      zipFile({ 'README.txt': README, 'fer2013.csv': CSV }),
+      { format: 'zip', member: 'fer2013.csv' },
+      false,
+    ],
+    [
+      'a .zip that stores',
+      zipFile({ 'fer2013.csv': CSV, 'README.txt': README }, 0),
+      { format: 'zip', member: 'fer2013.csv' },
+      false,
+    ],
     [
       'a streamed .zip (data descriptors), the CSV found by its header after a text member',
       streamedZipFile({ 'notes.txt': README.repeat(50), 'data/train.csv': CSV }),
       { format: 'zip', member: 'data/train.csv' },
       false,
     ],
-    ['a streamed .zip that stores', streamedZipFile({ 'a.txt': README, 'fer2013.csv': CSV }, true), { format: 'zip', member: 'fer2013.csv' }, false],
+    [
+      'a streamed .zip that stores',
+      streamedZipFile({ 'a.txt': README, 'fer2013.csv': CSV }, true),
+      { format: 'zip', member: 'fer2013.csv' },
+      false,
+    ],
     [
       'a tar with a GNU long name and a pax path',
       tarFile([
@@ -96,7 +116,10 @@ describe('FER2013 inside archives: the same counts as the bare CSV', () => {
 
   it('a pax path names the member', async () => {
     const pax = '31 path=data/fer2013-faces.csv\n';
-    const tar = tarFile([{ name: 'PaxHeader', type: 'x', data: pax }, { name: 'x', data: CSV }]);
+    const tar = tarFile([
+      { name: 'PaxHeader', type: 'x', data: pax },
+      { name: 'x', data: CSV },
+    ]);
     const res = await parse(tar);
     expect(res.ok && res.report.archive).toEqual({ format: 'tar', member: 'data/fer2013-faces.csv' });
   });
@@ -123,18 +146,32 @@ describe('archives without a FER2013 CSV are refused with a clear message', () =
   };
 
   it('a ZIP of other files lists what it holds', async () => {
-    const msg = await refused(zipFile({ 'README.txt': README, 'notes.csv': 'a,b\n1,2\n' }), /^no FER2013 CSV in this ZIP archive \(it holds README\.txt, notes\.csv\)/);
+    const msg = await refused(
+      zipFile({ 'README.txt': README, 'notes.csv': 'a,b\n1,2\n' }),
+      /^no FER2013 CSV in this ZIP archive \(it holds README\.txt, notes\.csv\)/,
+    );
     expect(msg).toContain('a member named fer2013.csv or starting with the header emotion,pixels,Usage is needed');
   });
 
   it('a tar.gz of other files, and an empty tar', async () => {
-    for (const [, inflate] of INFLATERS) await refused(gzip(tarFile([{ name: 'README', data: README }])), /^no FER2013 CSV in this tar archive \(it holds README\)/, inflate);
+    for (const [, inflate] of INFLATERS)
+      await refused(
+        gzip(tarFile([{ name: 'README', data: README }])),
+        /^no FER2013 CSV in this tar archive \(it holds README\)/,
+        inflate,
+      );
     await refused(tarFile([]), /^no FER2013 CSV in this tar archive: it holds no files$/);
   });
 
   it('an archive inside the archive is named, not opened', async () => {
-    await refused(zipFile({ 'fer2013.csv.gz': gzip(CSV) }), /fer2013\.csv\.gz is an archive inside the archive, which is not opened: extract it/);
-    await refused(gzip(tarFile([{ name: 'inner.zip', data: zipFile({ 'fer2013.csv': CSV }) }])), /inner\.zip is an archive inside the archive/);
+    await refused(
+      zipFile({ 'fer2013.csv.gz': gzip(CSV) }),
+      /fer2013\.csv\.gz is an archive inside the archive, which is not opened: extract it/,
+    );
+    await refused(
+      gzip(tarFile([{ name: 'inner.zip', data: zipFile({ 'fer2013.csv': CSV }) }])),
+      /inner\.zip is an archive inside the archive/,
+    );
     await refused(gzip(gzip(CSV)), /this gzip file holds another gzip file/);
     await refused(gzip(zipFile({ 'fer2013.csv': CSV })), /this gzip file holds a ZIP archive/);
   });
@@ -159,18 +196,27 @@ describe('hostile archives fail cleanly', () => {
   it('truncated archives', async () => {
     const tgz = gzip(KAGGLE_TAR);
     await failsWith(tgz.subarray(0, Math.floor(tgz.length / 2)), /^not a valid gzip file/);
-    await failsWith(KAGGLE_TAR.subarray(0, 512 * 3 + 1000), /^not a valid tar archive: it is truncated \(the member fer2013\/fer2013\.csv stops before its \d+ bytes\)/);
+    await failsWith(
+      KAGGLE_TAR.subarray(0, 512 * 3 + 1000),
+      /^not a valid tar archive: it is truncated \(the member fer2013\/fer2013\.csv stops before its \d+ bytes\)/,
+    );
     const zip = zipFile({ 'fer2013.csv': CSV });
     await failsWith(zip.subarray(0, Math.floor(zip.length / 2)), /^not a valid ZIP archive/);
     const streamed = streamedZipFile({ 'fer2013.csv': CSV });
     await failsWith(streamed.subarray(0, Math.floor(streamed.length / 2)), /^not a valid ZIP archive/);
-    await failsWith(zipFile({ 'fer2013.csv': CSV }).subarray(0, 20), /^not a valid ZIP archive: it is truncated \(a member header is cut off\)/);
+    await failsWith(
+      zipFile({ 'fer2013.csv': CSV }).subarray(0, 20),
+      /^not a valid ZIP archive: it is truncated \(a member header is cut off\)/,
+    );
   });
 
   it('a huge member name or attribute record is refused before it is read', async () => {
     const huge = 64 * 1024 * 1024;
     // Only the header: the 64 MiB name never arrives, and is never waited for.
-    await failsWith(concat([tarHeader('././@LongLink', huge, 'L'), new Uint8Array(4096)]), /^not a usable tar archive: a member's name or attributes take 67,108,864 bytes \(at most 65,536 are read\)$/);
+    await failsWith(
+      concat([tarHeader('././@LongLink', huge, 'L'), new Uint8Array(4096)]),
+      /^not a usable tar archive: a member's name or attributes take 67,108,864 bytes \(at most 65,536 are read\)$/,
+    );
     await failsWith(concat([tarHeader('PaxHeader', 200_000, 'x'), new Uint8Array(4096)]), /take 200,000 bytes/);
     // ZIP names are at most 65,535 bytes: read, and shortened in the message.
     const msg = await parse(zipFile({ [`${'n'.repeat(65_000)}.txt`]: 'x' }));
@@ -185,7 +231,11 @@ describe('hostile archives fail cleanly', () => {
   });
 
   it('random damage never throws, and never loads rows that are not in the file', async () => {
-    const samples = [gzip(KAGGLE_TAR), zipFile({ 'fer2013.csv': CSV }), streamedZipFile({ 'r.txt': README, 'fer2013.csv': CSV })];
+    const samples = [
+      gzip(KAGGLE_TAR),
+      zipFile({ 'fer2013.csv': CSV }),
+      streamedZipFile({ 'r.txt': README, 'fer2013.csv': CSV }),
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: samples.length - 1 }),

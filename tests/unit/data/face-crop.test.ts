@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { centreSquare, FER_FRAMING, ferCropSquare, grayCrop } from '../../../src/data/faceCrop';
 
 /** An RGBA image whose pixel (x, y) has the colour `f(x, y)`. */
-function image(width: number, height: number, f: (x: number, y: number) => [number, number, number]): Uint8ClampedArray {
+function image(
+  width: number,
+  height: number,
+  f: (x: number, y: number) => [number, number, number],
+): Uint8ClampedArray {
   const out = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -15,7 +19,12 @@ function image(width: number, height: number, f: (x: number, y: number) => [numb
 
 describe('grayCrop', () => {
   it('converts colour to BT.601 luma', () => {
-    const px = grayCrop(image(10, 10, () => [200, 100, 50]), 10, 10, { x: 0, y: 0, side: 10 });
+    const px = grayCrop(
+      image(10, 10, () => [200, 100, 50]),
+      10,
+      10,
+      { x: 0, y: 0, side: 10 },
+    );
     expect(px).toHaveLength(2304);
     expect(new Set(px)).toEqual(new Set([Math.round(0.299 * 200 + 0.587 * 100 + 0.114 * 50)]));
   });
@@ -26,15 +35,31 @@ describe('grayCrop', () => {
       return [v, v, v];
     });
     const px = grayCrop(rgba, 96, 96, { x: 0, y: 0, side: 96 });
-    for (const [ox, oy] of [[0, 0], [5, 9], [47, 47], [20, 33]] as const) {
+    for (const [ox, oy] of [
+      [0, 0],
+      [5, 9],
+      [47, 47],
+      [20, 33],
+    ] as const) {
       let sum = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) sum += ((ox * 2 + dx) * 7 + (oy * 2 + dy) * 13) % 256;
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ] as const)
+        sum += ((ox * 2 + dx) * 7 + (oy * 2 + dy) * 13) % 256;
       expect(px[oy * 48 + ox]).toBe(Math.round(sum / 4));
     }
   });
 
   it('weighs partly covered pixels by their overlap (a 72-pixel ramp into 48 cells)', () => {
-    const px = grayCrop(image(72, 72, (x) => [x * 3, x * 3, x * 3]), 72, 72, { x: 0, y: 0, side: 72 });
+    const px = grayCrop(
+      image(72, 72, (x) => [x * 3, x * 3, x * 3]),
+      72,
+      72,
+      { x: 0, y: 0, side: 72 },
+    );
     // Cell 1 covers [1.5, 3): half of pixel 1 and all of pixel 2.
     expect(px[1]).toBe(Math.round((0.5 * 3 + 1 * 6) / 1.5));
     expect(px[0]).toBe(Math.round((1 * 0 + 0.5 * 3) / 1.5));
@@ -51,8 +76,17 @@ describe('grayCrop', () => {
   });
 
   it('refuses a frame too short for its size and an empty square', () => {
-    expect(() => grayCrop(new Uint8ClampedArray(10), 10, 10, { x: 0, y: 0, side: 10 })).toThrow('expected 10x10 RGBA pixels');
-    expect(() => grayCrop(image(4, 4, () => [0, 0, 0]), 4, 4, { x: 0, y: 0, side: 0 })).toThrow('the crop is empty');
+    expect(() => grayCrop(new Uint8ClampedArray(10), 10, 10, { x: 0, y: 0, side: 10 })).toThrow(
+      'expected 10x10 RGBA pixels',
+    );
+    expect(() =>
+      grayCrop(
+        image(4, 4, () => [0, 0, 0]),
+        4,
+        4,
+        { x: 0, y: 0, side: 0 },
+      ),
+    ).toThrow('the crop is empty');
   });
 });
 

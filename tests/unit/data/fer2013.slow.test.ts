@@ -36,28 +36,38 @@ describe('the real FER2013 files (README counts)', () => {
   });
 
   let full: ParseResult | undefined;
-  it.skipIf(FULL === undefined)('fer2013.csv(.gz) streamed: rows per class per Usage and 34,034 distinct images', async () => {
-    full = await parseFer2013(createReadStream(GZ, { highWaterMark: 1 << 20 }), { totalBytes: statSync(GZ).size });
-    if (!full.ok) throw new Error(full.error);
-    const r = full.report;
-    expect(r).toMatchObject({ gzip: GZ.endsWith('.gz'), csvBytes: 301_072_766, rows: 35_887, kept: 34_034, badCount: 0, lines: 35_888 });
-    expect(r.rowsPerUsageClass).toEqual([
-      [3995, 436, 4097, 7215, 4830, 3171, 4965],
-      [467, 56, 496, 895, 653, 415, 607],
-      [491, 55, 528, 879, 594, 416, 626],
-    ]);
-    expect(r.rowsPerClass).toEqual([4953, 547, 5121, 8989, 6077, 4002, 6198]);
-    // README: 1,516 images occur more than once, 1,853 rows are redundant, 557 groups span Usages.
-    expect(r.duplicates).toMatchObject({ rows: 1853, groups: 1516, crossUsage: 557 });
-    const [row0, row1] = await firstRows(2);
-    for (const [i, line] of [row0, row1].entries()) {
-      const [emotion, pixels, usage] = (line ?? '').split(',');
-      expect(full.dataset.labels[i]).toBe(Number(emotion));
-      expect(usage).toBe('Training');
-      expect([...full.dataset.images.subarray(i * 2304, (i + 1) * 2304)].join(' ')).toBe(pixels);
-    }
-    expect(full.dataset.images.length).toBe(34_034 * 2304);
-  });
+  it.skipIf(FULL === undefined)(
+    'fer2013.csv(.gz) streamed: rows per class per Usage and 34,034 distinct images',
+    async () => {
+      full = await parseFer2013(createReadStream(GZ, { highWaterMark: 1 << 20 }), { totalBytes: statSync(GZ).size });
+      if (!full.ok) throw new Error(full.error);
+      const r = full.report;
+      expect(r).toMatchObject({
+        gzip: GZ.endsWith('.gz'),
+        csvBytes: 301_072_766,
+        rows: 35_887,
+        kept: 34_034,
+        badCount: 0,
+        lines: 35_888,
+      });
+      expect(r.rowsPerUsageClass).toEqual([
+        [3995, 436, 4097, 7215, 4830, 3171, 4965],
+        [467, 56, 496, 895, 653, 415, 607],
+        [491, 55, 528, 879, 594, 416, 626],
+      ]);
+      expect(r.rowsPerClass).toEqual([4953, 547, 5121, 8989, 6077, 4002, 6198]);
+      // README: 1,516 images occur more than once, 1,853 rows are redundant, 557 groups span Usages.
+      expect(r.duplicates).toMatchObject({ rows: 1853, groups: 1516, crossUsage: 557 });
+      const [row0, row1] = await firstRows(2);
+      for (const [i, line] of [row0, row1].entries()) {
+        const [emotion, pixels, usage] = (line ?? '').split(',');
+        expect(full.dataset.labels[i]).toBe(Number(emotion));
+        expect(usage).toBe('Training');
+        expect([...full.dataset.images.subarray(i * 2304, (i + 1) * 2304)].join(' ')).toBe(pixels);
+      }
+      expect(full.dataset.images.length).toBe(34_034 * 2304);
+    },
+  );
 
   it.skipIf(FULL === undefined)('canonical splits of the full file put no image in two splits', () => {
     if (!full?.ok) throw new Error('needs the full file');

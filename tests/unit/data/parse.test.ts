@@ -27,7 +27,13 @@ async function parseOk(input: string | Uint8Array, opts: ParseOptions = {}) {
 function digest(res: ParseResult): unknown {
   if (!res.ok) return res;
   const { dataset, report } = res;
-  return { report, count: dataset.count, images: Buffer.from(dataset.images).toString('base64'), labels: [...dataset.labels], usage: [...dataset.usage] };
+  return {
+    report,
+    count: dataset.count,
+    images: Buffer.from(dataset.images).toString('base64'),
+    labels: [...dataset.labels],
+    usage: [...dataset.usage],
+  };
 }
 
 describe('parseFer2013: accepted variants', () => {
@@ -46,8 +52,22 @@ describe('parseFer2013: accepted variants', () => {
 
   it('accepts a BOM, CRLF line ends, quoted fields and trailing blank lines with the same result', async () => {
     const base = digest(await parse(plain));
-    const quoted = csv(['"emotion","pixels","Usage"', ...rows.map((r) => r.split(',').map((f) => `"${f}"`).join(','))]);
-    const variants = [`\ufeff${plain}`, csv([HEADER, ...rows], '\r\n'), quoted, `${plain}\n\n\r\n  \n`, plain.slice(0, -1)];
+    const quoted = csv([
+      '"emotion","pixels","Usage"',
+      ...rows.map((r) =>
+        r
+          .split(',')
+          .map((f) => `"${f}"`)
+          .join(','),
+      ),
+    ]);
+    const variants = [
+      `\ufeff${plain}`,
+      csv([HEADER, ...rows], '\r\n'),
+      quoted,
+      `${plain}\n\n\r\n  \n`,
+      plain.slice(0, -1),
+    ];
     for (const v of variants) {
       const d = digest(await parse(v)) as { report: Record<string, unknown> };
       expect({ ...d, report: { ...d.report, lines: 0, csvBytes: 0, bytesRead: 0 } }).toEqual({
@@ -84,7 +104,8 @@ describe('parseFer2013: accepted variants', () => {
     const bytes = encode(text);
     const whole = digest(await parse(bytes));
     expect(digest(await parse(bytes, {}, [...byteChunks(bytes, 1)]))).toEqual(whole);
-    for (const seed of [1, 2, 3]) expect(digest(await parse(bytes, {}, randomChunks(bytes, seed, 20000)))).toEqual(whole);
+    for (const seed of [1, 2, 3])
+      expect(digest(await parse(bytes, {}, randomChunks(bytes, seed, 20000)))).toEqual(whole);
     const gz = gzipSync(bytes);
     const viaGz = digest(await parse(gz, {}, randomChunks(gz, 4, 300))) as { report: Record<string, unknown> };
     expect(viaGz.report.gzip).toBe(true);
@@ -100,7 +121,10 @@ describe('parseFer2013: accepted variants', () => {
   it('reports progress with increasing byte counts up to the total', async () => {
     const bytes = encode(csv([HEADER, ...Array.from({ length: 300 }, (_, i) => `1,${pixelText(i)},Training`)]));
     const seen: number[] = [];
-    const res = await parseFer2013(byteChunks(bytes, 4096), { totalBytes: bytes.length, onProgress: (p) => seen.push(p.bytes) });
+    const res = await parseFer2013(byteChunks(bytes, 4096), {
+      totalBytes: bytes.length,
+      onProgress: (p) => seen.push(p.bytes),
+    });
     expect(res.ok).toBe(true);
     expect(seen.length).toBeGreaterThan(1);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
@@ -165,7 +189,11 @@ describe('parseFer2013: row validation with line numbers', () => {
   });
 
   it('counts every bad row but lists only the first 100', async () => {
-    const lines = [HEADER, `0,${pixelText(0)},Training`, ...Array.from({ length: 150 }, () => `9,${pixelText(1)},Training`)];
+    const lines = [
+      HEADER,
+      `0,${pixelText(0)},Training`,
+      ...Array.from({ length: 150 }, () => `9,${pixelText(1)},Training`),
+    ];
     const res = await parseOk(csv(lines));
     expect(res.report.badCount).toBe(150);
     expect(res.report.badLines.length).toBe(MAX_BAD_LINES);
@@ -177,7 +205,9 @@ describe('parseFer2013: row validation with line numbers', () => {
     const bytes = encode(csv([HEADER, long, `0,${pixelText(0)},Training`]));
     const res = await parse(bytes, {}, randomChunks(bytes, 9, 70_000));
     if (!res.ok) throw new Error(res.error);
-    expect(res.report.badLines).toEqual([{ line: 2, kind: 'too-long', reason: 'line is longer than 1 MiB (binary data?)' }]);
+    expect(res.report.badLines).toEqual([
+      { line: 2, kind: 'too-long', reason: 'line is longer than 1 MiB (binary data?)' },
+    ]);
     expect(res.report.kept).toBe(1);
   });
 });
@@ -185,16 +215,36 @@ describe('parseFer2013: row validation with line numbers', () => {
 describe('parseFer2013: rejected files', () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['empty', new Uint8Array(0), /^the file is empty$/],
-    ['wrong header', encode('label,image\n1,2 3\n'), /^not a FER2013 CSV: the header \(line 1\) must name the columns emotion and pixels/],
+    [
+      'wrong header',
+      encode('label,image\n1,2 3\n'),
+      /^not a FER2013 CSV: the header \(line 1\) must name the columns emotion and pixels/,
+    ],
     ['duplicate column', encode('emotion,pixels,Emotion\n'), /names the column "Emotion" twice/],
-    ['PNG', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /^not a CSV file: the first line is binary data or not UTF-8 text$/],
+    [
+      'PNG',
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      /^not a CSV file: the first line is binary data or not UTF-8 text$/,
+    ],
     ['ZIP', new Uint8Array([0x50, 0x4b, 3, 4, 20, 0, 0, 0]), /ZIP archive/],
     ['binary first line', new Uint8Array([1, 2, 3, 0, 10, 1, 2]), /^not a CSV file: the first line is binary data/],
     ['UTF-16', new Uint8Array([0xff, 0xfe, 0x65, 0, 0x6d, 0]), /UTF-16/],
     ['header only', encode(`${HEADER}\n\n`), /^no data rows/],
-    ['no valid row', encode(csv([HEADER, `9,${pixelText(0)},Training`, `1,1 2 3,Training`])), /^no valid rows: all 2 data rows were rejected \(first: line 2: emotion is "9"/],
-    ['not gzip after all', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff]), /^not a valid gzip file/],
-    ['truncated gzip', gzipSync(encode(csv([HEADER, `0,${pixelText(0)},Training`]))).subarray(0, 200), /^not a valid gzip file: it is truncated/],
+    [
+      'no valid row',
+      encode(csv([HEADER, `9,${pixelText(0)},Training`, `1,1 2 3,Training`])),
+      /^no valid rows: all 2 data rows were rejected \(first: line 2: emotion is "9"/,
+    ],
+    [
+      'not gzip after all',
+      new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff]),
+      /^not a valid gzip file/,
+    ],
+    [
+      'truncated gzip',
+      gzipSync(encode(csv([HEADER, `0,${pixelText(0)},Training`]))).subarray(0, 200),
+      /^not a valid gzip file: it is truncated/,
+    ],
     ['CR line ends', encode(`${HEADER}\r0,1,Training\r`), /CR only/],
   ];
   for (const [name, bytes, message] of cases) {
@@ -239,7 +289,8 @@ describe('parseFer2013: rejected files', () => {
     for (let i = 0; i < 300; i++) {
       const n = rng.int(0, 3000);
       const body = new Uint8Array(n);
-      for (let k = 0; k < n; k++) body[k] = i % 3 === 0 ? rng.int(0, 255) : (alphabet[rng.int(0, alphabet.length - 1)] as number);
+      for (let k = 0; k < n; k++)
+        body[k] = i % 3 === 0 ? rng.int(0, 255) : (alphabet[rng.int(0, alphabet.length - 1)] as number);
       const bytes = i % 2 === 0 ? new Uint8Array([...encode(`${HEADER}\n`), ...body]) : body;
       const res = await parseFer2013(randomChunks(bytes, i, 64));
       expect(typeof res.ok).toBe('boolean');

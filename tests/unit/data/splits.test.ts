@@ -23,7 +23,9 @@ function dataset(rows: [image: number, label: number, usage: number][]): Dataset
 
 /** Image keys of a split, to compare splits by content rather than row index. */
 function pictures(ds: Dataset, rows: Int32Array): Set<string> {
-  return new Set([...rows].map((r) => Buffer.from(ds.images.subarray(r * IMAGE_SIZE, (r + 1) * IMAGE_SIZE)).toString('base64')));
+  return new Set(
+    [...rows].map((r) => Buffer.from(ds.images.subarray(r * IMAGE_SIZE, (r + 1) * IMAGE_SIZE)).toString('base64')),
+  );
 }
 
 /** The generated FER2013 fixture (30 distinct faces per class: 20 Training, 5 PublicTest, 5 PrivateTest; 4 repeats). */
@@ -62,7 +64,11 @@ describe('makeSplits', () => {
     const res = makeSplits(ds, { mode: 'canonical' });
     expect(res.duplicatesRemoved).toBe(FIXTURE.duplicateRows);
     expect(res.crossSplitRemoved).toBe(FIXTURE.crossUsageGroups);
-    expect(res.counts).toEqual({ train: FIXTURE.keptPerUsageClass[0], val: FIXTURE.keptPerUsageClass[1], test: FIXTURE.keptPerUsageClass[2] });
+    expect(res.counts).toEqual({
+      train: FIXTURE.keptPerUsageClass[0],
+      val: FIXTURE.keptPerUsageClass[1],
+      test: FIXTURE.keptPerUsageClass[2],
+    });
     const deduped = await small(true);
     expect(makeSplits(deduped).counts).toEqual(splitCounts(deduped, makeSplits(deduped).splits));
   });
@@ -97,9 +103,12 @@ describe('makeSplits', () => {
   it('caps images per class in every split, seeded', async () => {
     const ds = await small(true);
     const res = makeSplits(ds, { mode: 'paper-clean', seed: 1, perClassCap: 15 });
-    for (const counts of [res.counts.train, res.counts.val, res.counts.test]) for (const c of counts) expect(c).toBeLessThanOrEqual(15);
+    for (const counts of [res.counts.train, res.counts.val, res.counts.test])
+      for (const c of counts) expect(c).toBeLessThanOrEqual(15);
     expect(res.counts.train).toEqual([15, 15, 15, 15, 15, 15, 15]);
-    expect(res.cappedRemoved).toBe(FIXTURE.kept - res.splits.train.length - res.splits.val.length - res.splits.test.length);
+    expect(res.cappedRemoved).toBe(
+      FIXTURE.kept - res.splits.train.length - res.splits.val.length - res.splits.test.length,
+    );
     const canonical = makeSplits(ds, { mode: 'canonical', perClassCap: 4 });
     expect(canonical.counts.val).toEqual([4, 4, 4, 4, 4, 4, 4]);
   });

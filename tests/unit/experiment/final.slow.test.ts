@@ -22,8 +22,18 @@ import { micro } from '../../helpers/ml';
 import { useWasm } from '../../helpers/wasm-setup';
 
 const CONFIG: RunConfig = {
-  seed: 21, populationSize: 2, generations: 0, crossoverRate: 0.5, mutationRate: 0.3, maxFilters: 4, epochs: 1, batchSize: 8, patience: 0,
-  augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 }, perClass: 4,
+  seed: 21,
+  populationSize: 2,
+  generations: 0,
+  crossoverRate: 0.5,
+  mutationRate: 0.3,
+  maxFilters: 4,
+  epochs: 1,
+  batchSize: 8,
+  patience: 0,
+  augmentFlip: false,
+  network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 },
+  perClass: 4,
 };
 const BACKEND = { name: 'wasm', reason: 'test', software: false } as const;
 const data = syntheticDataset(6, 4);
@@ -33,12 +43,43 @@ const chromosome = micro('adam', 0.005);
 
 /** Every field of result.json and run.json's `final`, in order. */
 const FIELDS = [
-  'chromosome', 'config', 'backend', 'seed', 'dataset', 'epochs', 'keptEpoch', 'valAccuracy', 'valLoss', 'testAccuracy', 'testLoss', 'testCount',
-  'testIndependent', 'perClassAccuracy', 'confusion', 'params', 'seconds', 'imagesPerSecond',
+  'chromosome',
+  'config',
+  'backend',
+  'seed',
+  'dataset',
+  'epochs',
+  'keptEpoch',
+  'valAccuracy',
+  'valLoss',
+  'testAccuracy',
+  'testLoss',
+  'testCount',
+  'testIndependent',
+  'perClassAccuracy',
+  'confusion',
+  'params',
+  'seconds',
+  'imagesPerSecond',
 ];
 
-async function final(config: RunConfig, control = new RunController(), events: RunEvent[] = [], train?: Parameters<typeof trainFinal>[0]['train']) {
-  return trainFinal({ chromosome, config, data, splits, dataset, backend: BACKEND, control, emit: (e) => events.push(e), ...(train ? { train } : {}) });
+async function final(
+  config: RunConfig,
+  control = new RunController(),
+  events: RunEvent[] = [],
+  train?: Parameters<typeof trainFinal>[0]['train'],
+) {
+  return trainFinal({
+    chromosome,
+    config,
+    data,
+    splits,
+    dataset,
+    backend: BACKEND,
+    control,
+    emit: (e) => events.push(e),
+    ...(train ? { train } : {}),
+  });
 }
 
 describe('the final training', () => {
@@ -52,7 +93,14 @@ describe('the final training', () => {
     expect(run.outcome).toBe('done');
     const r = run.result as FinalResult;
     expect(Object.keys(r)).toEqual(FIELDS);
-    expect(r).toMatchObject({ chromosome, seed: 21, backend: { name: 'wasm', reason: 'test' }, dataset, testCount: splits.test.length, testIndependent: true });
+    expect(r).toMatchObject({
+      chromosome,
+      seed: 21,
+      backend: { name: 'wasm', reason: 'test' },
+      dataset,
+      testCount: splits.test.length,
+      testIndependent: true,
+    });
     expect(r.config).toEqual(finalConfig(config));
     expect(r.config).toMatchObject({ epochs: 4, augmentFlip: true, patience: 4, split: 'canonical', perClass: 4 });
     expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
@@ -79,13 +127,29 @@ describe('the final training', () => {
     expect(parseFinalResult(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
-  it('with the search\'s settings it starts where the search did: the same seed gives the search\'s best network', async () => {
+  it("with the search's settings it starts where the search did: the same seed gives the search's best network", async () => {
     const events: RunEvent[] = [];
-    const search = await runEvolution({ config: CONFIG, data, splits, backend: BACKEND, control: new RunController(), emit: (e) => events.push(e) });
+    const search = await runEvolution({
+      config: CONFIG,
+      data,
+      splits,
+      backend: BACKEND,
+      control: new RunController(),
+      emit: (e) => events.push(e),
+    });
     const best = search.best;
     expect(best).not.toBeNull();
     if (!best) return;
-    const again = await trainFinal({ chromosome: best.chromosome, config: CONFIG, data, splits, dataset, backend: BACKEND, control: new RunController(), emit: () => undefined });
+    const again = await trainFinal({
+      chromosome: best.chromosome,
+      config: CONFIG,
+      data,
+      splits,
+      dataset,
+      backend: BACKEND,
+      control: new RunController(),
+      emit: () => undefined,
+    });
     expect(again.result?.valAccuracy).toBe(best.fitness);
     expect(again.result?.keptEpoch).toBe(1);
     expect(again.weights?.values).toEqual(best.weights.values);
@@ -99,24 +163,48 @@ describe('the final training', () => {
     const events: RunEvent[] = [];
     let batches = 0;
     const run = await trainFinal({
-      chromosome, config: { ...CONFIG, epochs: 50 }, data, splits, dataset, backend: BACKEND, control,
+      chromosome,
+      config: { ...CONFIG, epochs: 50 },
+      data,
+      splits,
+      dataset,
+      backend: BACKEND,
+      control,
       emit: (e) => {
         events.push(e);
         if (e.type === 'final-progress' && ++batches === 2) control.request({ type: 'stop' });
       },
     });
     expect(run).toEqual({ outcome: 'stopped', result: null, weights: null, reason: 'stopped by user' });
-    expect(events[events.length - 1]).toEqual({ type: 'final-done', outcome: 'stopped', result: null, reason: 'stopped by user' });
+    expect(events[events.length - 1]).toEqual({
+      type: 'final-done',
+      outcome: 'stopped',
+      result: null,
+      reason: 'stopped by user',
+    });
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('reports a failed training as failed, without throwing', async () => {
     const diverged: TrainResult = {
-      status: 'diverged', reason: 'loss became NaN at epoch 2, batch 1', valAccuracy: 0, valLoss: NaN, keptEpoch: 0, epochsRun: 1, stoppedEarly: false, seconds: 1, imagesPerSecond: 10, params: 5,
+      status: 'diverged',
+      reason: 'loss became NaN at epoch 2, batch 1',
+      valAccuracy: 0,
+      valLoss: NaN,
+      keptEpoch: 0,
+      epochsRun: 1,
+      stoppedEarly: false,
+      seconds: 1,
+      imagesPerSecond: 10,
+      params: 5,
     };
     const events: RunEvent[] = [];
     const run = await final(CONFIG, new RunController(), events, async () => ({ result: diverged }));
-    expect(run).toMatchObject({ outcome: 'failed', result: null, reason: 'diverged: loss became NaN at epoch 2, batch 1' });
+    expect(run).toMatchObject({
+      outcome: 'failed',
+      result: null,
+      reason: 'diverged: loss became NaN at epoch 2, batch 1',
+    });
     expect(events.map((e) => e.type)).toEqual(['final-started', 'final-done']);
   });
 });
@@ -127,9 +215,22 @@ describe('the final training in run.json and report.md', () => {
   beforeAll(async () => {
     await useWasm();
     const events: RunEvent[] = [];
-    const search = await runEvolution({ config: CONFIG, data, splits, backend: BACKEND, control: new RunController(), emit: (e) => events.push(e) });
+    const search = await runEvolution({
+      config: CONFIG,
+      data,
+      splits,
+      backend: BACKEND,
+      control: new RunController(),
+      emit: (e) => events.push(e),
+    });
     const run = await trainFinal({
-      chromosome: search.best?.chromosome ?? chromosome, config: { ...CONFIG, epochs: 2 }, data, splits, dataset, backend: BACKEND, control: new RunController(),
+      chromosome: search.best?.chromosome ?? chromosome,
+      config: { ...CONFIG, epochs: 2 },
+      data,
+      splits,
+      dataset,
+      backend: BACKEND,
+      control: new RunController(),
       emit: (e) => events.push(e),
     });
     r = run.result as FinalResult;
@@ -158,7 +259,9 @@ describe('the final training in run.json and report.md', () => {
   it('shows both networks in report.md, the final one exported, with the test images named honestly', () => {
     const md = renderReport(log, { modelDir: 'model/' });
     expect(md).toMatch(/## Final training of the best chromosome[\s\S]*\| test accuracy \| [\d.]+% \| [\d.]+% \|/);
-    expect(md).toContain(`Test accuracy **${((r.testAccuracy ?? 0) * 100).toFixed(2)}%** on ${r.testCount} PrivateTest images, never seen by the search or the training`);
+    expect(md).toContain(
+      `Test accuracy **${((r.testAccuracy ?? 0) * 100).toFixed(2)}%** on ${r.testCount} PrivateTest images, never seen by the search or the training`,
+    );
     expect(md).toContain('The final network is saved in `model/`');
     const alone = renderTrainReport(r, { modelDir: 'model/' });
     expect(alone).toMatch(/^# Evolab training, seed 21\n/);
@@ -168,8 +271,12 @@ describe('the final training in run.json and report.md', () => {
 
   it('says which test images each split scores on', () => {
     expect(testSetText('canonical', 'search')).toBe('PrivateTest images, never seen by the search or the training');
-    expect(testSetText('paper', 'search')).toMatch(/also the split the GA selected on, so this figure is not independent of the search$/);
+    expect(testSetText('paper', 'search')).toMatch(
+      /also the split the GA selected on, so this figure is not independent of the search$/,
+    );
     expect(testSetText('paper', 'training')).toMatch(/also its validation split/);
-    expect(testSetText('paper-clean', 'training')).toBe("images of the paper-clean split's 20% test set, never seen by the training");
+    expect(testSetText('paper-clean', 'training')).toBe(
+      "images of the paper-clean split's 20% test set, never seen by the training",
+    );
   });
 });

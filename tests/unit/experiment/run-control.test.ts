@@ -49,15 +49,33 @@ describe('RunController', () => {
 });
 
 const config: RunConfig = {
-  seed: 1, populationSize: 3, generations: 0, crossoverRate: 0.2, mutationRate: 0.1, maxFilters: 2, epochs: 1, batchSize: 8, patience: 0,
-  augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 }, perClass: 2,
+  seed: 1,
+  populationSize: 3,
+  generations: 0,
+  crossoverRate: 0.2,
+  mutationRate: 0.1,
+  maxFilters: 2,
+  epochs: 1,
+  batchSize: 8,
+  patience: 0,
+  augmentFlip: false,
+  network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+  perClass: 2,
 };
 const data = syntheticDataset(2, 1);
 const splits = makeSplits(data, { mode: 'canonical', seed: 1 }).splits;
 const backend = { name: 'wasm', reason: 'test', software: false } as const;
 
 const outcome = (status: TrainResult['status'], valAccuracy = 0): TrainResult => ({
-  status, valAccuracy, valLoss: 1, keptEpoch: 1, epochsRun: 1, stoppedEarly: false, seconds: 0, imagesPerSecond: 0, params: 1,
+  status,
+  valAccuracy,
+  valLoss: 1,
+  keptEpoch: 1,
+  epochsRun: 1,
+  stoppedEarly: false,
+  seconds: 0,
+  imagesPerSecond: 0,
+  params: 1,
 });
 
 type Script = (candidate: number, at: 'batch' | 'validation', step: number) => void;
@@ -83,18 +101,28 @@ function scriptedTrainer(script: Script): typeof trainCandidate {
   };
 }
 
-async function scriptedRun(script: (control: RunController, candidate: number, at: 'batch' | 'validation' | 'between', step: number) => void): Promise<{ statuses: CandidateStatus[]; events: RunEvent[]; outcome: string }> {
+async function scriptedRun(
+  script: (control: RunController, candidate: number, at: 'batch' | 'validation' | 'between', step: number) => void,
+): Promise<{ statuses: CandidateStatus[]; events: RunEvent[]; outcome: string }> {
   const control = new RunController();
   const events: RunEvent[] = [];
   const result = await runEvolution({
-    config, data, splits, backend, control,
+    config,
+    data,
+    splits,
+    backend,
+    control,
     emit: (e) => {
       events.push(e);
       if (e.type === 'evaluated') script(control, e.index, 'between', 0);
     },
     train: scriptedTrainer((candidate, at, step) => script(control, candidate, at, step)),
   });
-  return { statuses: events.flatMap((e) => (e.type === 'evaluated' ? [e.status] : [])), events, outcome: result.outcome };
+  return {
+    statuses: events.flatMap((e) => (e.type === 'evaluated' ? [e.status] : [])),
+    events,
+    outcome: result.outcome,
+  };
 }
 
 describe('Skip at the run level (scripted trainer, no timing)', () => {
@@ -103,7 +131,8 @@ describe('Skip at the run level (scripted trainer, no timing)', () => {
   it('a skip during the final validation pass skips that candidate, never the next one', async () => {
     const accepted: boolean[] = [];
     const { statuses } = await scriptedRun((control, candidate, at) => {
-      if (candidate === 0 && at === 'validation') accepted.push(control.request({ type: 'skip', candidate: { phase: 0, index: 0 } }));
+      if (candidate === 0 && at === 'validation')
+        accepted.push(control.request({ type: 'skip', candidate: { phase: 0, index: 0 } }));
     });
     expect(accepted).toEqual([true]);
     expect(statuses).toEqual(['skipped', 'trained', 'trained']);
@@ -121,7 +150,8 @@ describe('Skip at the run level (scripted trainer, no timing)', () => {
   it('a skip naming a candidate that has finished does not skip the one now in training', async () => {
     const accepted: boolean[] = [];
     const { statuses } = await scriptedRun((control, candidate, at, step) => {
-      if (candidate === 1 && at === 'batch' && step === 1) accepted.push(control.request({ type: 'skip', candidate: { phase: 0, index: 0 } }));
+      if (candidate === 1 && at === 'batch' && step === 1)
+        accepted.push(control.request({ type: 'skip', candidate: { phase: 0, index: 0 } }));
     });
     expect(accepted).toEqual([false]);
     expect(statuses).toEqual(['trained', 'trained', 'trained']);
@@ -129,18 +159,33 @@ describe('Skip at the run level (scripted trainer, no timing)', () => {
 
   it('a skip during training ends that candidate within one batch as status "skipped", in the events and the run log', async () => {
     const { statuses, events } = await scriptedRun((control, candidate, at, step) => {
-      if (candidate === 1 && at === 'batch' && step === 0) control.request({ type: 'skip', candidate: { phase: 0, index: 1 } });
+      if (candidate === 1 && at === 'batch' && step === 0)
+        control.request({ type: 'skip', candidate: { phase: 0, index: 1 } });
     });
     expect(statuses).toEqual(['trained', 'skipped', 'trained']);
     const skipped = events.find((e) => e.type === 'evaluated' && e.index === 1);
     expect(skipped).toMatchObject({ status: 'skipped', fitness: null });
     expect(skipped && 'reason' in skipped ? skipped.reason : undefined).toBeUndefined();
-    const log = runLogFromEvents(events, { dataset: { name: data.name, synthetic: true, count: data.count, split: 'canonical', train: splits.train.length, val: splits.val.length, test: splits.test.length } });
+    const log = runLogFromEvents(events, {
+      dataset: {
+        name: data.name,
+        synthetic: true,
+        count: data.count,
+        split: 'canonical',
+        train: splits.train.length,
+        val: splits.val.length,
+        test: splits.test.length,
+      },
+    });
     expect(log.phases[0]?.individuals.map((i) => i.status)).toEqual(['trained', 'skipped', 'trained']);
   });
 
   it('a stop ends the run before any other candidate, leaving the one in training to be retrained', async () => {
-    const { statuses, outcome: end, events } = await scriptedRun((control, candidate, at, step) => {
+    const {
+      statuses,
+      outcome: end,
+      events,
+    } = await scriptedRun((control, candidate, at, step) => {
       if (candidate === 1 && at === 'batch' && step === 1) control.request({ type: 'stop' });
     });
     expect(end).toBe('stopped');
@@ -153,8 +198,18 @@ describe('the real trainer reads the controller', () => {
   beforeAll(useWasm);
   const d = halvesDataset(6, 1);
   const input = {
-    chromosome: micro('adam', 0.01), data: d, train: rowsOf(d.usage, USAGE_TRAINING), val: rowsOf(d.usage, USAGE_PUBLIC),
-    settings: { epochs: 2, batchSize: 4, patience: 0, augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 } }, seed: 3,
+    chromosome: micro('adam', 0.01),
+    data: d,
+    train: rowsOf(d.usage, USAGE_TRAINING),
+    val: rowsOf(d.usage, USAGE_PUBLIC),
+    settings: {
+      epochs: 2,
+      batchSize: 4,
+      patience: 0,
+      augmentFlip: false,
+      network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 },
+    },
+    seed: 3,
   };
 
   it('a skip pressed during the last validation pass ends this candidate as skipped', async () => {

@@ -14,26 +14,54 @@ import { buildModel } from '../../../src/ml/model';
 import { useWasm } from '../../helpers/wasm-setup';
 
 const config: RunConfig = {
-  seed: 3, populationSize: 4, generations: 2, crossoverRate: 0.6, mutationRate: 0.6, maxFilters: 4, epochs: 1, batchSize: 16, patience: 0,
-  augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 }, perClass: 6, objectives: ['accuracy', 'params'],
+  seed: 3,
+  populationSize: 4,
+  generations: 2,
+  crossoverRate: 0.6,
+  mutationRate: 0.6,
+  maxFilters: 4,
+  epochs: 1,
+  batchSize: 16,
+  patience: 0,
+  augmentFlip: false,
+  network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+  perClass: 6,
+  objectives: ['accuracy', 'params'],
 };
 const data = syntheticDataset(6, 3);
 const splits = makeSplits(data, { mode: 'canonical', seed: 3 }).splits;
 const backend = { name: 'wasm', reason: 'test', software: false } as const;
-const dataset = { name: data.name, synthetic: true, count: data.count, split: 'canonical', train: splits.train.length, val: splits.val.length, test: splits.test.length };
+const dataset = {
+  name: data.name,
+  synthetic: true,
+  count: data.count,
+  split: 'canonical',
+  train: splits.train.length,
+  val: splits.val.length,
+  test: splits.test.length,
+};
 
 const WEIGHTS = [1, -1] as const;
 const vec = (r: IndividualRecord): number[] => [r.objectives?.accuracy ?? NaN, r.objectives?.params ?? NaN];
-const sameChromosome = (a: IndividualRecord, b: IndividualRecord): boolean => JSON.stringify(a.chromosome) === JSON.stringify(b.chromosome);
+const sameChromosome = (a: IndividualRecord, b: IndividualRecord): boolean =>
+  JSON.stringify(a.chromosome) === JSON.stringify(b.chromosome);
 
 describe('a two-objective search (accuracy, parameters) on the synthetic sample', () => {
   beforeAll(useWasm);
 
-  it('keeps a front no evaluated candidate dominates that dominates every other one, with measured latencies and the front\'s weights', async () => {
+  it("keeps a front no evaluated candidate dominates that dominates every other one, with measured latencies and the front's weights", async () => {
     const events: RunEvent[] = [];
     const checkpoints: RunCheckpoint[] = [];
     const before = tf.memory().numTensors;
-    const result = await runEvolution({ config, data, splits, backend, control: new RunController(), emit: (e) => events.push(e), onCheckpoint: (cp) => void checkpoints.push(cp) });
+    const result = await runEvolution({
+      config,
+      data,
+      splits,
+      backend,
+      control: new RunController(),
+      emit: (e) => events.push(e),
+      onCheckpoint: (cp) => void checkpoints.push(cp),
+    });
     expect(result.outcome).toBe('done');
     expect(tf.memory().numTensors).toBe(before);
     const log = parseRunLog(JSON.stringify(runLogFromEvents(events, { dataset })));
@@ -50,9 +78,12 @@ describe('a two-objective search (accuracy, parameters) on the synthetic sample'
     const last = log.phases.at(-1);
     const front = (last?.front ?? []).map((ref) => log.phases[ref.phase]?.individuals[ref.index] as IndividualRecord);
     expect(front.length).toBeGreaterThan(0);
-    for (const m of front) for (const o of ok) expect(dominates(vec(o), vec(m), WEIGHTS), 'a front member is dominated').toBe(false);
+    for (const m of front)
+      for (const o of ok) expect(dominates(vec(o), vec(m), WEIGHTS), 'a front member is dominated').toBe(false);
     for (const o of ok) {
-      const covered = front.some((m) => dominates(vec(m), vec(o), WEIGHTS) || sameChromosome(m, o) || vec(m).join() === vec(o).join());
+      const covered = front.some(
+        (m) => dominates(vec(m), vec(o), WEIGHTS) || sameChromosome(m, o) || vec(m).join() === vec(o).join(),
+      );
       expect(covered, `phase ${o.phase} #${o.index} is neither on the front nor dominated`).toBe(true);
     }
     // Every phase has its front; the run's best is the front's most accurate member, tested on the test split.
@@ -73,14 +104,31 @@ describe('a two-objective search (accuracy, parameters) on the synthetic sample'
   it('a resume from a checkpoint in the middle gives the same run log, timings and latencies aside', async () => {
     const events: RunEvent[] = [];
     const checkpoints: RunCheckpoint[] = [];
-    await runEvolution({ config, data, splits, backend, control: new RunController(), emit: (e) => events.push(e), onCheckpoint: (cp) => void checkpoints.push(JSON.parse(JSON.stringify({ ...cp, best: null, front: [] })) as RunCheckpoint) });
+    await runEvolution({
+      config,
+      data,
+      splits,
+      backend,
+      control: new RunController(),
+      emit: (e) => events.push(e),
+      onCheckpoint: (cp) =>
+        void checkpoints.push(JSON.parse(JSON.stringify({ ...cp, best: null, front: [] })) as RunCheckpoint),
+    });
     const straight = runLogFromEvents(events, { dataset });
     // A checkpoint in phase 1 (after its second candidate): engine state only, so the kept weights come back empty; the log must not care.
     const mid = checkpoints.find((cp) => cp.engine.phase === 1 && cp.engine.cursor === 2);
     expect(mid).toBeDefined();
     if (!mid) return;
     const resumed: RunEvent[] = [];
-    await runEvolution({ config, data, splits, backend, control: new RunController(), emit: (e) => resumed.push(e), resume: mid });
+    await runEvolution({
+      config,
+      data,
+      splits,
+      backend,
+      control: new RunController(),
+      emit: (e) => resumed.push(e),
+      resume: mid,
+    });
     const results = (es: RunEvent[]): unknown[] =>
       es.flatMap((e): unknown[] => {
         if (e.type === 'evaluated') {
@@ -103,7 +151,14 @@ describe('measureLatency', () => {
   beforeAll(useWasm);
 
   it('is the median of timed batch-1 predictions after warm-up, and leaves no tensor behind', async () => {
-    const model = buildModel({ conv: Array.from({ length: 6 }, () => ({ filters: 2, kernel: 3, activation: 'relu' as const })), optimizer: 'adam', learningRate: 0.001 }, { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 });
+    const model = buildModel(
+      {
+        conv: Array.from({ length: 6 }, () => ({ filters: 2, kernel: 3, activation: 'relu' as const })),
+        optimizer: 'adam',
+        learningRate: 0.001,
+      },
+      { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+    );
     const before = tf.memory().numTensors;
     let t = 0;
     // A fake clock: each call advances by the next step, so the timed runs take 5, 1, 9 ms (warm-up calls are not timed).

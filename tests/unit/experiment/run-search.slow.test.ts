@@ -17,7 +17,14 @@ import { useWasm } from '../../helpers/wasm-setup';
 const data = syntheticDataset(12, 3);
 const config = (over: Partial<RunConfig> = {}): RunConfig => ({
   ...DEFAULT_RUN_CONFIG,
-  seed: 3, populationSize: 4, generations: 1, epochs: 3, batchSize: 16, patience: 0, perClass: 6, maxFilters: 4,
+  seed: 3,
+  populationSize: 4,
+  generations: 1,
+  epochs: 3,
+  batchSize: 16,
+  patience: 0,
+  perClass: 6,
+  maxFilters: 4,
   network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.25 },
   ...over,
 });
@@ -30,14 +37,31 @@ interface Recorded {
   readonly outcome: 'done' | 'stopped';
 }
 
-async function evolve(cfg: RunConfig, opts: { resumeFrom?: { cp: RunCheckpoint; log: RunLog }; train?: typeof trainCandidate } = {}): Promise<Recorded> {
+async function evolve(
+  cfg: RunConfig,
+  opts: { resumeFrom?: { cp: RunCheckpoint; log: RunLog }; train?: typeof trainCandidate } = {},
+): Promise<Recorded> {
   const splits = makeSplits(data, { mode: 'canonical', seed: cfg.seed, perClassCap: cfg.perClass }).splits;
-  const meta = { dataset: { name: data.name, synthetic: true, count: data.count, split: 'canonical', train: splits.train.length, val: splits.val.length, test: splits.test.length } };
+  const meta = {
+    dataset: {
+      name: data.name,
+      synthetic: true,
+      count: data.count,
+      split: 'canonical',
+      train: splits.train.length,
+      val: splits.val.length,
+      test: splits.test.length,
+    },
+  };
   const builder = opts.resumeFrom ? RunLogBuilder.from(opts.resumeFrom.log) : new RunLogBuilder(meta);
   const events: RunEvent[] = [];
   const checkpoints: Recorded['checkpoints'] = [];
   const result = await runEvolution({
-    config: cfg, data, splits, backend, control: new RunController(),
+    config: cfg,
+    data,
+    splits,
+    backend,
+    control: new RunController(),
     emit: (e) => {
       events.push(e);
       builder.add(e);
@@ -112,17 +136,33 @@ describe('a run with budgets and successive halving (wasm)', () => {
     expect(complete).toHaveLength(1);
     expect(complete[0]).toMatchObject({ rung: 2, epochsTrained: 3 });
     expect(complete[0]?.rungs?.map((r) => r.epochs)).toEqual([1, 2, 3]);
-    expect(ind.filter((i) => i.partial === true).map((i) => i.epochsTrained).sort()).toEqual([1, 1, 2]);
+    expect(
+      ind
+        .filter((i) => i.partial === true)
+        .map((i) => i.epochsTrained)
+        .sort(),
+    ).toEqual([1, 1, 2]);
     // A promoted candidate's training continues: its rung-1 call trains epoch 2 only, not epochs 1 and 2 again.
     const promotedIndex = complete[0]?.index;
-    const starts = progress.flatMap((e, k) => (e.type === 'candidate-started' && e.phase === 0 && e.index === promotedIndex ? [k] : []));
+    const starts = progress.flatMap((e, k) =>
+      e.type === 'candidate-started' && e.phase === 0 && e.index === promotedIndex ? [k] : [],
+    );
     expect(starts).toHaveLength(3);
     const epochsOf = (k: number): number[] => {
       const next = progress.findIndex((e, j) => j > k && e.type === 'candidate-started');
-      return [...new Set(progress.slice(k + 1, next < 0 ? undefined : next).flatMap((e) => (e.type === 'progress' ? [(e.progress as TrainProgress).epoch] : [])))];
+      return [
+        ...new Set(
+          progress
+            .slice(k + 1, next < 0 ? undefined : next)
+            .flatMap((e) => (e.type === 'progress' ? [(e.progress as TrainProgress).epoch] : [])),
+        ),
+      ];
     };
     expect(starts.map(epochsOf)).toEqual([[1], [2], [3]]);
-    expect(run.log.best?.phase !== null && run.log.phases[run.log.best?.phase ?? 0]?.individuals[run.log.best?.index ?? 0]?.partial).toBeUndefined();
+    expect(
+      run.log.best?.phase !== null &&
+        run.log.phases[run.log.best?.phase ?? 0]?.individuals[run.log.best?.index ?? 0]?.partial,
+    ).toBeUndefined();
     expect(run.log.best?.testAccuracy).toEqual(expect.any(Number));
     // The cost curve ends at the run's training seconds, its trainings and its best.
     const curve = bestVsSeconds(run.log);
@@ -138,12 +178,17 @@ describe('a run with budgets and successive halving (wasm)', () => {
   it('resumed from any checkpoint mid-rung (continuation states included), the run log is the one of a run never interrupted', async () => {
     const cfg = config({ fidelity: 'halving', eta: 2, populationSize: 4, generations: 1, strategy: 'random' });
     const full = await evolve(cfg);
-    const midRung = full.checkpoints.filter(({ cp }) => (cp.engine.rung ?? 0) > 0 && (cp.continuations ?? []).length > 0);
+    const midRung = full.checkpoints.filter(
+      ({ cp }) => (cp.engine.rung ?? 0) > 0 && (cp.continuations ?? []).length > 0,
+    );
     expect(midRung.length).toBeGreaterThan(1);
     for (const saved of [midRung[0], midRung.at(-1)]) {
       if (!saved) continue;
       // Through JSON and back for the engine, as a disk or IndexedDB checkpoint holds it.
-      const cp: RunCheckpoint = { ...saved.cp, engine: JSON.parse(JSON.stringify(saved.cp.engine)) as RunCheckpoint['engine'] };
+      const cp: RunCheckpoint = {
+        ...saved.cp,
+        engine: JSON.parse(JSON.stringify(saved.cp.engine)) as RunCheckpoint['engine'],
+      };
       let firstEpoch: number | null = null;
       const train: typeof trainCandidate = (input, o = {}) =>
         trainCandidate(input, { ...o, onProgress: (p) => ((firstEpoch ??= p.epoch), o.onProgress?.(p)) });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { crowdingDistances, dominates, paretoFront, Rng, selNSGA2, selTournamentDCD, sortNondominated, type Ranked, type Weight } from '../../../src/ga';
+import {
+  crowdingDistances,
+  dominates,
+  paretoFront,
+  Rng,
+  selNSGA2,
+  selTournamentDCD,
+  sortNondominated,
+  type Ranked,
+  type Weight,
+} from '../../../src/ga';
 import { scripted } from '../../helpers/ga';
 
 interface P {
@@ -34,19 +44,34 @@ describe('dominates', () => {
 
 describe('sortNondominated', () => {
   it('puts equal values in one front and ranks every front (two objectives, ties, a duplicate)', () => {
-    expect(sortNondominated(SEVEN, 7, values, ACC_PARAMS).map(names)).toEqual([['a', 'b', 'd', 'e'], ['c', 'f'], ['g']]);
+    expect(sortNondominated(SEVEN, 7, values, ACC_PARAMS).map(names)).toEqual([
+      ['a', 'b', 'd', 'e'],
+      ['c', 'f'],
+      ['g'],
+    ]);
   });
 
   it('stops once k individuals are placed, finishing the front it is in', () => {
     expect(sortNondominated(SEVEN, 4, values, ACC_PARAMS).map(names)).toEqual([['a', 'b', 'd', 'e']]);
-    expect(sortNondominated(SEVEN, 5, values, ACC_PARAMS).map(names)).toEqual([['a', 'b', 'd', 'e'], ['c', 'f']]);
+    expect(sortNondominated(SEVEN, 5, values, ACC_PARAMS).map(names)).toEqual([
+      ['a', 'b', 'd', 'e'],
+      ['c', 'f'],
+    ]);
     expect(sortNondominated(SEVEN, 0, values, ACC_PARAMS)).toEqual([]);
     expect(sortNondominated(SEVEN, 7, values, ACC_PARAMS, true).map(names)).toEqual([['a', 'b', 'd', 'e']]);
   });
 
   it('sorts three objectives; a duplicate joins its twin, listed after it', () => {
     const THREE: readonly Weight[] = [1, 1, 1];
-    const pts = [p('A', 1, 5, 3), p('B', 2, 4, 1), p('C', 3, 3, 5), p('D', 4, 1, 6), p('E', 5, 2, 4), p('F', 2, 2, 2), p('G', 1, 5, 3)];
+    const pts = [
+      p('A', 1, 5, 3),
+      p('B', 2, 4, 1),
+      p('C', 3, 3, 5),
+      p('D', 4, 1, 6),
+      p('E', 5, 2, 4),
+      p('F', 2, 2, 2),
+      p('G', 1, 5, 3),
+    ];
     expect(sortNondominated(pts, 7, values, THREE).map(names)).toEqual([['A', 'G', 'B', 'C', 'D', 'E'], ['F']]);
   });
 });
@@ -60,11 +85,25 @@ describe('crowding distance', () => {
     expect(dist.slice(2)).toEqual([Infinity, Infinity]);
   });
 
-  it('three objectives, each sort starting from the previous one\'s order (DEAP sorts one list again and again)', () => {
-    const front = [p('A', 1, 5, 3), p('G', 1, 5, 3), p('B', 2, 4, 1), p('C', 3, 3, 5), p('D', 4, 1, 6), p('E', 5, 2, 4)];
+  it("three objectives, each sort starting from the previous one's order (DEAP sorts one list again and again)", () => {
+    const front = [
+      p('A', 1, 5, 3),
+      p('G', 1, 5, 3),
+      p('B', 2, 4, 1),
+      p('C', 3, 3, 5),
+      p('D', 4, 1, 6),
+      p('E', 5, 2, 4),
+    ];
     const dist = crowdingDistances(front, values);
     // x: A G B C D E (A, E ends); y: D E C B A G (D, G ends); z: B A G E C D (B, D ends): only C is inner throughout.
-    expect(dist.map((x) => (Number.isFinite(x) ? Number(x.toFixed(12)) : x))).toEqual([Infinity, Infinity, Infinity, Number((7 / 15).toFixed(12)), Infinity, Infinity]);
+    expect(dist.map((x) => (Number.isFinite(x) ? Number(x.toFixed(12)) : x))).toEqual([
+      Infinity,
+      Infinity,
+      Infinity,
+      Number((7 / 15).toFixed(12)),
+      Infinity,
+      Infinity,
+    ]);
   });
 
   it('an objective whose values are all equal still marks its first and last, and adds nothing else', () => {
@@ -77,8 +116,20 @@ describe('crowding distance', () => {
 describe('selNSGA2', () => {
   it('takes whole fronts, then the most crowded-apart of the front that does not fit', () => {
     const chosen = selNSGA2(SEVEN, 5, values, ACC_PARAMS);
-    expect(chosen.map((r) => [r.item.name, r.rank])).toEqual([['a', 0], ['b', 0], ['d', 0], ['e', 0], ['c', 1]]);
-    expect(chosen.map((r) => r.crowding)).toEqual([expect.closeTo(1, 12), expect.closeTo(0.5, 12), Infinity, Infinity, Infinity]);
+    expect(chosen.map((r) => [r.item.name, r.rank])).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['d', 0],
+      ['e', 0],
+      ['c', 1],
+    ]);
+    expect(chosen.map((r) => r.crowding)).toEqual([
+      expect.closeTo(1, 12),
+      expect.closeTo(0.5, 12),
+      Infinity,
+      Infinity,
+      Infinity,
+    ]);
   });
 
   it('cuts inside the first front by crowding distance (ties keep front order)', () => {
@@ -86,7 +137,15 @@ describe('selNSGA2', () => {
   });
 
   it('with k = n only sorts (each individual once)', () => {
-    expect(names(selNSGA2(SEVEN, 7, values, ACC_PARAMS).map((r) => r.item))).toEqual(['a', 'b', 'd', 'e', 'c', 'f', 'g']);
+    expect(names(selNSGA2(SEVEN, 7, values, ACC_PARAMS).map((r) => r.item))).toEqual([
+      'a',
+      'b',
+      'd',
+      'e',
+      'c',
+      'f',
+      'g',
+    ]);
   });
 });
 
@@ -100,15 +159,35 @@ describe('selTournamentDCD', () => {
 
   it('pairs two permutations drawn as random.sample does, and decides by dominance, crowding, then a coin', () => {
     // Permutation 1: int 3 -> c, int 2 -> e, int 0 -> a, int 0 -> b; permutation 2: int 0 x4 -> a c e b.
-    const rng = scripted([['int', 3], ['int', 2], ['int', 0], ['int', 0], ['int', 0], ['int', 0], ['int', 0], ['int', 0], ['next', 0.7]]);
+    const rng = scripted([
+      ['int', 3],
+      ['int', 2],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['next', 0.7],
+    ]);
     // (c, e): neither dominates, both Infinity: the coin 0.7 > 0.5 takes e. (a, b): a is more crowded apart.
     // (a, c): a dominates c, no coin. (e, b): e is more crowded apart.
     expect(names(selTournamentDCD(rng, ranked, 4, values, ACC_PARAMS))).toEqual(['e', 'a', 'a', 'e']);
     expect(rng.left()).toBe(0);
   });
 
-  it('a coin of exactly 0.5 keeps the first contestant, as DEAP\'s random() <= 0.5', () => {
-    const rng = scripted([['int', 3], ['int', 2], ['int', 0], ['int', 0], ['int', 0], ['int', 0], ['int', 0], ['int', 0], ['next', 0.5]]);
+  it("a coin of exactly 0.5 keeps the first contestant, as DEAP's random() <= 0.5", () => {
+    const rng = scripted([
+      ['int', 3],
+      ['int', 2],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['int', 0],
+      ['next', 0.5],
+    ]);
     expect(names(selTournamentDCD(rng, ranked, 4, values, ACC_PARAMS))[0]).toBe('c');
   });
 
@@ -128,6 +207,10 @@ describe('paretoFront', () => {
   it('is the first front, best first by the weighted values, one per key', () => {
     expect(names(paretoFront(SEVEN, values, ACC_PARAMS, (x) => x.name))).toEqual(['b', 'd', 'a', 'e']);
     // d is the same individual as b seen again: it is listed once, as its first appearance.
-    expect(names(paretoFront(SEVEN, values, ACC_PARAMS, (x) => (x.name === 'd' ? 'b' : x.name)))).toEqual(['b', 'a', 'e']);
+    expect(names(paretoFront(SEVEN, values, ACC_PARAMS, (x) => (x.name === 'd' ? 'b' : x.name)))).toEqual([
+      'b',
+      'a',
+      'e',
+    ]);
   });
 });

@@ -24,7 +24,11 @@ function oneMax(c: Chromosome): number {
 }
 
 /** A deterministic fitness that also drives a fake clock, so `seconds` is reproducible across resumes. */
-function clockedFitness(score: (c: Chromosome) => number = oneMax): { fitness: FitnessFn; now: () => number; calls: Chromosome[] } {
+function clockedFitness(score: (c: Chromosome) => number = oneMax): {
+  fitness: FitnessFn;
+  now: () => number;
+  calls: Chromosome[];
+} {
   let clock = 0;
   const calls: Chromosome[] = [];
   return {
@@ -40,7 +44,10 @@ function clockedFitness(score: (c: Chromosome) => number = oneMax): { fitness: F
 
 const config = (over: Partial<GaConfig> = {}): GaConfig => ({ ...PAPER_GA_DEFAULTS, trainingKey: 'toy', ...over });
 
-async function runAll(cfg: GaConfig, extra: Partial<RunOptions> = {}): Promise<{ engine: GaEngine; events: EngineEvent[]; calls: Chromosome[]; states: EngineState[] }> {
+async function runAll(
+  cfg: GaConfig,
+  extra: Partial<RunOptions> = {},
+): Promise<{ engine: GaEngine; events: EngineEvent[]; calls: Chromosome[]; states: EngineState[] }> {
   const engine = GaEngine.create(cfg);
   const events: EngineEvent[] = [];
   const states: EngineState[] = [];
@@ -60,7 +67,14 @@ async function runAll(cfg: GaConfig, extra: Partial<RunOptions> = {}): Promise<{
 
 describe('paper defaults', () => {
   it('are NPop 10, NGen 3 (4 phases), cxpb 0.2, mutpb 0.1, elitism 1', () => {
-    expect(PAPER_GA_DEFAULTS).toMatchObject({ populationSize: 10, generations: 3, crossoverRate: 0.2, mutationRate: 0.1, elitism: 1, maxFilters: 1024 });
+    expect(PAPER_GA_DEFAULTS).toMatchObject({
+      populationSize: 10,
+      generations: 3,
+      crossoverRate: 0.2,
+      mutationRate: 0.1,
+      elitism: 1,
+      maxFilters: 1024,
+    });
     expect(validateGaConfig(PAPER_GA_DEFAULTS)).toEqual([]);
   });
 
@@ -94,7 +108,14 @@ describe('paper defaults', () => {
   });
 
   it('rejects a bad config with every error', () => {
-    const bad = { ...PAPER_GA_DEFAULTS, populationSize: 0, crossoverRate: 2, maxFilters: 12, crossover: 'k-point', crossoverPoints: 40 } as const;
+    const bad = {
+      ...PAPER_GA_DEFAULTS,
+      populationSize: 0,
+      crossoverRate: 2,
+      maxFilters: 12,
+      crossover: 'k-point',
+      crossoverPoints: 40,
+    } as const;
     expect(validateGaConfig(bad)).toEqual([
       'populationSize must be an integer from 1, got 0',
       'crossoverRate must be a number from 0 to 1, got 2',
@@ -110,7 +131,16 @@ describe('OneMax convergence', () => {
   // Measured: two-point reaches fitness 1 by phase 24..64 over seeds 1..20 (max 62 for seeds 1..10);
   // one-point 25..75, k-point(3) 14..101. The bound below leaves a margin.
   const toy = (seed: number, crossover: GaConfig['crossover']): GaConfig =>
-    config({ seed, crossover, populationSize: 50, generations: 120, crossoverRate: 0.7, mutationRate: 0.5, tournamentSize: 4, elitism: 2 });
+    config({
+      seed,
+      crossover,
+      populationSize: 50,
+      generations: 120,
+      crossoverRate: 0.7,
+      mutationRate: 0.5,
+      tournamentSize: 4,
+      elitism: 2,
+    });
 
   async function phaseOfOptimum(cfg: GaConfig): Promise<number> {
     let found = -1;
@@ -145,7 +175,16 @@ describe('OneMax convergence', () => {
 });
 
 describe('determinism and resume', () => {
-  const cfg = config({ seed: 11, populationSize: 8, generations: 5, crossoverRate: 0.6, mutationRate: 0.4, crossover: 'k-point', crossoverPoints: 3, selection: 'roulette' });
+  const cfg = config({
+    seed: 11,
+    populationSize: 8,
+    generations: 5,
+    crossoverRate: 0.6,
+    mutationRate: 0.4,
+    crossover: 'k-point',
+    crossoverPoints: 3,
+    selection: 'roulette',
+  });
 
   it('same seed, same event log; another seed, another log', async () => {
     const a = await runAll(cfg);
@@ -185,15 +224,27 @@ describe('determinism and resume', () => {
     const events: EngineEvent[] = [];
     let evaluated = 0;
     const f = clockedFitness();
-    const opts: RunOptions = { fitness: f.fitness, now: f.now, onEvent: (e) => events.push(e), shouldStop: () => evaluated >= 13 };
-    const counted: RunOptions = { ...opts, onEvent: (e) => { if (e.type === 'evaluated') evaluated += 1; events.push(e); } };
+    const opts: RunOptions = {
+      fitness: f.fitness,
+      now: f.now,
+      onEvent: (e) => events.push(e),
+      shouldStop: () => evaluated >= 13,
+    };
+    const counted: RunOptions = {
+      ...opts,
+      onEvent: (e) => {
+        if (e.type === 'evaluated') evaluated += 1;
+        events.push(e);
+      },
+    };
     expect(await engine.run(counted)).toBe('stopped');
     expect(events.at(-1)).toEqual({ type: 'run-stopped', phase: 1, index: 5 });
     expect(engine.done).toBe(false);
     const resumed = GaEngine.restore(JSON.parse(JSON.stringify(engine.snapshot())) as EngineState);
     expect(await resumed.run({ ...opts, shouldStop: () => false })).toBe('done');
     expect(resumed.snapshot()).toEqual(full.engine.snapshot());
-    const strip = (es: EngineEvent[]): EngineEvent[] => es.filter((e) => e.type !== 'run-started' && e.type !== 'run-stopped');
+    const strip = (es: EngineEvent[]): EngineEvent[] =>
+      es.filter((e) => e.type !== 'run-started' && e.type !== 'run-stopped');
     expect(strip(events)).toEqual(strip(full.events));
   });
 
@@ -241,10 +292,18 @@ describe('failures, skips, cache and budget', () => {
   it('restores a state saved before "skipped" was a status: a legacy skip (failed, "skipped by user") becomes skipped', async () => {
     const engine = GaEngine.create(config({ seed: 3, populationSize: 4, generations: 1 }));
     let n = 0;
-    await engine.run({ fitness: async (c) => (n++ === 1 ? { status: 'failed', reason: 'out of memory' } : { fitness: oneMax(c) }), shouldStop: () => n >= 3 });
+    await engine.run({
+      fitness: async (c) => (n++ === 1 ? { status: 'failed', reason: 'out of memory' } : { fitness: oneMax(c) }),
+      shouldStop: () => n >= 3,
+    });
     const saved = engine.snapshot();
     expect(saved.population.map((i) => i.status)).toEqual(['trained', 'failed', 'trained', 'pending']);
-    const legacy: EngineState = { ...saved, population: saved.population.map((i, k) => (k === 2 ? { ...i, status: 'failed', fitness: null, reason: 'skipped by user' } : i)) };
+    const legacy: EngineState = {
+      ...saved,
+      population: saved.population.map((i, k) =>
+        k === 2 ? { ...i, status: 'failed', fitness: null, reason: 'skipped by user' } : i,
+      ),
+    };
     const restored = GaEngine.restore(JSON.parse(JSON.stringify(legacy)) as EngineState).snapshot();
     expect(restored.population.map((i) => i.status)).toEqual(['trained', 'failed', 'skipped', 'pending']);
     expect(restored.population[2]).not.toHaveProperty('reason');
@@ -254,7 +313,9 @@ describe('failures, skips, cache and budget', () => {
   it('an evaluation that throws or reports failure is recorded as failed and never best; the run finishes', async () => {
     const bad = (c: Chromosome): boolean => (c.conv[0]?.kernel ?? 0) <= 4;
     const events: EngineEvent[] = [];
-    const engine = GaEngine.create(config({ seed: 3, populationSize: 10, generations: 4, crossoverRate: 0.5, mutationRate: 0.5 }));
+    const engine = GaEngine.create(
+      config({ seed: 3, populationSize: 10, generations: 4, crossoverRate: 0.5, mutationRate: 0.5 }),
+    );
     const outcome = await engine.run({
       fitness: async (c) => {
         // Failing chromosomes would score highest, so a leak into "best" would show.
@@ -288,16 +349,30 @@ describe('failures, skips, cache and budget', () => {
   it('a run where every evaluation fails still finishes, with no best', async () => {
     const engine = GaEngine.create(config({ generations: 1 }));
     const events: EngineEvent[] = [];
-    expect(await engine.run({ fitness: async () => { throw new Error('no backend'); }, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(
+      await engine.run({
+        fitness: async () => {
+          throw new Error('no backend');
+        },
+        onEvent: (e) => events.push(e),
+      }),
+    ).toBe('done');
     expect(engine.best()).toBeUndefined();
-    expect(events.find((e) => e.type === 'phase-done')).toMatchObject({ best: null, mean: null, min: null, bestIndividual: null });
+    expect(events.find((e) => e.type === 'phase-done')).toMatchObject({
+      best: null,
+      mean: null,
+      min: null,
+      bestIndividual: null,
+    });
     expect(events.at(-1)).toMatchObject({ type: 'run-done', best: null, hallOfFame: [] });
   });
 
   it('"skipped" is its own status (no fitness, no reason) and is not cached', async () => {
     const skipped = new Set<string>();
     const seen = new Map<string, number>();
-    const engine = GaEngine.create(config({ seed: 5, populationSize: 6, generations: 6, crossoverRate: 0.8, mutationRate: 0.8, maxFilters: 2 }));
+    const engine = GaEngine.create(
+      config({ seed: 5, populationSize: 6, generations: 6, crossoverRate: 0.8, mutationRate: 0.8, maxFilters: 2 }),
+    );
     const events: EngineEvent[] = [];
     await engine.run({
       fitness: async (c) => {
@@ -318,7 +393,9 @@ describe('failures, skips, cache and budget', () => {
       expect(s).not.toHaveProperty('reason');
     }
     expect(events.some((e) => e.type === 'evaluated' && e.status === 'failed')).toBe(false);
-    const counted = events.flatMap((e) => (e.type === 'phase-done' ? [e.counts.skipped] : [])).reduce((a, b) => a + b, 0);
+    const counted = events
+      .flatMap((e) => (e.type === 'phase-done' ? [e.counts.skipped] : []))
+      .reduce((a, b) => a + b, 0);
     expect(counted).toBe(skips.length);
     const state = engine.snapshot();
     for (const key of skipped) {
@@ -330,7 +407,9 @@ describe('failures, skips, cache and budget', () => {
 
   it('the cache: fitness calls equal the distinct chromosomes evaluated, repeats show as cached', async () => {
     // maxFilters 2 and high rates make repeats likely.
-    const { events, calls, engine } = await runAll(config({ seed: 9, populationSize: 10, generations: 12, crossoverRate: 0.9, mutationRate: 0.3, maxFilters: 2 }));
+    const { events, calls, engine } = await runAll(
+      config({ seed: 9, populationSize: 10, generations: 12, crossoverRate: 0.9, mutationRate: 0.3, maxFilters: 2 }),
+    );
     const keys = calls.map(chromosomeKey);
     expect(new Set(keys).size).toBe(keys.length);
     const evaluated = events.flatMap((e) => (e.type === 'evaluated' ? [e] : []));
@@ -360,7 +439,10 @@ describe('failures, skips, cache and budget', () => {
 
   it('over-budget chromosomes are recorded with their cost and never passed to fitness', async () => {
     const cost: CostFn = (c) => {
-      const params = c.conv.reduce((s, g, i) => s + g.filters * g.kernel * g.kernel * (i === 0 ? 1 : (c.conv[i - 1]?.filters ?? 1)), 0);
+      const params = c.conv.reduce(
+        (s, g, i) => s + g.filters * g.kernel * g.kernel * (i === 0 ? 1 : (c.conv[i - 1]?.filters ?? 1)),
+        0,
+      );
       return { params, flops: params * 48 * 48 };
     };
     const maxParams = 40_000;
@@ -368,7 +450,17 @@ describe('failures, skips, cache and budget', () => {
     for (const budgetRedraws of [0, 20]) {
       const events: EngineEvent[] = [];
       const passed: Chromosome[] = [];
-      const engine = GaEngine.create(config({ seed: 4, maxFilters: 64, maxParams, budgetRedraws, generations: 5, crossoverRate: 0.8, mutationRate: 0.8 }));
+      const engine = GaEngine.create(
+        config({
+          seed: 4,
+          maxFilters: 64,
+          maxParams,
+          budgetRedraws,
+          generations: 5,
+          crossoverRate: 0.8,
+          mutationRate: 0.8,
+        }),
+      );
       await engine.run({
         cost,
         fitness: async (c) => {

@@ -78,7 +78,9 @@ describe('validator', () => {
       'learningRate must be a number from 0.001 to 0.01, got 0.5',
     ]);
     expect(validateChromosome(null)).toEqual(['chromosome must be an object']);
-    expect(validateChromosome({ conv: [] , optimizer: 'adam', learningRate: 0.001 })).toEqual(['conv must be an array of 6 layers']);
+    expect(validateChromosome({ conv: [], optimizer: 'adam', learningRate: 0.001 })).toEqual([
+      'conv must be an array of 6 layers',
+    ]);
   });
 
   it('applies maxFilters', () => {

@@ -1,6 +1,18 @@
 /** The NSGA-II engine: ZDT1 with a real-coded test genome, and the engine's guarantees (resume, determinism, cache, failures). */
 import { describe, expect, it } from 'vitest';
-import { dominates, GaEngine, PAPER_GA_DEFAULTS, varAnd, type EngineEvent, type EngineState, type FitnessFn, type GaConfig, type Genome, type Individual, type RandomSource } from '../../../src/ga';
+import {
+  dominates,
+  GaEngine,
+  PAPER_GA_DEFAULTS,
+  varAnd,
+  type EngineEvent,
+  type EngineState,
+  type FitnessFn,
+  type GaConfig,
+  type Genome,
+  type Individual,
+  type RandomSource,
+} from '../../../src/ga';
 
 // ---------------------------------------------------------------- a real-coded genome (DEAP's ZDT example operators)
 
@@ -42,7 +54,9 @@ function mutPolynomial(rng: RandomSource, g: readonly number[], eta: number, ind
     const rand = rng.next();
     const pow = 1 / (eta + 1);
     const deltaQ =
-      rand < 0.5 ? (2 * rand + (1 - 2 * rand) * (1 - x) ** (eta + 1)) ** pow - 1 : 1 - (2 * (1 - rand) + 2 * (rand - 0.5) * x ** (eta + 1)) ** pow;
+      rand < 0.5
+        ? (2 * rand + (1 - 2 * rand) * (1 - x) ** (eta + 1)) ** pow - 1
+        : 1 - (2 * (1 - rand) + 2 * (rand - 0.5) * x ** (eta + 1)) ** pow;
     out[i] = Math.min(Math.max(x + deltaQ, 0), 1);
   }
   return out;
@@ -53,7 +67,15 @@ function realGenome(n: number, cxpb: number, mutpb: number): Genome<number[]> {
   return {
     init: (rng) => Array.from({ length: n }, () => rng.next()),
     key: (g) => g.join(','),
-    vary: (rng, parents) => varAnd<number>(rng, parents, cxpb, mutpb, (r, a, b) => cxSbx(r, a, b, 20), (r, g) => mutPolynomial(r, g, 20, 1 / n)),
+    vary: (rng, parents) =>
+      varAnd<number>(
+        rng,
+        parents,
+        cxpb,
+        mutpb,
+        (r, a, b) => cxSbx(r, a, b, 20),
+        (r, g) => mutPolynomial(r, g, 20, 1 / n),
+      ),
   };
 }
 
@@ -77,7 +99,10 @@ function hypervolume2d(points: readonly (readonly [number, number])[], ref: read
   return hv;
 }
 
-const MINIMISE_BOTH = [{ key: 'f1', weight: -1 }, { key: 'f2', weight: -1 }] as const;
+const MINIMISE_BOTH = [
+  { key: 'f1', weight: -1 },
+  { key: 'f2', weight: -1 },
+] as const;
 
 describe('NSGA-II on ZDT1 (30 reals, population 100)', () => {
   // DEAP's own example measures ZDT1 fronts against (11, 11). The true front f2 = 1 - sqrt(f1), f1 in [0, 1], dominates
@@ -85,14 +110,27 @@ describe('NSGA-II on ZDT1 (30 reals, population 100)', () => {
   const REF: [number, number] = [11, 11];
   const TRUE_HV = 10 + 2 / 3 + 110;
 
-  it('reaches a hypervolume within 5% of the true front\'s after 50 generations (reference point (11, 11)); the initial one is not', async () => {
-    const config: GaConfig = { ...PAPER_GA_DEFAULTS, seed: 3, populationSize: 100, generations: 50, crossoverRate: 0.9, mutationRate: 1, trainingKey: 'zdt1', objectives: MINIMISE_BOTH };
+  it("reaches a hypervolume within 5% of the true front's after 50 generations (reference point (11, 11)); the initial one is not", async () => {
+    const config: GaConfig = {
+      ...PAPER_GA_DEFAULTS,
+      seed: 3,
+      populationSize: 100,
+      generations: 50,
+      crossoverRate: 0.9,
+      mutationRate: 1,
+      trainingKey: 'zdt1',
+      objectives: MINIMISE_BOTH,
+    };
     const engine = GaEngine.create(config, { genome: realGenome(30, 0.9, 1) });
     const fitness: FitnessFn<number[]> = async (x) => {
       const o = zdt1(x);
       return { fitness: -o.f2, objectives: o };
     };
-    const hvOf = (front: readonly Individual<number[]>[]): number => hypervolume2d(front.map((i) => [i.objectives?.f1 ?? NaN, i.objectives?.f2 ?? NaN] as const), REF);
+    const hvOf = (front: readonly Individual<number[]>[]): number =>
+      hypervolume2d(
+        front.map((i) => [i.objectives?.f1 ?? NaN, i.objectives?.f2 ?? NaN] as const),
+        REF,
+      );
     let initial = NaN;
     const done = await engine.run({
       fitness,
@@ -112,13 +150,28 @@ describe('NSGA-II on ZDT1 (30 reals, population 100)', () => {
 // ---------------------------------------------------------------- the engine's guarantees with NSGA-II
 
 /** Two toy objectives of a real-coded genome: maximise the mean (the "accuracy"), minimise the first gene (the "size"). */
-const TOY = [{ key: 'accuracy', weight: 1 }, { key: 'size', weight: -1 }] as const;
+const TOY = [
+  { key: 'accuracy', weight: 1 },
+  { key: 'size', weight: -1 },
+] as const;
 const toyConfig = (over: Partial<GaConfig> = {}): GaConfig => ({
-  ...PAPER_GA_DEFAULTS, seed: 5, populationSize: 6, generations: 4, crossoverRate: 0.6, mutationRate: 0.5, trainingKey: 'toy', objectives: TOY, ...over,
+  ...PAPER_GA_DEFAULTS,
+  seed: 5,
+  populationSize: 6,
+  generations: 4,
+  crossoverRate: 0.6,
+  mutationRate: 0.5,
+  trainingKey: 'toy',
+  objectives: TOY,
+  ...over,
 });
 const toyGenome = realGenome(4, 0.6, 0.5);
 
-function toyFitness(fail?: (x: readonly number[]) => boolean): { fitness: FitnessFn<number[]>; now: () => number; calls: number[][] } {
+function toyFitness(fail?: (x: readonly number[]) => boolean): {
+  fitness: FitnessFn<number[]>;
+  now: () => number;
+  calls: number[][];
+} {
   let clock = 0;
   const calls: number[][] = [];
   return {
@@ -134,12 +187,27 @@ function toyFitness(fail?: (x: readonly number[]) => boolean): { fitness: Fitnes
   };
 }
 
-async function runToy(config: GaConfig, fail?: (x: readonly number[]) => boolean): Promise<{ engine: GaEngine<number[]>; events: EngineEvent<number[]>[]; states: EngineState<number[]>[]; calls: number[][] }> {
+async function runToy(
+  config: GaConfig,
+  fail?: (x: readonly number[]) => boolean,
+): Promise<{
+  engine: GaEngine<number[]>;
+  events: EngineEvent<number[]>[];
+  states: EngineState<number[]>[];
+  calls: number[][];
+}> {
   const engine = GaEngine.create(config, { genome: toyGenome });
   const events: EngineEvent<number[]>[] = [];
   const states: EngineState<number[]>[] = [];
   const f = toyFitness(fail);
-  expect(await engine.run({ fitness: f.fitness, now: f.now, onEvent: (e) => events.push(e), onCheckpoint: (s) => void states.push(JSON.parse(JSON.stringify(s)) as EngineState<number[]>) })).toBe('done');
+  expect(
+    await engine.run({
+      fitness: f.fitness,
+      now: f.now,
+      onEvent: (e) => events.push(e),
+      onCheckpoint: (s) => void states.push(JSON.parse(JSON.stringify(s)) as EngineState<number[]>),
+    }),
+  ).toBe('done');
   return { engine, events, states, calls: f.calls };
 }
 
@@ -155,11 +223,18 @@ describe('the NSGA-II engine', () => {
     const weights = TOY.map((o) => o.weight);
     for (const m of front) for (const o of ok) expect(dominates(vec(o), vec(m), weights)).toBe(false);
     for (const o of ok) {
-      const covered = front.some((m) => dominates(vec(m), vec(o), weights) || toyGenome.key(m.chromosome) === toyGenome.key(o.chromosome) || vec(m).join() === vec(o).join());
+      const covered = front.some(
+        (m) =>
+          dominates(vec(m), vec(o), weights) ||
+          toyGenome.key(m.chromosome) === toyGenome.key(o.chromosome) ||
+          vec(m).join() === vec(o).join(),
+      );
       expect(covered).toBe(true);
     }
     // Best first by accuracy; a 'front' event follows every evaluation and the last one is the engine's front.
-    expect(front.map((m) => m.objectives?.accuracy)).toEqual([...front.map((m) => m.objectives?.accuracy)].sort((x, y) => (y ?? 0) - (x ?? 0)));
+    expect(front.map((m) => m.objectives?.accuracy)).toEqual(
+      [...front.map((m) => m.objectives?.accuracy)].sort((x, y) => (y ?? 0) - (x ?? 0)),
+    );
     const fronts = events.filter((e) => e.type === 'front');
     expect(fronts).toHaveLength(evaluated.length);
     expect(fronts.at(-1)).toMatchObject({ members: front.map((m) => ({ phase: m.phase, index: m.index })) });
@@ -175,7 +250,9 @@ describe('the NSGA-II engine', () => {
     expect(finalState.survivors?.length).toBe(cfg.populationSize);
     const fullEvents = full.events.filter((e) => e.type !== 'run-started');
     for (const [i, saved] of full.states.entries()) {
-      const restored = GaEngine.restore(JSON.parse(JSON.stringify(saved)) as EngineState<number[]>, { genome: toyGenome });
+      const restored = GaEngine.restore(JSON.parse(JSON.stringify(saved)) as EngineState<number[]>, {
+        genome: toyGenome,
+      });
       const events: EngineEvent<number[]>[] = [];
       const f = toyFitness();
       expect(await restored.run({ fitness: f.fitness, now: f.now, onEvent: (e) => events.push(e) })).toBe('done');
@@ -203,8 +280,13 @@ describe('the NSGA-II engine', () => {
   it('refuses a success without a value of each objective', async () => {
     const engine = GaEngine.create(toyConfig({ generations: 0, populationSize: 2 }), { genome: toyGenome });
     const events: EngineEvent<number[]>[] = [];
-    await engine.run({ fitness: async () => ({ fitness: 0.5, objectives: { accuracy: 0.5 } }), onEvent: (e) => events.push(e) });
-    expect(events.filter((e) => e.type === 'evaluated').map((e) => (e.type === 'evaluated' ? [e.status, e.reason] : null))).toEqual([
+    await engine.run({
+      fitness: async () => ({ fitness: 0.5, objectives: { accuracy: 0.5 } }),
+      onEvent: (e) => events.push(e),
+    });
+    expect(
+      events.filter((e) => e.type === 'evaluated').map((e) => (e.type === 'evaluated' ? [e.status, e.reason] : null)),
+    ).toEqual([
       ['failed', 'fitness function returned no finite value of the objective size'],
       ['failed', 'fitness function returned no finite value of the objective size'],
     ]);
@@ -224,7 +306,8 @@ describe('two or more objectives with the search strategies', () => {
     const front = engine.front();
     expect(front.length).toBeGreaterThan(1);
     for (const m of front) for (const o of evaluated) expect(dominates(vec(o), vec(m), weights)).toBe(false);
-    for (const o of evaluated) expect(front.some((m) => dominates(vec(m), vec(o), weights) || vec(m).join() === vec(o).join())).toBe(true);
+    for (const o of evaluated)
+      expect(front.some((m) => dominates(vec(m), vec(o), weights) || vec(m).join() === vec(o).join())).toBe(true);
     // The same draws as a single-objective random search with the same seed: the objectives change no draw.
     const single = await runToy({ ...config, objectives: undefined });
     expect(single.calls).toEqual((await runToy(config)).calls);
@@ -236,8 +319,11 @@ describe('two or more objectives with the search strategies', () => {
   });
 
   it('refuses successive halving with two or more objectives', () => {
-    const errors = 'invalid GA config: successive halving works with a single objective: with two or more objectives use full fidelity';
+    const errors =
+      'invalid GA config: successive halving works with a single objective: with two or more objectives use full fidelity';
     expect(() => GaEngine.create(toyConfig({ fidelity: 'halving', epochs: 9 }), { genome: toyGenome })).toThrow(errors);
-    expect(() => GaEngine.create(toyConfig({ fidelity: 'halving', epochs: 9, objectives: [TOY[0]] }), { genome: toyGenome })).not.toThrow();
+    expect(() =>
+      GaEngine.create(toyConfig({ fidelity: 'halving', epochs: 9, objectives: [TOY[0]] }), { genome: toyGenome }),
+    ).not.toThrow();
   });
 });

@@ -5,9 +5,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chromosomeKey, GaEngine, PAPER_GA_DEFAULTS } from '../../../src/ga';
-import type { Chromosome, EngineEvent, EngineState, EvaluationPlan, FitnessFn, GaConfig, RunOptions } from '../../../src/ga';
+import type {
+  Chromosome,
+  EngineEvent,
+  EngineState,
+  EvaluationPlan,
+  FitnessFn,
+  GaConfig,
+  RunOptions,
+} from '../../../src/ga';
 
-const config = (over: Partial<GaConfig> = {}): GaConfig => ({ ...PAPER_GA_DEFAULTS, trainingKey: 'toy', crossoverRate: 0.6, mutationRate: 0.5, ...over });
+const config = (over: Partial<GaConfig> = {}): GaConfig => ({
+  ...PAPER_GA_DEFAULTS,
+  trainingKey: 'toy',
+  crossoverRate: 0.6,
+  mutationRate: 0.5,
+  ...over,
+});
 
 /** A deterministic toy fitness: the mean kernel size over 9, from a fake clock so timings repeat. */
 const score = (c: Chromosome): number => c.conv.reduce((a, l) => a + l.kernel, 0) / (9 * c.conv.length);
@@ -91,7 +105,9 @@ describe('onPlan', () => {
   it('leaves out repeats within a phase: a repeat is a cache hit after a success, and called (unplanned) after a failure', async () => {
     const first = await record(GaEngine.create(config({ seed: 11, generations: 0 })), { shouldStop: () => true });
     const start = first.states[0] as EngineState;
-    const population = start.population.map((ind, i) => (i === 4 ? { ...ind, chromosome: start.population[1]?.chromosome as Chromosome } : ind));
+    const population = start.population.map((ind, i) =>
+      i === 4 ? { ...ind, chromosome: start.population[1]?.chromosome as Chromosome } : ind,
+    );
     const twin = { ...start, population };
     const twinKey = chromosomeKey(population[1]?.chromosome as Chromosome);
 
@@ -100,7 +116,8 @@ describe('onPlan', () => {
     expect(ok.calls.map((c) => c.index)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
     expect(ok.events.find((e) => e.type === 'evaluated' && e.index === 4)).toMatchObject({ status: 'cached' });
 
-    const failing: FitnessFn = async (c) => (chromosomeKey(c) === twinKey ? { status: 'failed', reason: 'no' } : { fitness: score(c) });
+    const failing: FitnessFn = async (c) =>
+      chromosomeKey(c) === twinKey ? { status: 'failed', reason: 'no' } : { fitness: score(c) };
     const bad = await record(GaEngine.restore(twin), { fitness: failing });
     expect(bad.plans[0]?.calls.map((c) => c.index)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
     expect(bad.calls.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

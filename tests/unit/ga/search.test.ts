@@ -14,7 +14,17 @@ import {
   rungSchedule,
   validateChromosome,
 } from '../../../src/ga';
-import type { Chromosome, EngineEvent, EngineState, EvaluationPlan, FitnessContext, FitnessFn, FitnessResult, GaConfig, Individual } from '../../../src/ga';
+import type {
+  Chromosome,
+  EngineEvent,
+  EngineState,
+  EvaluationPlan,
+  FitnessContext,
+  FitnessFn,
+  FitnessResult,
+  GaConfig,
+  Individual,
+} from '../../../src/ga';
 
 const config = (over: Partial<GaConfig> = {}): GaConfig => ({ ...PAPER_GA_DEFAULTS, trainingKey: 'toy', ...over });
 
@@ -26,7 +36,7 @@ function quality(c: Chromosome): number {
 }
 
 /** Scripted validation accuracy after `epochs`: rises with epochs towards the quality, so short trainings rank like long ones. */
-const accuracyAt = (c: Chromosome, epochs: number): number => Math.round((quality(c) * (1 - 0.5 ** epochs)) * 1e6) / 1e6;
+const accuracyAt = (c: Chromosome, epochs: number): number => Math.round(quality(c) * (1 - 0.5 ** epochs) * 1e6) / 1e6;
 
 interface Call {
   readonly key: string;
@@ -34,7 +44,9 @@ interface Call {
 }
 
 /** A fitness of scripted values with a fake clock (one second per epoch trained in the call) and a log of its calls. */
-function scripted(value: (c: Chromosome, epochs: number) => FitnessResult = (c, e) => ({ fitness: accuracyAt(c, e), epochsTrained: e })) {
+function scripted(
+  value: (c: Chromosome, epochs: number) => FitnessResult = (c, e) => ({ fitness: accuracyAt(c, e), epochsTrained: e }),
+) {
   let clock = 0;
   const calls: Call[] = [];
   const trained = new Map<string, number>();
@@ -49,7 +61,11 @@ function scripted(value: (c: Chromosome, epochs: number) => FitnessResult = (c, 
   return { fitness, calls, now: () => clock };
 }
 
-async function run(cfg: GaConfig, f = scripted(), extra: { onPlan?: (p: EvaluationPlan) => void; onRelease?: (phase: number, i: readonly number[]) => void } = {}) {
+async function run(
+  cfg: GaConfig,
+  f = scripted(),
+  extra: { onPlan?: (p: EvaluationPlan) => void; onRelease?: (phase: number, i: readonly number[]) => void } = {},
+) {
   const engine = GaEngine.create(cfg);
   const events: EngineEvent[] = [];
   const states: EngineState[] = [];
@@ -67,7 +83,8 @@ async function run(cfg: GaConfig, f = scripted(), extra: { onPlan?: (p: Evaluati
   return { engine, events, states, calls: f.calls };
 }
 
-const evaluated = (events: EngineEvent[]): (Individual & { type: 'evaluated' })[] => events.flatMap((e) => (e.type === 'evaluated' ? [e] : []));
+const evaluated = (events: EngineEvent[]): (Individual & { type: 'evaluated' })[] =>
+  events.flatMap((e) => (e.type === 'evaluated' ? [e] : []));
 
 describe('the rung schedule and the promotion rule', () => {
   it('trains rung k to ceil(epochs / eta^k) epochs, with as many rungs as the candidates can be divided by eta', () => {
@@ -115,7 +132,8 @@ describe('the rung schedule and the promotion rule', () => {
 
 describe('successive halving inside each phase', () => {
   // 9 candidates, eta 3, 9 epochs: rungs of 1, 3 and 9 epochs; 9 -> 3 -> 1 in the initial population.
-  const halving = (over: Partial<GaConfig> = {}): GaConfig => config({ seed: 5, populationSize: 9, generations: 0, fidelity: 'halving', eta: 3, epochs: 9, ...over });
+  const halving = (over: Partial<GaConfig> = {}): GaConfig =>
+    config({ seed: 5, populationSize: 9, generations: 0, fidelity: 'halving', eta: 3, epochs: 9, ...over });
 
   it('trains every new candidate to the first rung, then the best third to each next rung, continuing (the context asks for totals)', async () => {
     const { events, calls, engine } = await run(halving());
@@ -135,7 +153,12 @@ describe('successive halving inside each phase', () => {
     // Promotion follows the rung's scripted values: the 3 best at 1 epoch, then the best of those at 3 epochs.
     const first = evaluated(events).filter((e) => e.rung === 0);
     const byFitness = [...first].sort((a, b) => (b.fitness ?? 0) - (a.fitness ?? 0) || a.index - b.index);
-    expect(rungStarts[1]?.indices).toEqual(byFitness.slice(0, 3).map((e) => e.index).sort((a, b) => a - b));
+    expect(rungStarts[1]?.indices).toEqual(
+      byFitness
+        .slice(0, 3)
+        .map((e) => e.index)
+        .sort((a, b) => a - b),
+    );
     const final = engine.snapshot().population;
     const complete = final.filter((i) => i.partial !== true);
     expect(complete).toHaveLength(1);
@@ -150,7 +173,11 @@ describe('successive halving inside each phase', () => {
       expect(ind.rung).toBeLessThan(2);
     }
     const phase = events.find((e) => e.type === 'phase-done');
-    expect(phase).toMatchObject({ rungEpochs: [1, 3, 9], best: complete[0]?.fitness, bestIndividual: { index: complete[0]?.index } });
+    expect(phase).toMatchObject({
+      rungEpochs: [1, 3, 9],
+      best: complete[0]?.fitness,
+      bestIndividual: { index: complete[0]?.index },
+    });
     // 9 + 3 + 1 calls: 9 + 3*2 + 6 = 21 epochs instead of 81.
     expect(calls).toHaveLength(13);
     expect(final.reduce((s, i) => s + i.seconds, 0)).toBe(21);
@@ -176,7 +203,9 @@ describe('successive halving inside each phase', () => {
     const f = scripted((c, e) => {
       // The first two candidates stop early after 1 epoch (as with patience): more epochs would change nothing.
       if (early.size < 2) early.add(chromosomeKey(c));
-      return early.has(chromosomeKey(c)) ? { fitness: 0.99, epochsTrained: 1, final: true } : { fitness: accuracyAt(c, e), epochsTrained: e };
+      return early.has(chromosomeKey(c))
+        ? { fitness: 0.99, epochsTrained: 1, final: true }
+        : { fitness: accuracyAt(c, e), epochsTrained: e };
     });
     const { engine, events } = await run(halving(), f);
     const pop = engine.snapshot().population;
@@ -187,7 +216,9 @@ describe('successive halving inside each phase', () => {
     const rung1 = events.find((e) => e.type === 'rung-started' && e.rung === 1);
     // 7 contestants left at rung 0: the best 2 of them go on; the finals are not among them.
     expect(rung1?.type === 'rung-started' && rung1.indices).toHaveLength(2);
-    expect(rung1?.type === 'rung-started' && rung1.indices.some((i) => finals.some((f2) => f2.index === i))).toBe(false);
+    expect(rung1?.type === 'rung-started' && rung1.indices.some((i) => finals.some((f2) => f2.index === i))).toBe(
+      false,
+    );
     expect(engine.best()?.fitness).toBe(0.99);
     // Complete results are cached as full trainings.
     expect(engine.snapshot().cache.filter(([, v]) => v.partial !== true).length).toBeGreaterThanOrEqual(2);
@@ -246,12 +277,19 @@ describe('successive halving inside each phase', () => {
     for (const e of events) if (e.type === 'phase-done') phaseDone.push(e.phase);
     expect(held.size).toBe(0);
     for (const p of [0, 1, 2]) {
-      expect([...(released.get(p) ?? [])].sort((a, b) => a - b), `phase ${p}`).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(
+        [...(released.get(p) ?? [])].sort((a, b) => a - b),
+        `phase ${p}`,
+      ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       // A candidate is released after its last evaluation in the phase, never before a rung it is promoted to.
-      const order = events.filter((e) => (e.type === 'evaluated' && e.phase === p) || (e.type === 'rung-started' && e.phase === p));
+      const order = events.filter(
+        (e) => (e.type === 'evaluated' && e.phase === p) || (e.type === 'rung-started' && e.phase === p),
+      );
       for (const i of released.get(p) ?? []) {
         const lastEval = order.reduce((last, e, k) => (e.type === 'evaluated' && e.index === i ? k : last), -1);
-        const promotedAfter = order.findIndex((e, k) => k > lastEval && e.type === 'rung-started' && e.indices.includes(i));
+        const promotedAfter = order.findIndex(
+          (e, k) => k > lastEval && e.type === 'rung-started' && e.indices.includes(i),
+        );
         expect(promotedAfter).toBe(-1);
       }
     }
@@ -272,10 +310,14 @@ describe('successive halving inside each phase', () => {
       expect(await restored.run({ fitness: f.fitness, now: f.now, onEvent: (e) => events.push(e) })).toBe('done');
       const mine = restored.snapshot();
       // The fake clock of a resumed run starts again at 0, so seconds differ: compare everything else.
-      const noTime = (s: EngineState): unknown => JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === 'seconds' ? 0 : v)));
+      const noTime = (s: EngineState): unknown =>
+        JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === 'seconds' ? 0 : v)));
       expect(noTime(mine), `checkpoint ${i}`).toEqual(noTime(finalState));
       const rest = events.filter((e) => e.type !== 'run-started');
-      expect(rest.map((e) => noTime(e as unknown as EngineState)), `checkpoint ${i}`).toEqual(fullEvents.slice(fullEvents.length - rest.length).map((e) => noTime(e as unknown as EngineState)));
+      expect(
+        rest.map((e) => noTime(e as unknown as EngineState)),
+        `checkpoint ${i}`,
+      ).toEqual(fullEvents.slice(fullEvents.length - rest.length).map((e) => noTime(e as unknown as EngineState)));
     }
   });
 
@@ -307,7 +349,8 @@ describe('successive halving inside each phase', () => {
     const g = scripted();
     await resumed.run({ fitness: async (c, ctx) => (resumedCalls.push(ctx), g.fitness(c, ctx)), now: g.now });
     expect(resumedCalls[0]).toMatchObject({ rung: 1, epochs: 3 });
-    const strip = (s: EngineState): unknown => JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === 'seconds' ? 0 : v)));
+    const strip = (s: EngineState): unknown =>
+      JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === 'seconds' ? 0 : v)));
     expect(strip(resumed.snapshot())).toEqual(strip(full.engine.snapshot()));
   });
 
@@ -315,13 +358,25 @@ describe('successive halving inside each phase', () => {
     // The initial population with its second and fifth individuals made copies of the first.
     const engine = GaEngine.create(halving());
     let drawn: EngineState | null = null;
-    await engine.run({ fitness: async () => ({ fitness: 0 }), onCheckpoint: (s) => void (drawn ??= s), shouldStop: () => drawn !== null });
+    await engine.run({
+      fitness: async () => ({ fitness: 0 }),
+      onCheckpoint: (s) => void (drawn ??= s),
+      shouldStop: () => drawn !== null,
+    });
     const state = drawn as unknown as EngineState;
     const first = state.population[0] as Individual;
-    const copies: EngineState = { ...state, population: state.population.map((i) => (i.index === 1 || i.index === 4 ? { ...i, chromosome: first.chromosome } : i)) };
+    const copies: EngineState = {
+      ...state,
+      population: state.population.map((i) =>
+        i.index === 1 || i.index === 4 ? { ...i, chromosome: first.chromosome } : i,
+      ),
+    };
     const events: EngineEvent[] = [];
     const copyOfFirst = (c: Chromosome): boolean => chromosomeKey(c) === chromosomeKey(first.chromosome);
-    const g = scripted((c, e) => ({ fitness: copyOfFirst(c) ? Math.round(0.9 * e) / 10 : accuracyAt(c, e) / 10, epochsTrained: e }));
+    const g = scripted((c, e) => ({
+      fitness: copyOfFirst(c) ? Math.round(0.9 * e) / 10 : accuracyAt(c, e) / 10,
+      epochsTrained: e,
+    }));
     const restored = GaEngine.restore(JSON.parse(JSON.stringify(copies)) as EngineState);
     await restored.run({ fitness: g.fitness, now: g.now, onEvent: (e) => events.push(e) });
     const asked = g.calls.map((c) => `${c.key}@${c.ctx.epochs}`);
@@ -345,7 +400,8 @@ describe('successive halving inside each phase', () => {
 });
 
 describe('random search', () => {
-  const random = (over: Partial<GaConfig> = {}): GaConfig => config({ seed: 21, populationSize: 6, generations: 3, strategy: 'random', maxFilters: 64, ...over });
+  const random = (over: Partial<GaConfig> = {}): GaConfig =>
+    config({ seed: 21, populationSize: 6, generations: 3, strategy: 'random', maxFilters: 64, ...over });
 
   it('draws every phase afresh from the gene domains with the run seed, like the initial population', async () => {
     const { events } = await run(random());
@@ -359,7 +415,9 @@ describe('random search', () => {
     for (const e of all) for (const g of e.chromosome.conv) expect(g.filters).toBeLessThanOrEqual(64);
     // Nothing is carried over: every individual of every phase is a new draw (trained, or cached when it repeats).
     expect(all.every((e) => e.status === 'trained' || e.status === 'cached')).toBe(true);
-    expect(all.filter((e) => e.status === 'trained')).toHaveLength(new Set(all.map((e) => chromosomeKey(e.chromosome))).size);
+    expect(all.filter((e) => e.status === 'trained')).toHaveLength(
+      new Set(all.map((e) => chromosomeKey(e.chromosome))).size,
+    );
   });
 
   it('is reproducible, differs from the GA of the same seed, and has the same phases and population', async () => {
@@ -369,27 +427,49 @@ describe('random search', () => {
     const ga = await run(random({ strategy: 'ga' }));
     expect(ga.events.filter((e) => e.type === 'phase-done')).toHaveLength(4);
     expect(evaluated(ga.events)).toHaveLength(24);
-    expect(evaluated(ga.events).slice(6).map((e) => e.chromosome)).not.toEqual(evaluated(a.events).slice(6).map((e) => e.chromosome));
+    expect(
+      evaluated(ga.events)
+        .slice(6)
+        .map((e) => e.chromosome),
+    ).not.toEqual(
+      evaluated(a.events)
+        .slice(6)
+        .map((e) => e.chromosome),
+    );
     // The initial population is the same draw for both strategies.
     expect(evaluated(ga.events).slice(0, 6)).toEqual(evaluated(a.events).slice(0, 6));
   });
 
   it('redraws over-budget chromosomes in every phase, and works with halving', async () => {
-    const cost = (c: Chromosome): { params: number; flops: number } => ({ params: c.conv.reduce((s, g) => s + g.filters * g.kernel * g.kernel, 0), flops: 0 });
+    const cost = (c: Chromosome): { params: number; flops: number } => ({
+      params: c.conv.reduce((s, g) => s + g.filters * g.kernel * g.kernel, 0),
+      flops: 0,
+    });
     const engine = GaEngine.create(random({ maxParams: 2000, populationSize: 9, fidelity: 'halving', epochs: 9 }));
     const events: EngineEvent[] = [];
     const f = scripted();
     await engine.run({ fitness: f.fitness, now: f.now, cost, onEvent: (e) => events.push(e) });
     const all = evaluated(events);
-    for (const e of all.filter((x) => x.status !== 'over-budget')) expect(cost(e.chromosome).params).toBeLessThanOrEqual(2000);
-    for (const p of [0, 1, 2, 3]) expect(events.some((e) => e.type === 'rung-started' && e.phase === p && e.rung === 1)).toBe(true);
+    for (const e of all.filter((x) => x.status !== 'over-budget'))
+      expect(cost(e.chromosome).params).toBeLessThanOrEqual(2000);
+    for (const p of [0, 1, 2, 3])
+      expect(events.some((e) => e.type === 'rung-started' && e.phase === p && e.rung === 1)).toBe(true);
     expect(engine.best()?.partial).toBeUndefined();
   });
 });
 
 describe('the plan of fitness calls', () => {
   it('announces each pass before its calls, and a concurrent caller gets the same run as a sequential one', async () => {
-    const cfg = config({ seed: 4, populationSize: 9, generations: 2, crossoverRate: 0.8, mutationRate: 0.6, maxFilters: 8, fidelity: 'halving', epochs: 9 });
+    const cfg = config({
+      seed: 4,
+      populationSize: 9,
+      generations: 2,
+      crossoverRate: 0.8,
+      mutationRate: 0.6,
+      maxFilters: 8,
+      fidelity: 'halving',
+      epochs: 9,
+    });
     const sequential = await run(cfg);
     const plans: EvaluationPlan[] = [];
     const ahead = new Map<string, Promise<FitnessResult>>();
@@ -411,7 +491,12 @@ describe('the plan of fitness calls', () => {
       onPlan: (plan) => {
         plans.push(plan);
         // Every planned call starts at once; later ones finish first, so the engine must wait for them in order.
-        plan.calls.forEach((call, k) => ahead.set(at(plan.phase, call.index, call.rung), slowValue(call.chromosome, call.epochs ?? 0, 5 * (plan.calls.length - k))));
+        plan.calls.forEach((call, k) =>
+          ahead.set(
+            at(plan.phase, call.index, call.rung),
+            slowValue(call.chromosome, call.epochs ?? 0, 5 * (plan.calls.length - k)),
+          ),
+        );
       },
       fitness: async (c, ctx) => {
         const pending = ahead.get(at(ctx.phase, ctx.index, ctx.rung));
@@ -424,9 +509,14 @@ describe('the plan of fitness calls', () => {
     // The plans list exactly the calls made, in order.
     const made = sequential.calls.map((c) => at(c.ctx.phase, c.ctx.index, c.ctx.rung));
     expect(plans.flatMap((p) => p.calls.map((c) => at(p.phase, c.index, c.rung)))).toEqual(made);
-    const schedules = new Map(sequential.events.flatMap((e) => (e.type === 'rung-started' && e.rung === 0 ? [[e.phase, e.rungEpochs] as const] : [])));
+    const schedules = new Map(
+      sequential.events.flatMap((e) =>
+        e.type === 'rung-started' && e.rung === 0 ? [[e.phase, e.rungEpochs] as const] : [],
+      ),
+    );
     for (const p of plans) for (const c of p.calls) expect(c.epochs).toBe(schedules.get(p.phase)?.[p.rung]);
-    const noTime = (es: EngineEvent[]): unknown => JSON.parse(JSON.stringify(es, (k, v: unknown) => (k === 'seconds' ? 0 : v)));
+    const noTime = (es: EngineEvent[]): unknown =>
+      JSON.parse(JSON.stringify(es, (k, v: unknown) => (k === 'seconds' ? 0 : v)));
     expect(noTime(events)).toEqual(noTime(sequential.events));
   });
 
@@ -436,7 +526,10 @@ describe('the plan of fitness calls', () => {
     let n = 0;
     await engine.run({ fitness: async (c) => ({ fitness: quality(c) }), shouldStop: () => n++ >= 2 });
     const plans: EvaluationPlan[] = [];
-    await GaEngine.restore(engine.snapshot()).run({ fitness: async (c) => ({ fitness: quality(c) }), onPlan: (p) => plans.push(p) });
+    await GaEngine.restore(engine.snapshot()).run({
+      fitness: async (c) => ({ fitness: quality(c) }),
+      onPlan: (p) => plans.push(p),
+    });
     expect(plans).toHaveLength(1);
     expect(plans[0]?.calls.map((c) => c.index)).toEqual([2, 3, 4]);
     // Full fidelity: one pass per phase, the config's epochs asked for.
@@ -445,16 +538,36 @@ describe('the plan of fitness calls', () => {
   });
 
   it('leaves out cache hits and over-budget individuals', async () => {
-    const cost = (c: Chromosome): { params: number; flops: number } => ({ params: c.conv[0]?.kernel ?? 0, flops: 1e9 * (c.conv[1]?.kernel ?? 0) });
+    const cost = (c: Chromosome): { params: number; flops: number } => ({
+      params: c.conv[0]?.kernel ?? 0,
+      flops: 1e9 * (c.conv[1]?.kernel ?? 0),
+    });
     const plans: EvaluationPlan[] = [];
-    const engine = GaEngine.create(config({ seed: 2, populationSize: 8, generations: 4, maxFlops: 5e9, budgetRedraws: 0, crossoverRate: 0.9, mutationRate: 0.2, maxFilters: 2 }));
+    const engine = GaEngine.create(
+      config({
+        seed: 2,
+        populationSize: 8,
+        generations: 4,
+        maxFlops: 5e9,
+        budgetRedraws: 0,
+        crossoverRate: 0.9,
+        mutationRate: 0.2,
+        maxFilters: 2,
+      }),
+    );
     const calls: number[] = [];
     const events: EngineEvent[] = [];
-    await engine.run({ cost, fitness: async (c, ctx) => (calls.push(ctx.phase * 100 + ctx.index), { fitness: quality(c) }), onPlan: (p) => plans.push(p), onEvent: (e) => events.push(e) });
+    await engine.run({
+      cost,
+      fitness: async (c, ctx) => (calls.push(ctx.phase * 100 + ctx.index), { fitness: quality(c) }),
+      onPlan: (p) => plans.push(p),
+      onEvent: (e) => events.push(e),
+    });
     expect(plans.flatMap((p) => p.calls.map((c) => p.phase * 100 + c.index))).toEqual(calls);
     const all = evaluated(events);
     expect(all.some((e) => e.status === 'over-budget')).toBe(true);
     expect(all.some((e) => e.status === 'cached')).toBe(true);
-    for (const e of all.filter((x) => x.status === 'over-budget')) expect(e.reason).toMatch(/^\d+(\.\d+)? MFLOPs per image exceed the budget of 5000$/);
+    for (const e of all.filter((x) => x.status === 'over-budget'))
+      expect(e.reason).toMatch(/^\d+(\.\d+)? MFLOPs per image exceed the budget of 5000$/);
   });
 });

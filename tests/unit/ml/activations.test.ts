@@ -21,7 +21,7 @@ const SAMPLES = [-6, -3, -2.5, -2.4, -1, -0.5, -0.1, 0, 0.1, 0.5, 1, 2.4, 2.5, 3
 describe('activations of the conv layers the model builder makes', () => {
   beforeAll(useWasm);
 
-  it('covers the paper\'s seven activations', () => {
+  it("covers the paper's seven activations", () => {
     expect(Object.keys(FORMULA).sort()).toEqual([...ACTIVATIONS].sort());
   });
 

@@ -15,8 +15,18 @@ import { USAGE_PUBLIC, USAGE_TRAINING } from '../../../src/data/dataset';
 import { logDataset } from '../../../src/worker/storage';
 
 const config: RunConfig = {
-  seed: 4, populationSize: 3, generations: 1, crossoverRate: 0.5, mutationRate: 0.5, maxFilters: 2, epochs: 1, batchSize: 8, patience: 0,
-  augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 }, perClass: 2,
+  seed: 4,
+  populationSize: 3,
+  generations: 1,
+  crossoverRate: 0.5,
+  mutationRate: 0.5,
+  maxFilters: 2,
+  epochs: 1,
+  batchSize: 8,
+  patience: 0,
+  augmentFlip: false,
+  network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+  perClass: 2,
 };
 const backend = { name: 'wasm', reason: 'test', software: false } as const;
 
@@ -25,7 +35,9 @@ describe('a crashed backend', () => {
 
   it('is told apart from a failed candidate: only WebAssembly traps and aborts are crashes', () => {
     expect(backendCrash(new WebAssembly.RuntimeError('Aborted(OOM)'))).toBeInstanceOf(BackendCrashedError);
-    expect(backendCrash(new WebAssembly.RuntimeError('memory access out of bounds'))?.message).toBe('the wasm backend crashed (memory access out of bounds)');
+    expect(backendCrash(new WebAssembly.RuntimeError('memory access out of bounds'))?.message).toBe(
+      'the wasm backend crashed (memory access out of bounds)',
+    );
     expect(backendCrash(new Error('shape mismatch'))).toBeNull();
     expect(backendCrash('text')).toBeNull();
   });
@@ -35,8 +47,18 @@ describe('a crashed backend', () => {
     let checks = 0;
     const run = trainCandidate(
       {
-        chromosome: micro('adam', 0.005), data, train: rowsOf(data.usage, USAGE_TRAINING), val: rowsOf(data.usage, USAGE_PUBLIC), seed: 3,
-        settings: { epochs: 2, batchSize: 4, patience: 0, augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 } },
+        chromosome: micro('adam', 0.005),
+        data,
+        train: rowsOf(data.usage, USAGE_TRAINING),
+        val: rowsOf(data.usage, USAGE_PUBLIC),
+        seed: 3,
+        settings: {
+          epochs: 2,
+          batchSize: 4,
+          patience: 0,
+          augmentFlip: false,
+          network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+        },
       },
       {
         // Where a wasm abort on out-of-memory surfaces: inside the training step, after the first batch here.
@@ -59,7 +81,14 @@ describe('a crashed backend', () => {
     const meta = { dataset: logDataset(config, data, splits) };
 
     const straightEvents: RunEvent[] = [];
-    await runEvolution({ config, data, splits, backend, control: new RunController(), emit: (e) => straightEvents.push(e) });
+    await runEvolution({
+      config,
+      data,
+      splits,
+      backend,
+      control: new RunController(),
+      emit: (e) => straightEvents.push(e),
+    });
     const straight = runLogFromEvents(straightEvents, meta);
 
     // The third training crashes the backend.
@@ -73,7 +102,12 @@ describe('a crashed backend', () => {
     const builder = new RunLogBuilder(meta);
     let savedLog = builder.toJSON();
     const crashed = runEvolution({
-      config, data, splits, backend, control: new RunController(), train: crashing,
+      config,
+      data,
+      splits,
+      backend,
+      control: new RunController(),
+      train: crashing,
       emit: (e) => {
         events.push(e);
         if (e.type !== 'progress' && e.type !== 'candidate-started') builder.add(e);
@@ -93,7 +127,12 @@ describe('a crashed backend', () => {
     // A fresh worker (or process) continues from the last checkpoint.
     const resumed = RunLogBuilder.from(savedLog);
     await runEvolution({
-      config, data, splits, backend, control: new RunController(), resume: last,
+      config,
+      data,
+      splits,
+      backend,
+      control: new RunController(),
+      resume: last,
       emit: (e) => {
         if (e.type !== 'progress' && e.type !== 'candidate-started') resumed.add(e);
       },

@@ -12,8 +12,22 @@ const data = halvesDataset(12, 3);
 const train = rowsOf(data.usage, USAGE_TRAINING);
 const val = rowsOf(data.usage, USAGE_PUBLIC);
 // Dropout and flips on, so the dropout masks and the flip draws must continue exactly too.
-const settings = (epochs: number, patience: number): TrainSettings => ({ epochs, batchSize: 8, patience, augmentFlip: true, network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 } });
-const LR: Record<Chromosome['optimizer'], number> = { adam: 0.005, sgd: 0.05, rmsprop: 0.005, adadelta: 1, adagrad: 0.05, adamax: 0.01, nadam: 0.005 };
+const settings = (epochs: number, patience: number): TrainSettings => ({
+  epochs,
+  batchSize: 8,
+  patience,
+  augmentFlip: true,
+  network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 },
+});
+const LR: Record<Chromosome['optimizer'], number> = {
+  adam: 0.005,
+  sgd: 0.05,
+  rmsprop: 0.005,
+  adadelta: 1,
+  adagrad: 0.05,
+  adamax: 0.01,
+  nadam: 0.005,
+};
 
 /** A JSON + buffer round trip, as the disk checkpoint stores a state. */
 function throughDisk(state: TrainState): TrainState {
@@ -43,9 +57,16 @@ describe('continuing a training on wasm', () => {
       const a = await trainCandidate({ ...input, settings: settings(1, 0) }, { keepState: true });
       expect(a.state?.epochsDone).toBe(1);
       a.model?.dispose();
-      const b = await trainCandidate({ ...input, settings: settings(2, 0), resume: throughDisk(a.state as TrainState) }, { keepState: true });
+      const b = await trainCandidate(
+        { ...input, settings: settings(2, 0), resume: throughDisk(a.state as TrainState) },
+        { keepState: true },
+      );
       b.model?.dispose();
-      const c = await trainCandidate({ ...input, settings: settings(4, 0), resume: throughDisk(b.state as TrainState) });
+      const c = await trainCandidate({
+        ...input,
+        settings: settings(4, 0),
+        resume: throughDisk(b.state as TrainState),
+      });
       expect(c.state).toBeUndefined();
       expect(c.result.epochsRun).toBe(4);
       expect(c.result.valAccuracy).toBe(once.result.valAccuracy);
@@ -98,7 +119,10 @@ describe('continuing a training on wasm', () => {
     const a = await trainCandidate({ ...input, settings: settings(2, 0) }, { keepState: true });
     const aWeights = await weightsOf(a);
     let batches = 0;
-    const b = await trainCandidate({ ...input, settings: settings(2, 0), resume: a.state }, { onProgress: () => batches++ });
+    const b = await trainCandidate(
+      { ...input, settings: settings(2, 0), resume: a.state },
+      { onProgress: () => batches++ },
+    );
     expect(batches).toBe(0);
     expect(b.result.valAccuracy).toBe(a.result.valAccuracy);
     (await weightsOf(b)).forEach((x, i) => expect(x).toEqual(aWeights[i]));
@@ -117,13 +141,19 @@ describe('continuing a training on wasm', () => {
     expect(over.result.seconds).toBeGreaterThan(2);
     expect(over.result.seconds).toBeLessThan(3);
     // Within budget: trains normally.
-    const fine = await trainCandidate({ ...input, settings: { ...settings(1, 0), maxSeconds: 1e6 } }, { now, keepState: true });
+    const fine = await trainCandidate(
+      { ...input, settings: { ...settings(1, 0), maxSeconds: 1e6 } },
+      { now, keepState: true },
+    );
     expect(fine.result.status).toBe('trained');
     fine.model?.dispose();
     // A continued training already used its seconds: a budget it has spent stops it at its first batch.
     const spent = { ...(fine.state as TrainState), seconds: 50 };
     let batches = 0;
-    const cont = await trainCandidate({ ...input, settings: { ...settings(3, 0), maxSeconds: 50 }, resume: spent }, { now, onProgress: () => batches++ });
+    const cont = await trainCandidate(
+      { ...input, settings: { ...settings(3, 0), maxSeconds: 50 }, resume: spent },
+      { now, onProgress: () => batches++ },
+    );
     expect(cont.result.status).toBe('over-budget');
     expect(batches).toBe(1);
     expect(tf.memory().numTensors).toBe(before);

@@ -19,7 +19,9 @@ const MODEL_DIR = path.resolve('node_modules/@vladmandic/face-api/model');
 let detector: FaceDetector;
 beforeAll(async () => {
   await useWasm();
-  const manifest = JSON.parse(readFileSync(path.join(MODEL_DIR, 'tiny_face_detector_model-weights_manifest.json'), 'utf8')) as DetectorManifest;
+  const manifest = JSON.parse(
+    readFileSync(path.join(MODEL_DIR, 'tiny_face_detector_model-weights_manifest.json'), 'utf8'),
+  ) as DetectorManifest;
   const bin = readFileSync(path.join(MODEL_DIR, 'tiny_face_detector_model.bin'));
   detector = FaceDetector.fromWeights(manifest, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
 });
@@ -60,7 +62,11 @@ describe('the face detector', () => {
   }
 
   it('finds no face in a picture without one', async () => {
-    const blank = { width: 320, height: 240, rgb: new Uint8Array(320 * 240 * 3).map((_, i) => (i % 3 === 2 ? 160 : 90 + ((i / 960) | 0) / 4)) };
+    const blank = {
+      width: 320,
+      height: 240,
+      rgb: new Uint8Array(320 * 240 * 3).map((_, i) => (i % 3 === 2 ? 160 : 90 + ((i / 960) | 0) / 4)),
+    };
     expect(await detector.detect(toRgba(blank), 320, 240)).toEqual([]);
   });
 
@@ -109,16 +115,28 @@ describe('the face detector', () => {
           }
           process.stdout.write(JSON.stringify(out));
         })();`;
-      const reference = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as number[][][];
+      const reference = JSON.parse(
+        execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      ) as number[][][];
       const ours: number[][][] = [];
       for (const img of cases) {
         for (const size of [224, 416]) {
-          ours.push((await detector.detect(toRgba(img), 640, 480, size, 0.3)).map((d) => [d.x, d.y, d.width, d.height, d.score]));
+          ours.push(
+            (await detector.detect(toRgba(img), 640, 480, size, 0.3)).map((d) => [
+              d.x,
+              d.y,
+              d.width,
+              d.height,
+              d.score,
+            ]),
+          );
         }
       }
       expect(ours.map((faces) => faces.length)).toEqual(reference.map((faces) => faces.length));
       ours.forEach((faces, i) =>
-        faces.forEach((box, j) => box.forEach((v, k) => expect(v).toBeCloseTo(reference[i]?.[j]?.[k] ?? NaN, k === 4 ? 4 : 2))),
+        faces.forEach((box, j) =>
+          box.forEach((v, k) => expect(v).toBeCloseTo(reference[i]?.[j]?.[k] ?? NaN, k === 4 ? 4 : 2)),
+        ),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

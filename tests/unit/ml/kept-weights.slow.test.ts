@@ -27,7 +27,14 @@ describe('the reported fitness is the accuracy of the kept weights', () => {
       for (const seed of [1, 2, 3]) {
         const epochs: TrainProgress[] = [];
         const { result, model } = await trainCandidate(
-          { chromosome: micro('adam', 0.01), data, train, val, settings: { epochs: 3, batchSize: 16, patience, augmentFlip: false, network: NET }, seed },
+          {
+            chromosome: micro('adam', 0.01),
+            data,
+            train,
+            val,
+            settings: { epochs: 3, batchSize: 16, patience, augmentFlip: false, network: NET },
+            seed,
+          },
           { onProgress: (p) => p.kind === 'epoch' && epochs.push(p) },
         );
         if (!model) throw new Error(`training failed: ${result.reason ?? ''}`);
@@ -57,14 +64,29 @@ describe('the reported fitness is the accuracy of the kept weights', () => {
 
   it('at the run level, the best weights score their fitness on validation and the logged test accuracy on test', async () => {
     const config: RunConfig = {
-      seed: 3, populationSize: 3, generations: 0, crossoverRate: 0.2, mutationRate: 0.1, maxFilters: 4, epochs: 3, batchSize: 16, patience: 0,
-      augmentFlip: false, network: NET, perClass: 0,
+      seed: 3,
+      populationSize: 3,
+      generations: 0,
+      crossoverRate: 0.2,
+      mutationRate: 0.1,
+      maxFilters: 4,
+      epochs: 3,
+      batchSize: 16,
+      patience: 0,
+      augmentFlip: false,
+      network: NET,
+      perClass: 0,
     };
     const splits = makeSplits(data, { mode: 'canonical', seed: 1 }).splits;
     const events: RunEvent[] = [];
     const before = tf.memory().numTensors;
     const result = await runEvolution({
-      config, data, splits, backend: { name: 'wasm', reason: 'test', software: false }, control: new RunController(), emit: (e) => events.push(e),
+      config,
+      data,
+      splits,
+      backend: { name: 'wasm', reason: 'test', software: false },
+      control: new RunController(),
+      emit: (e) => events.push(e),
     });
     expect(result.outcome).toBe('done');
     const best = result.best;
@@ -75,7 +97,17 @@ describe('the reported fitness is the accuracy of the kept weights', () => {
     const onTest = await evaluate(model, data, splits.test);
     model.dispose();
     expect(onVal.accuracy).toBe(best.fitness);
-    const log = runLogFromEvents(events, { dataset: { name: data.name, synthetic: true, count: data.count, split: 'canonical', train: splits.train.length, val: splits.val.length, test: splits.test.length } });
+    const log = runLogFromEvents(events, {
+      dataset: {
+        name: data.name,
+        synthetic: true,
+        count: data.count,
+        split: 'canonical',
+        train: splits.train.length,
+        val: splits.val.length,
+        test: splits.test.length,
+      },
+    });
     expect(log.best?.valAccuracy).toBe(best.fitness);
     expect(log.best?.testAccuracy).toBe(onTest.accuracy);
     expect(tf.memory().numTensors).toBe(before);

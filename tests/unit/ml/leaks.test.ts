@@ -18,7 +18,12 @@ const SETTINGS: TrainSettings = { epochs: 3, batchSize: 8, patience: 2, augmentF
 const INJECTED = 'injected fault';
 
 /** Replaces `method` of `proto` by one that throws (or rejects) on its `nth` call (1-based), after calling the original when `late`. */
-function failOn<T extends object>(proto: T, method: keyof T & string, nth: number, how: { late?: boolean; reject?: boolean } = {}): void {
+function failOn<T extends object>(
+  proto: T,
+  method: keyof T & string,
+  nth: number,
+  how: { late?: boolean; reject?: boolean } = {},
+): void {
   const original = proto[method] as unknown as (...args: unknown[]) => unknown;
   let calls = 0;
   vi.spyOn(proto, method as never).mockImplementation(function (this: unknown, ...args: unknown[]) {
@@ -40,7 +45,14 @@ describe('tensors are returned on every error path', () => {
   afterEach(() => vi.restoreAllMocks());
 
   const data = halvesDataset(8, 2);
-  const input = { chromosome: micro('adam', 0.01), data, train: rowsOf(data.usage, USAGE_TRAINING), val: rowsOf(data.usage, USAGE_PUBLIC), settings: SETTINGS, seed: 5 };
+  const input = {
+    chromosome: micro('adam', 0.01),
+    data,
+    train: rowsOf(data.usage, USAGE_TRAINING),
+    val: rowsOf(data.usage, USAGE_PUBLIC),
+    settings: SETTINGS,
+    seed: 5,
+  };
 
   const cases: [string, () => void][] = [
     ['minimize throws before computing', () => failOn(tf.Optimizer.prototype, 'minimize', 2)],
@@ -64,7 +76,10 @@ describe('tensors are returned on every error path', () => {
 
   it('buildModel: a layer that cannot be built disposes the layers built before it', () => {
     const before = tf.memory().numTensors;
-    const bad = { ...micro('adam', 0.01), conv: micro('adam', 0.01).conv.map((g, i) => (i === 3 ? { ...g, kernel: -1 } : g)) };
+    const bad = {
+      ...micro('adam', 0.01),
+      conv: micro('adam', 0.01).conv.map((g, i) => (i === 3 ? { ...g, kernel: -1 } : g)),
+    };
     expect(() => buildModel(bad, NET, 1)).toThrow();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -94,8 +109,18 @@ describe('tensors are returned on every error path', () => {
   const runData = syntheticDataset(6, 4);
   const splits = makeSplits(runData, { mode: 'canonical', seed: 1 }).splits;
   const config: RunConfig = {
-    seed: 2, populationSize: 2, generations: 0, crossoverRate: 0.2, mutationRate: 0.1, maxFilters: 2, epochs: 1, batchSize: 8, patience: 0,
-    augmentFlip: false, network: NET, perClass: 0,
+    seed: 2,
+    populationSize: 2,
+    generations: 0,
+    crossoverRate: 0.2,
+    mutationRate: 0.1,
+    maxFilters: 2,
+    epochs: 1,
+    batchSize: 8,
+    patience: 0,
+    augmentFlip: false,
+    network: NET,
+    perClass: 0,
   };
   const backend = { name: 'wasm', reason: 'test', software: false } as const;
 
@@ -104,7 +129,14 @@ describe('tensors are returned on every error path', () => {
     // With patience 0 the trainer takes no snapshot: the first getWeights is the run's copy of the trained weights.
     failOn(tf.Sequential.prototype, 'getWeights', 1);
     const events: RunEvent[] = [];
-    const result = await runEvolution({ config, data: runData, splits, backend, control: new RunController(), emit: (e) => events.push(e) });
+    const result = await runEvolution({
+      config,
+      data: runData,
+      splits,
+      backend,
+      control: new RunController(),
+      emit: (e) => events.push(e),
+    });
     expect(result.outcome).toBe('done');
     expect(events.find((e) => e.type === 'evaluated')).toMatchObject({ status: 'failed', reason: INJECTED });
     expect(tf.memory().numTensors).toBe(before);
@@ -114,12 +146,24 @@ describe('tensors are returned on every error path', () => {
     const before = tf.memory().numTensors;
     let searching = true;
     const original = tf.Sequential.prototype.predict;
-    vi.spyOn(tf.Sequential.prototype, 'predict').mockImplementation(function (this: tf.Sequential, ...args: Parameters<typeof original>) {
+    vi.spyOn(tf.Sequential.prototype, 'predict').mockImplementation(function (
+      this: tf.Sequential,
+      ...args: Parameters<typeof original>
+    ) {
       if (!searching) throw new Error(INJECTED);
       return original.apply(this, args);
     });
     await expect(
-      runEvolution({ config, data: runData, splits, backend, control: new RunController(), emit: (e) => { if (e.type === 'phase-done') searching = false; } }),
+      runEvolution({
+        config,
+        data: runData,
+        splits,
+        backend,
+        control: new RunController(),
+        emit: (e) => {
+          if (e.type === 'phase-done') searching = false;
+        },
+      }),
     ).rejects.toThrow(INJECTED);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -9,11 +9,78 @@ const layers = (spec: [number, number][], activation: ConvGene['activation'] = '
 
 const CHROMOSOMES: Record<string, Chromosome> = {
   'paper best (Table 2)': PAPER_BEST,
-  'all 2 filters, 1x1': { conv: layers([[2, 1], [2, 1], [2, 1], [2, 1], [2, 1], [2, 1]]), optimizer: 'sgd', learningRate: 0.001 },
-  'growing 3x3': { conv: layers([[16, 3], [16, 3], [32, 3], [32, 3], [64, 3], [64, 3]], 'elu'), optimizer: 'adam', learningRate: 0.002 },
-  'mixed odd kernels': { conv: layers([[4, 9], [32, 7], [8, 5], [128, 1], [2, 3], [16, 9]], 'tanh'), optimizer: 'nadam', learningRate: 0.01 },
-  'wide start, narrow end': { conv: layers([[64, 5], [8, 3], [256, 2], [4, 4], [32, 6], [2, 8]], 'softplus'), optimizer: 'adamax', learningRate: 0.005 },
-  'even kernels 2..8': { conv: layers([[8, 2], [8, 4], [16, 6], [16, 8], [2, 2], [4, 4]], 'sigmoid'), optimizer: 'rmsprop', learningRate: 0.003 },
+  'all 2 filters, 1x1': {
+    conv: layers([
+      [2, 1],
+      [2, 1],
+      [2, 1],
+      [2, 1],
+      [2, 1],
+      [2, 1],
+    ]),
+    optimizer: 'sgd',
+    learningRate: 0.001,
+  },
+  'growing 3x3': {
+    conv: layers(
+      [
+        [16, 3],
+        [16, 3],
+        [32, 3],
+        [32, 3],
+        [64, 3],
+        [64, 3],
+      ],
+      'elu',
+    ),
+    optimizer: 'adam',
+    learningRate: 0.002,
+  },
+  'mixed odd kernels': {
+    conv: layers(
+      [
+        [4, 9],
+        [32, 7],
+        [8, 5],
+        [128, 1],
+        [2, 3],
+        [16, 9],
+      ],
+      'tanh',
+    ),
+    optimizer: 'nadam',
+    learningRate: 0.01,
+  },
+  'wide start, narrow end': {
+    conv: layers(
+      [
+        [64, 5],
+        [8, 3],
+        [256, 2],
+        [4, 4],
+        [32, 6],
+        [2, 8],
+      ],
+      'softplus',
+    ),
+    optimizer: 'adamax',
+    learningRate: 0.005,
+  },
+  'even kernels 2..8': {
+    conv: layers(
+      [
+        [8, 2],
+        [8, 4],
+        [16, 6],
+        [16, 8],
+        [2, 2],
+        [4, 4],
+      ],
+      'sigmoid',
+    ),
+    optimizer: 'rmsprop',
+    learningRate: 0.003,
+  },
 };
 
 const NETS: NetworkSettings[] = [DEFAULT_NETWORK, { denseUnits: 16, dropoutConv: 0.1, dropoutDense: 0.2 }];
@@ -67,13 +134,26 @@ describe('networkCost equals the built network', () => {
     expect(networkCost(PAPER_BEST, DEFAULT_NETWORK).flops).toBe(expected);
     // Parameters by hand: conv weights + bias + 4 batch-norm numbers per filter, then the two dense layers.
     const conv = (k: number, cin: number, cout: number): number => k * k * cin * cout + cout + 4 * cout;
-    const params = conv(3, 1, 8) + conv(5, 8, 8) + conv(9, 8, 2) + conv(3, 2, 256) + conv(3, 256, 16) + conv(3, 16, 128) + 4608 * 256 + 256 + 256 * 7 + 7;
+    const params =
+      conv(3, 1, 8) +
+      conv(5, 8, 8) +
+      conv(9, 8, 2) +
+      conv(3, 2, 256) +
+      conv(3, 256, 16) +
+      conv(3, 16, 128) +
+      4608 * 256 +
+      256 +
+      256 * 7 +
+      7;
     expect(networkCost(PAPER_BEST, DEFAULT_NETWORK).params).toBe(params);
   });
 
   it('grows FLOPs with filters and kernel size', () => {
     const base = CHROMOSOMES['growing 3x3'] as Chromosome;
-    const wider: Chromosome = { ...base, conv: base.conv.map((g, i) => (i === 2 ? { ...g, filters: g.filters * 2 } : g)) };
+    const wider: Chromosome = {
+      ...base,
+      conv: base.conv.map((g, i) => (i === 2 ? { ...g, filters: g.filters * 2 } : g)),
+    };
     const bigger: Chromosome = { ...base, conv: base.conv.map((g, i) => (i === 0 ? { ...g, kernel: 9 } : g)) };
     expect(networkCost(wider).flops).toBeGreaterThan(networkCost(base).flops);
     expect(networkCost(bigger).flops - networkCost(base).flops).toBe(2 * (81 - 9) * 16 * 48 * 48);

@@ -41,7 +41,7 @@ function kerasNadam(w0: number[], grad: (w: number[]) => number[], steps: number
 describe('optimizers', () => {
   beforeAll(useWasm);
 
-  it('Nadam follows Keras\' update rule for three steps', () => {
+  it("Nadam follows Keras' update rule for three steps", () => {
     // Loss sum(a * w^2 / 2 + c * w): gradient a * w + c, different per weight so m and v evolve differently.
     const a = [1, 3, 0.5];
     const c = [0.2, -0.1, 0];
@@ -87,7 +87,7 @@ describe('optimizers', () => {
     w.dispose();
   });
 
-  it('creates the other six with Keras\' defaults and the chromosome\'s learning rate', () => {
+  it("creates the other six with Keras' defaults and the chromosome's learning rate", () => {
     const lr = 0.0042;
     const configs = Object.fromEntries(
       OPTIMIZERS.map((name) => {
@@ -107,7 +107,7 @@ describe('optimizers', () => {
     expect(configs.nadam).toMatchObject({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
   });
 
-  it('Adagrad follows Keras\' rule with epsilon 1e-7 whatever epsilon the backend reports', () => {
+  it("Adagrad follows Keras' rule with epsilon 1e-7 whatever epsilon the backend reports", () => {
     // tfjs' WebGL backend reports 1e-4 when it renders float32; tfjs' own Adagrad would take that.
     const backendEpsilon = vi.spyOn(tf.backend(), 'epsilon').mockReturnValue(1e-4);
     const a = [1, 3, 0.5];
@@ -133,10 +133,14 @@ describe('optimizers', () => {
     expect(opt).toBeInstanceOf(Adagrad);
     try {
       for (let step = 0; step < 3; step++) {
-        opt.minimize(() => tf.sum(tf.add(tf.mul(tf.mul(at, tf.square(w)), 0.5), tf.mul(ct, w))) as tf.Scalar, false, [w]);
+        opt.minimize(() => tf.sum(tf.add(tf.mul(tf.mul(at, tf.square(w)), 0.5), tf.mul(ct, w))) as tf.Scalar, false, [
+          w,
+        ]);
         const got = Array.from(w.dataSync());
         // With the backend's 1e-4 the first step alone would be off by about 1e-4 of lr.
-        (expected[step] as number[]).forEach((e, i) => expect(got[i], `step ${step + 1}, weight ${i}`).toBeCloseTo(e, 6));
+        (expected[step] as number[]).forEach((e, i) =>
+          expect(got[i], `step ${step + 1}, weight ${i}`).toBeCloseTo(e, 6),
+        );
       }
     } finally {
       backendEpsilon.mockRestore();

@@ -39,7 +39,10 @@ describe('dropout draws a fresh mask at every training step, reproducibly', () =
 
   it('keeps 1 - rate of the units over many steps (within 2%), scaled by 1 / (1 - rate)', () => {
     const model = buildModel(micro('adam', 0.001), NET, 5);
-    for (const [name, rate] of [['drop1', NET.dropoutConv], ['drop_dense', NET.dropoutDense]] as const) {
+    for (const [name, rate] of [
+      ['drop1', NET.dropoutConv],
+      ['drop_dense', NET.dropoutDense],
+    ] as const) {
       const layer = model.getLayer(name);
       let kept = 0;
       let total = 0;
@@ -54,7 +57,9 @@ describe('dropout draws a fresh mask at every training step, reproducibly', () =
       // A repeated mask would keep some units always and others never.
       expect(Math.min(...perUnit), name).toBeGreaterThan(0);
       expect(Math.max(...perUnit), name).toBeLessThan(800);
-      const scaled = tf.tidy(() => Array.from((layer.apply(tf.ones([2, 64]), { training: true }) as tf.Tensor).dataSync()));
+      const scaled = tf.tidy(() =>
+        Array.from((layer.apply(tf.ones([2, 64]), { training: true }) as tf.Tensor).dataSync()),
+      );
       for (const v of scaled) expect([0, 1 / (1 - rate)]).toContainEqual(expect.closeTo(v, 5));
     }
     model.dispose();
@@ -62,7 +67,9 @@ describe('dropout draws a fresh mask at every training step, reproducibly', () =
 
   it('is the identity at inference', () => {
     const model = buildModel(micro('adam', 0.001), NET, 5);
-    const out = tf.tidy(() => Array.from((model.getLayer('drop_dense').apply(tf.ones([3, 64]), { training: false }) as tf.Tensor).dataSync()));
+    const out = tf.tidy(() =>
+      Array.from((model.getLayer('drop_dense').apply(tf.ones([3, 64]), { training: false }) as tf.Tensor).dataSync()),
+    );
     expect(out).toEqual(new Array<number>(3 * 64).fill(1));
     model.dispose();
   });
@@ -97,11 +104,29 @@ describe('dropout draws a fresh mask at every training step, reproducibly', () =
   it('exports as the stock Dropout layer, so a plain tf.loadLayersModel reads it', async () => {
     const model = buildModel(micro('adam', 0.001), NET, 3);
     const exported = await exportModel(model, {});
-    const topology = JSON.parse(exported.modelJson) as { modelTopology: { config: { layers: { class_name: string }[] } } };
+    const topology = JSON.parse(exported.modelJson) as {
+      modelTopology: { config: { layers: { class_name: string }[] } };
+    };
     const classes = new Set(topology.modelTopology.config.layers.map((l) => l.class_name));
-    expect([...classes].sort()).toEqual(['BatchNormalization', 'Conv2D', 'Dense', 'Dropout', 'Flatten', 'MaxPooling2D']);
-    const json = JSON.parse(exported.modelJson) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: exported.weights }));
+    expect([...classes].sort()).toEqual([
+      'BatchNormalization',
+      'Conv2D',
+      'Dense',
+      'Dropout',
+      'Flatten',
+      'MaxPooling2D',
+    ]);
+    const json = JSON.parse(exported.modelJson) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        weightData: exported.weights,
+      }),
+    );
     const x = tf.randomUniform([2, IMAGE_SIDE, IMAGE_SIDE, 1], 0, 1, 'float32', 1);
     const want = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
     const got = tf.tidy(() => Array.from((loaded.predict(x) as tf.Tensor).dataSync()));
@@ -121,7 +146,9 @@ describe('initial weights are seeded per layer', () => {
       const b = buildModel(micro('adam', 0.001), NET, seed);
       expect(weightsOf(a), `seed ${seed}`).toEqual(weightsOf(b));
       // conv2..conv6 are all 3x3x4x4: seeded alike they would start equal.
-      const kernels = ['conv2', 'conv3', 'conv4', 'conv5', 'conv6'].map((n) => Array.from((a.getLayer(n).getWeights()[0] as tf.Tensor).dataSync()));
+      const kernels = ['conv2', 'conv3', 'conv4', 'conv5', 'conv6'].map((n) =>
+        Array.from((a.getLayer(n).getWeights()[0] as tf.Tensor).dataSync()),
+      );
       expect(new Set(kernels.map((k) => k.join())).size).toBe(kernels.length);
       a.dispose();
       b.dispose();
@@ -155,7 +182,13 @@ describe('shuffles and flips vary between epochs and batches', () => {
   it('a frozen network (SGD, learning rate 0) sees other batches in epoch 2 than in epoch 1, and the same ones for the same seed', async () => {
     const data = halvesDataset(24, 3);
     const train = rowsOf(data.usage, USAGE_TRAINING);
-    const settings: TrainSettings = { epochs: 2, batchSize: 8, patience: 0, augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 } };
+    const settings: TrainSettings = {
+      epochs: 2,
+      batchSize: 8,
+      patience: 0,
+      augmentFlip: false,
+      network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+    };
     const run = async (seed: number): Promise<{ e1: number[]; e2: number[] }> => {
       const progress: TrainProgress[] = [];
       const { model } = await trainCandidate(
@@ -176,14 +209,26 @@ describe('shuffles and flips vary between epochs and batches', () => {
   it('flip augmentation mirrors about half the images, a different half at every batch', () => {
     const rng0 = Rng.fromSeed(1);
     const images = new Uint8Array(16 * IMAGE_SIZE).map(() => rng0.int(0, 255));
-    const data: Dataset = { name: 'noise', synthetic: true, count: 16, images, labels: new Uint8Array(16), usage: new Uint8Array(16) };
+    const data: Dataset = {
+      name: 'noise',
+      synthetic: true,
+      count: 16,
+      images,
+      labels: new Uint8Array(16),
+      usage: new Uint8Array(16),
+    };
     const rows = Int32Array.from({ length: 16 }, (_, i) => i);
     const flipped = (rng: Rng): boolean[] => {
       const { xs, ys } = makeBatch(data, rows, 0, 16, rng);
       const px = xs.dataSync();
       tf.dispose([xs, ys]);
       // Row 0 of each image: mirrored when its first pixel is the source's last pixel of that row.
-      return Array.from({ length: 16 }, (_, i) => Math.round((px[i * IMAGE_SIZE] as number) * 255) === images[i * IMAGE_SIZE + IMAGE_SIDE - 1] && images[i * IMAGE_SIZE] !== images[i * IMAGE_SIZE + IMAGE_SIDE - 1]);
+      return Array.from(
+        { length: 16 },
+        (_, i) =>
+          Math.round((px[i * IMAGE_SIZE] as number) * 255) === images[i * IMAGE_SIZE + IMAGE_SIDE - 1] &&
+          images[i * IMAGE_SIZE] !== images[i * IMAGE_SIZE + IMAGE_SIDE - 1],
+      );
     };
     const rng = Rng.fromSeed(42);
     const batches = Array.from({ length: 50 }, () => flipped(rng));
@@ -200,10 +245,23 @@ describe('training is reproducible from the seed', () => {
 
   it('two trainings with the same seed give identical weights, another seed other weights', async () => {
     const data = halvesDataset(12, 8);
-    const settings: TrainSettings = { epochs: 2, batchSize: 4, patience: 0, augmentFlip: true, network: { denseUnits: 16, dropoutConv: 0.25, dropoutDense: 0.5 } };
+    const settings: TrainSettings = {
+      epochs: 2,
+      batchSize: 4,
+      patience: 0,
+      augmentFlip: true,
+      network: { denseUnits: 16, dropoutConv: 0.25, dropoutDense: 0.5 },
+    };
     const rows = rowsOf(data.usage, USAGE_TRAINING);
     const train = async (seed: number): Promise<Float32Array[]> => {
-      const { model } = await trainCandidate({ chromosome: micro('adam', 0.005), data, train: rows, val: rowsOf(data.usage, USAGE_PUBLIC), settings, seed });
+      const { model } = await trainCandidate({
+        chromosome: micro('adam', 0.005),
+        data,
+        train: rows,
+        val: rowsOf(data.usage, USAGE_PUBLIC),
+        settings,
+        seed,
+      });
       if (!model) throw new Error('training failed');
       // Every training step drew one mask per dropout layer.
       const steps = settings.epochs * Math.ceil(rows.length / settings.batchSize);

@@ -2,7 +2,13 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { Chromosome } from '../../../src/ga/chromosome';
 import { USAGE_PUBLIC, USAGE_TRAINING } from '../../../src/data/dataset';
-import { FigureReadback, nextReadEvery, READ_EVERY_MAX, READ_TARGET_SECONDS, figureRow } from '../../../src/ml/readback';
+import {
+  FigureReadback,
+  nextReadEvery,
+  READ_EVERY_MAX,
+  READ_TARGET_SECONDS,
+  figureRow,
+} from '../../../src/ml/readback';
 import { trainCandidate, type ControlDecision, type TrainInput, type TrainProgress } from '../../../src/ml/train';
 import { halvesDataset, micro, rowsOf } from '../../helpers/ml';
 import { useWasm } from '../../helpers/wasm-setup';
@@ -110,10 +116,16 @@ describe('the trainer reads its figures every k batches', () => {
   const d = halvesDataset(10, 2);
   // 20 training rows in batches of 3: 7 batches per epoch, the last one short.
   const input = (over: Partial<TrainInput> = {}): TrainInput => ({
-    chromosome: micro('adam', 0.01), data: d, train: rowsOf(d.usage, USAGE_TRAINING), val: rowsOf(d.usage, USAGE_PUBLIC),
-    settings: { epochs: 2, batchSize: 3, patience: 1, augmentFlip: true, network: net }, seed: 5, ...over,
+    chromosome: micro('adam', 0.01),
+    data: d,
+    train: rowsOf(d.usage, USAGE_TRAINING),
+    val: rowsOf(d.usage, USAGE_PUBLIC),
+    settings: { epochs: 2, batchSize: 3, patience: 1, augmentFlip: true, network: net },
+    seed: 5,
+    ...over,
   });
-  const weightsOf = (model: tf.LayersModel | undefined): Float32Array[] => (model?.getWeights() ?? []).map((w) => w.dataSync() as Float32Array);
+  const weightsOf = (model: tf.LayersModel | undefined): Float32Array[] =>
+    (model?.getWeights() ?? []).map((w) => w.dataSync() as Float32Array);
 
   it('makes one download per k batches and per epoch end, and no synchronous one', async () => {
     const count = async (readEvery: number): Promise<{ data: number; sync: number }> => {
@@ -137,7 +149,15 @@ describe('the trainer reads its figures every k batches', () => {
   });
 
   it('trains identical weights and reports identical figures whether it reads every batch, every 3 or adaptively', async () => {
-    const run = async (readEvery: number | undefined): Promise<{ weights: Float32Array[]; epochs: TrainProgress[]; last: TrainProgress | undefined; valLoss: number; valAccuracy: number }> => {
+    const run = async (
+      readEvery: number | undefined,
+    ): Promise<{
+      weights: Float32Array[];
+      epochs: TrainProgress[];
+      last: TrainProgress | undefined;
+      valLoss: number;
+      valAccuracy: number;
+    }> => {
       const epochs: TrainProgress[] = [];
       let last: TrainProgress | undefined;
       const { result, model } = await trainCandidate(input(), {
@@ -147,7 +167,13 @@ describe('the trainer reads its figures every k batches', () => {
       expect(result.status).toBe('trained');
       const weights = weightsOf(model);
       model?.dispose();
-      return { weights, epochs: epochs.map((p) => ({ ...p, imagesPerSecond: 0 })), last: last && { ...last, imagesPerSecond: 0 }, valLoss: result.valLoss, valAccuracy: result.valAccuracy };
+      return {
+        weights,
+        epochs: epochs.map((p) => ({ ...p, imagesPerSecond: 0 })),
+        last: last && { ...last, imagesPerSecond: 0 },
+        valLoss: result.valLoss,
+        valAccuracy: result.valAccuracy,
+      };
     };
     const each = await run(1);
     const every3 = await run(3);
@@ -167,11 +193,19 @@ describe('the trainer reads its figures every k batches', () => {
 
   it('catches a NaN within k batches and names the batch that produced it', async () => {
     // As in ml-train: lr 1e30 overflows the float32 weights of a linear network.
-    const chromosome: Chromosome = { ...micro('sgd', 1e30), conv: micro('sgd', 1e30).conv.map((g) => ({ ...g, activation: 'linear' })) };
-    const diverge = async (readEvery: number): Promise<{ reason: string | undefined; steps: number; tensors: number }> => {
+    const chromosome: Chromosome = {
+      ...micro('sgd', 1e30),
+      conv: micro('sgd', 1e30).conv.map((g) => ({ ...g, activation: 'linear' })),
+    };
+    const diverge = async (
+      readEvery: number,
+    ): Promise<{ reason: string | undefined; steps: number; tensors: number }> => {
       const before = tf.memory().numTensors;
       const minimize = vi.spyOn(tf.Optimizer.prototype, 'minimize');
-      const { result, model } = await trainCandidate(input({ chromosome, settings: { ...input().settings, epochs: 3 } }), { readEvery });
+      const { result, model } = await trainCandidate(
+        input({ chromosome, settings: { ...input().settings, epochs: 3 } }),
+        { readEvery },
+      );
       const steps = minimize.mock.calls.length;
       vi.restoreAllMocks();
       expect(result.status).toBe('diverged');
@@ -196,10 +230,16 @@ describe('the trainer reads its figures every k batches', () => {
       let checks = 0;
       return { check: (): ControlDecision => script(++checks) };
     };
-    const steps = async (decide: (check: number) => ControlDecision): Promise<{ status: string; steps: number; progress: TrainProgress[] }> => {
+    const steps = async (
+      decide: (check: number) => ControlDecision,
+    ): Promise<{ status: string; steps: number; progress: TrainProgress[] }> => {
       const minimize = vi.spyOn(tf.Optimizer.prototype, 'minimize');
       const progress: TrainProgress[] = [];
-      const { result, model } = await trainCandidate(input(), { readEvery: 32, control: scripted(decide), onProgress: (p) => progress.push(p) });
+      const { result, model } = await trainCandidate(input(), {
+        readEvery: 32,
+        control: scripted(decide),
+        onProgress: (p) => progress.push(p),
+      });
       const n = minimize.mock.calls.length;
       vi.restoreAllMocks();
       model?.dispose();

@@ -61,7 +61,10 @@ describe('training, faults, memory and export on wasm', () => {
     const before = tf.memory().numTensors;
     // Batch norm keeps a network with lr 1e9 finite (its softmax just saturates); 1e30 overflows float32 weights, which
     // Keras reports as a NaN loss and wasm would otherwise hide (its Relu/ClipByValue map NaN to a bound).
-    const chromosome: Chromosome = { ...micro('sgd', 1e30), conv: micro('sgd', 1e30).conv.map((g) => ({ ...g, activation: 'linear' })) };
+    const chromosome: Chromosome = {
+      ...micro('sgd', 1e30),
+      conv: micro('sgd', 1e30).conv.map((g) => ({ ...g, activation: 'linear' })),
+    };
     const { result, model } = await trainCandidate({
       chromosome,
       data,
@@ -80,7 +83,10 @@ describe('training, faults, memory and export on wasm', () => {
     const data = syntheticDataset(6, 4);
     const splits = makeSplits(data, { mode: 'canonical', seed: 1 }).splits;
     const events: RunEvent[] = [];
-    const faults = ['GPU out of memory: Failed to allocate 512 MB (injected)', 'WebGPU device lost (unknown): injected'];
+    const faults = [
+      'GPU out of memory: Failed to allocate 512 MB (injected)',
+      'WebGPU device lost (unknown): injected',
+    ];
     let call = 0;
     const before = tf.memory().numTensors;
     const result = await runEvolution({
@@ -122,7 +128,14 @@ describe('training, faults, memory and export on wasm', () => {
     let trainings = 0;
     const before = tf.memory().numTensors;
     await runEvolution({
-      config: microConfig({ populationSize: 10, generations: 1, mutationRate: 0.5, crossoverRate: 0.5, seed: 21, perClass: 2 }),
+      config: microConfig({
+        populationSize: 10,
+        generations: 1,
+        mutationRate: 0.5,
+        crossoverRate: 0.5,
+        seed: 21,
+        perClass: 2,
+      }),
       data,
       splits,
       backend: { name: 'wasm', reason: 'test', software: false },
@@ -149,11 +162,23 @@ describe('training, faults, memory and export on wasm', () => {
     it('gives the same predictions after export, via importModel and tf.loadLayersModel over HTTP', async () => {
       const data = halvesDataset(4, 9);
       const { model } = await trainCandidate({
-        chromosome: { ...micro('nadam', 0.005), conv: micro('nadam', 0.005).conv.map((g, i) => ({ ...g, activation: (['tanh', 'elu', 'hard_sigmoid', 'softplus', 'sigmoid', 'linear'] as const)[i] ?? 'relu' })) },
+        chromosome: {
+          ...micro('nadam', 0.005),
+          conv: micro('nadam', 0.005).conv.map((g, i) => ({
+            ...g,
+            activation: (['tanh', 'elu', 'hard_sigmoid', 'softplus', 'sigmoid', 'linear'] as const)[i] ?? 'relu',
+          })),
+        },
         data,
         train: rowsOf(data.usage, USAGE_TRAINING),
         val: rowsOf(data.usage, USAGE_PUBLIC),
-        settings: { epochs: 1, batchSize: 4, patience: 0, augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 } },
+        settings: {
+          epochs: 1,
+          batchSize: 4,
+          patience: 0,
+          augmentFlip: false,
+          network: { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 },
+        },
         seed: 4,
       });
       if (!model) throw new Error('training failed');
@@ -188,7 +213,10 @@ describe('training, faults, memory and export on wasm', () => {
       expect(JSON.parse(exported.modelJson).userDefinedMetadata).toEqual({ evolab: { note: 'test' } });
       // A freshly built network disagrees, so equal predictions mean the weights really travelled.
       const fresh = buildModel(micro('adam', 0.001), { denseUnits: 8, dropoutConv: 0.25, dropoutDense: 0.5 }, 99);
-      const other = tf.tidy(() => (fresh.predict(tf.randomUniform([5, 48, 48, 1], 0, 1, 'float32', 7)) as tf.Tensor).arraySync() as number[][]);
+      const other = tf.tidy(
+        () =>
+          (fresh.predict(tf.randomUniform([5, 48, 48, 1], 0, 1, 'float32', 7)) as tf.Tensor).arraySync() as number[][],
+      );
       fresh.dispose();
       expect(other).not.toEqual(expected);
     }, 60_000);

@@ -67,7 +67,11 @@ async function compare(
 /** Output spatial shape of a conv, via tfjs's own arithmetic so the cases mirror real forward passes. */
 function convInfo(xShape: number[], k: number, ci: number, co: number, stride: number, pad: Pad) {
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], [k, k, ci, co], stride, 1, pad as 'same',
+    xShape as [number, number, number, number],
+    [k, k, ci, co],
+    stride,
+    1,
+    pad as 'same',
   );
 }
 
@@ -99,23 +103,42 @@ describe('wasm Conv2DBackpropFilter', () => {
 
   it('matches cpu for kernels 1/3/5/9, same/valid, ci/co 1/3/8, batch 1/4, stride 1/2', async () => {
     let seed = 1;
-    for (const k of KERNELS) for (const pad of PADS) for (const stride of STRIDES) for (const b of BATCHES) {
-      for (const ci of CHANNELS) for (const co of CHANNELS) {
-        const xShape = [b, SIDE, SIDE, ci];
-        const info = convInfo(xShape, k, ci, co, stride, pad);
-        const dyShape = info.outShape;
-        await compare('Conv2DBackpropFilter', {
-          x: { values: lcg(size(xShape), seed++), shape: xShape },
-          dy: { values: lcg(size(dyShape), seed++), shape: dyShape },
-        }, { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] });
-      }
-    }
+    for (const k of KERNELS)
+      for (const pad of PADS)
+        for (const stride of STRIDES)
+          for (const b of BATCHES) {
+            for (const ci of CHANNELS)
+              for (const co of CHANNELS) {
+                const xShape = [b, SIDE, SIDE, ci];
+                const info = convInfo(xShape, k, ci, co, stride, pad);
+                const dyShape = info.outShape;
+                await compare(
+                  'Conv2DBackpropFilter',
+                  {
+                    x: { values: lcg(size(xShape), seed++), shape: xShape },
+                    dy: { values: lcg(size(dyShape), seed++), shape: dyShape },
+                  },
+                  { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] },
+                );
+              }
+          }
   });
 
   it('matches cpu for numeric and explicit asymmetric padding and non-square shapes', async () => {
     const cases: { x: number[]; k: [number, number]; co: number; stride: [number, number]; pad: Pad }[] = [
       { x: [2, 9, 13, 3], k: [3, 5], co: 4, stride: [1, 1], pad: 1 },
-      { x: [2, 9, 13, 3], k: [3, 3], co: 2, stride: [1, 1], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+      {
+        x: [2, 9, 13, 3],
+        k: [3, 3],
+        co: 2,
+        stride: [1, 1],
+        pad: [
+          [0, 0],
+          [0, 2],
+          [1, 0],
+          [0, 0],
+        ],
+      },
       { x: [3, 10, 7, 2], k: [4, 2], co: 5, stride: [1, 1], pad: 'same' },
       { x: [2, 10, 9, 3], k: [3, 3], co: 4, stride: [2, 3], pad: 'same' },
       { x: [2, 10, 9, 3], k: [3, 3], co: 4, stride: [1, 2], pad: 'valid' },
@@ -124,24 +147,41 @@ describe('wasm Conv2DBackpropFilter', () => {
     for (const c of cases) {
       const ci = c.x[3] ?? 1;
       const info = tf.backend_util.computeConv2DInfo(
-        c.x as [number, number, number, number], [c.k[0], c.k[1], ci, c.co], c.stride, 1, c.pad as 'same',
+        c.x as [number, number, number, number],
+        [c.k[0], c.k[1], ci, c.co],
+        c.stride,
+        1,
+        c.pad as 'same',
       );
-      await compare('Conv2DBackpropFilter', {
-        x: { values: lcg(size(c.x), seed++), shape: c.x },
-        dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
-      }, { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], ci, c.co] });
+      await compare(
+        'Conv2DBackpropFilter',
+        {
+          x: { values: lcg(size(c.x), seed++), shape: c.x },
+          dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
+        },
+        { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], ci, c.co] },
+      );
     }
   });
 
   it('gives the same conv2d filter gradient as cpu through tf.grads', async () => {
-    for (const [stride, pad] of [[1, 'same'], [2, 'same'], [1, 'valid']] as const) {
+    for (const [stride, pad] of [
+      [1, 'same'],
+      [2, 'same'],
+      [1, 'valid'],
+    ] as const) {
       const x = lcg(2 * 10 * 10 * 3, 7);
       const w = lcg(3 * 3 * 3 * 4, 8);
-      const grad = (): Float32Array => tf.tidy(() => {
-        const f = (xt: tf.Tensor, wt: tf.Tensor) => tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, stride, pad).square().sum();
-        const [, dw] = tf.grads(f)([tf.tensor4d(x, [2, 10, 10, 3]), tf.tensor4d(w, [3, 3, 3, 4])]);
-        return (dw as tf.Tensor).dataSync() as Float32Array;
-      });
+      const grad = (): Float32Array =>
+        tf.tidy(() => {
+          const f = (xt: tf.Tensor, wt: tf.Tensor) =>
+            tf
+              .conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, stride, pad)
+              .square()
+              .sum();
+          const [, dw] = tf.grads(f)([tf.tensor4d(x, [2, 10, 10, 3]), tf.tensor4d(w, [3, 3, 3, 4])]);
+          return (dw as tf.Tensor).dataSync() as Float32Array;
+        });
       const want = await on('cpu', grad);
       const got = await on('wasm', grad);
       // Gradients of a sum of squares are large; compare relative to their scale.
@@ -154,23 +194,41 @@ describe('wasm Conv2DBackpropFilter', () => {
 describe('wasm Conv2DBackpropInput', () => {
   it('matches cpu for kernels 1/3/5/9, same/valid, ci/co 1/3/8, batch 1/4, stride 1/2', async () => {
     let seed = 5000;
-    for (const k of KERNELS) for (const pad of PADS) for (const stride of STRIDES) for (const b of BATCHES) {
-      for (const ci of CHANNELS) for (const co of CHANNELS) {
-        const xShape = [b, SIDE, SIDE, ci];
-        const info = convInfo(xShape, k, ci, co, stride, pad);
-        const fShape = [k, k, ci, co];
-        await compare('Conv2DBackpropInput', {
-          dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
-          filter: { values: lcg(size(fShape), seed++), shape: fShape },
-        }, { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: xShape });
-      }
-    }
+    for (const k of KERNELS)
+      for (const pad of PADS)
+        for (const stride of STRIDES)
+          for (const b of BATCHES) {
+            for (const ci of CHANNELS)
+              for (const co of CHANNELS) {
+                const xShape = [b, SIDE, SIDE, ci];
+                const info = convInfo(xShape, k, ci, co, stride, pad);
+                const fShape = [k, k, ci, co];
+                await compare(
+                  'Conv2DBackpropInput',
+                  {
+                    dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
+                    filter: { values: lcg(size(fShape), seed++), shape: fShape },
+                  },
+                  { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: xShape },
+                );
+              }
+          }
   });
 
   it('matches cpu for numeric and explicit asymmetric padding and non-square kernels', async () => {
     const cases: { x: number[]; k: [number, number]; co: number; pad: Pad }[] = [
       { x: [2, 9, 13, 3], k: [3, 5], co: 4, pad: 1 },
-      { x: [2, 9, 13, 3], k: [3, 3], co: 2, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+      {
+        x: [2, 9, 13, 3],
+        k: [3, 3],
+        co: 2,
+        pad: [
+          [0, 0],
+          [0, 2],
+          [1, 0],
+          [0, 0],
+        ],
+      },
       { x: [3, 10, 7, 2], k: [4, 2], co: 5, pad: 'same' },
     ];
     let seed = 9000;
@@ -178,12 +236,20 @@ describe('wasm Conv2DBackpropInput', () => {
       const ci = c.x[3] ?? 1;
       const fShape = [c.k[0], c.k[1], ci, c.co];
       const info = tf.backend_util.computeConv2DInfo(
-        c.x as [number, number, number, number], fShape as [number, number, number, number], 1, 1, c.pad as 'same',
+        c.x as [number, number, number, number],
+        fShape as [number, number, number, number],
+        1,
+        1,
+        c.pad as 'same',
       );
-      await compare('Conv2DBackpropInput', {
-        dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
-        filter: { values: lcg(size(fShape), seed++), shape: fShape },
-      }, { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', inputShape: c.x });
+      await compare(
+        'Conv2DBackpropInput',
+        {
+          dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
+          filter: { values: lcg(size(fShape), seed++), shape: fShape },
+        },
+        { strides: [1, 1], pad: c.pad, dataFormat: 'NHWC', inputShape: c.x },
+      );
     }
   });
 });
@@ -221,24 +287,55 @@ describe('wasm MaxPoolGrad', () => {
     return Float32Array.from(lcg(n, seed), (v) => Math.max(0, Math.round(v * 3) / 3));
   }
 
-  async function comparePool(xShape: number[], filterSize: number, stride: number, pad: 'same' | 'valid', values: Float32Array, tol = 0): Promise<void> {
-    const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], filterSize, stride, 1, pad);
+  async function comparePool(
+    xShape: number[],
+    filterSize: number,
+    stride: number,
+    pad: 'same' | 'valid',
+    values: Float32Array,
+    tol = 0,
+  ): Promise<void> {
+    const info = tf.backend_util.computePool2DInfo(
+      xShape as [number, number, number, number],
+      filterSize,
+      stride,
+      1,
+      pad,
+    );
     const dyShape = info.outShape;
     const inputs = { x: values, dy: lcg(size(dyShape), values.length + 7) };
-    const run = async (backend: 'cpu' | 'wasm') => on(backend, () => tf.tidy(() => {
-      const x = tf.tensor4d(inputs.x, xShape as [number, number, number, number]);
-      const y = tf.maxPool(x, filterSize, stride, pad);
-      const dy = tf.tensor(inputs.dy, dyShape);
-      return (tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize, strides: stride, pad }) as tf.Tensor).dataSync() as Float32Array;
-    }));
+    const run = async (backend: 'cpu' | 'wasm') =>
+      on(backend, () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(inputs.x, xShape as [number, number, number, number]);
+          const y = tf.maxPool(x, filterSize, stride, pad);
+          const dy = tf.tensor(inputs.dy, dyShape);
+          return (
+            tf
+              .engine()
+              .runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize, strides: stride, pad }) as tf.Tensor
+          ).dataSync() as Float32Array;
+        }),
+      );
     const want = await run('cpu');
     const got = await run('wasm');
-    expect(maxAbsDiff(got, want), `${JSON.stringify(xShape)} pool ${filterSize}/${stride} ${pad}`).toBeLessThanOrEqual(tol);
+    expect(maxAbsDiff(got, want), `${JSON.stringify(xShape)} pool ${filterSize}/${stride} ${pad}`).toBeLessThanOrEqual(
+      tol,
+    );
   }
 
   it('gives 2x2 stride-2 gradients to the first maximum, as cpu: ties, batch 1 and 32, channels 1 to 9', async () => {
     let seed = 30000;
-    for (const [b, side, c] of [[1, 4, 1], [1, 6, 3], [2, 8, 4], [3, 4, 5], [1, 2, 9], [32, 6, 8], [32, 4, 16], [2, 10, 7]] as const) {
+    for (const [b, side, c] of [
+      [1, 4, 1],
+      [1, 6, 3],
+      [2, 8, 4],
+      [3, 4, 5],
+      [1, 2, 9],
+      [32, 6, 8],
+      [32, 4, 16],
+      [2, 10, 7],
+    ] as const) {
       await comparePool([b, side, side + 2, c], 2, 2, 'valid', tied(b * side * (side + 2) * c, seed++));
       await comparePool([b, side, side, c], 2, 2, 'same', lcg(b * side * side * c, seed++));
     }
@@ -253,22 +350,46 @@ describe('wasm MaxPoolGrad', () => {
   it('falls back to a cpu-exact path for odd sizes, padding, other windows and strides', async () => {
     let seed = 32000;
     const cases: [number[], number, number, 'same' | 'valid'][] = [
-      [[2, 5, 5, 3], 2, 2, 'valid'], [[2, 5, 7, 3], 2, 2, 'same'], [[1, 7, 7, 4], 3, 2, 'same'],
-      [[2, 6, 6, 2], 2, 1, 'valid'], [[1, 6, 6, 5], 3, 1, 'same'], [[32, 5, 5, 2], 3, 3, 'valid'],
+      [[2, 5, 5, 3], 2, 2, 'valid'],
+      [[2, 5, 7, 3], 2, 2, 'same'],
+      [[1, 7, 7, 4], 3, 2, 'same'],
+      [[2, 6, 6, 2], 2, 1, 'valid'],
+      [[1, 6, 6, 5], 3, 1, 'same'],
+      [[32, 5, 5, 2], 3, 3, 'valid'],
     ];
     for (const [shape, f, st, pad] of cases) await comparePool(shape, f, st, pad, tied(size(shape), seed++), 1e-6);
   });
 
   it('fixes the stock wasm kernel, which drops or misplaces the gradient of tied windows (why it is replaced)', async () => {
-    const run = async (backend: 'cpu' | 'wasm', stock: boolean, values: number[], shape: [number, number, number, number]): Promise<number[]> => {
+    const run = async (
+      backend: 'cpu' | 'wasm',
+      stock: boolean,
+      values: number[],
+      shape: [number, number, number, number],
+    ): Promise<number[]> => {
       if (stock) unregisterWasmTrainingKernels();
       try {
-        return await on(backend, () => tf.tidy(() => {
-          const x = tf.tensor4d(values, shape);
-          const y = tf.maxPool(x, 2, 2, 'valid');
-          const dy = tf.range(1, y.size + 1).reshape(y.shape).toFloat();
-          return Array.from((tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor).dataSync());
-        }));
+        return await on(backend, () =>
+          tf.tidy(() => {
+            const x = tf.tensor4d(values, shape);
+            const y = tf.maxPool(x, 2, 2, 'valid');
+            const dy = tf
+              .range(1, y.size + 1)
+              .reshape(y.shape)
+              .toFloat();
+            return Array.from(
+              (
+                tf
+                  .engine()
+                  .runKernel(
+                    'MaxPoolGrad',
+                    { dy, input: x, output: y },
+                    { filterSize: 2, strides: 2, pad: 'valid' },
+                  ) as tf.Tensor
+              ).dataSync(),
+            );
+          }),
+        );
       } finally {
         if (stock) registerWasmTrainingKernels();
       }
@@ -290,14 +411,23 @@ describe('wasm Sum and Mean over all axes but the last', () => {
   it('match cpu, with and without keepDims, any axis order, and fall back for other axes and int32', async () => {
     let seed = 40000;
     const cases: { shape: number[]; axis: number[]; dtype?: 'int32' }[] = [
-      { shape: [4, 5, 6, 7], axis: [0, 1, 2] }, { shape: [32, 6, 6, 16], axis: [2, 0, 1] }, { shape: [3, 8], axis: [0] },
-      { shape: [2, 3, 4, 1], axis: [-4, -3, -2] }, { shape: [5, 4, 3], axis: [0, 1] }, { shape: [1, 1, 1, 9], axis: [0, 1, 2] },
-      { shape: [4, 5, 6, 7], axis: [1, 2] }, { shape: [4, 5, 6, 7], axis: [3] }, { shape: [6, 5], axis: [0], dtype: 'int32' },
+      { shape: [4, 5, 6, 7], axis: [0, 1, 2] },
+      { shape: [32, 6, 6, 16], axis: [2, 0, 1] },
+      { shape: [3, 8], axis: [0] },
+      { shape: [2, 3, 4, 1], axis: [-4, -3, -2] },
+      { shape: [5, 4, 3], axis: [0, 1] },
+      { shape: [1, 1, 1, 9], axis: [0, 1, 2] },
+      { shape: [4, 5, 6, 7], axis: [1, 2] },
+      { shape: [4, 5, 6, 7], axis: [3] },
+      { shape: [6, 5], axis: [0], dtype: 'int32' },
     ];
     for (const c of cases) {
       const n = size(c.shape);
       // An offset mean, so float32 accumulation would show.
-      const values = c.dtype === 'int32' ? Int32Array.from(lcg(n, seed++), (v) => Math.round(v * 100)) : Float32Array.from(lcg(n, seed++), (v) => 50 + v);
+      const values =
+        c.dtype === 'int32'
+          ? Int32Array.from(lcg(n, seed++), (v) => Math.round(v * 100))
+          : Float32Array.from(lcg(n, seed++), (v) => 50 + v);
       for (const keepDims of [false, true]) {
         for (const name of ['Sum', 'Mean']) {
           const want = await runOn('cpu', name, { x: { values, shape: c.shape } }, { axis: c.axis, keepDims });
@@ -316,7 +446,13 @@ describe('wasm BatchMatMul', () => {
   it('matches cpu for every transpose combination, either way round, ranks 2 and 3, and batched products', async () => {
     let seed = 50000;
     // [m, k, n]: wide and tall operands send the transposed products down both of their routes.
-    const dims: [number, number, number][] = [[32, 48, 20], [20, 48, 4], [5, 3, 7], [1, 9, 1], [40, 2, 30]];
+    const dims: [number, number, number][] = [
+      [32, 48, 20],
+      [20, 48, 4],
+      [5, 3, 7],
+      [1, 9, 1],
+      [40, 2, 30],
+    ];
     for (const [m, k, n] of dims) {
       for (const tA of [false, true]) {
         for (const tB of [false, true]) {
@@ -325,7 +461,10 @@ describe('wasm BatchMatMul', () => {
             const aShape = [...lead, ...(tA ? [k, m] : [m, k])];
             const bShape = [...lead, ...(tB ? [n, k] : [k, n])];
             const attrs = { transposeA: tA, transposeB: tB };
-            const inputs = { a: { values: lcg(size(aShape), seed++), shape: aShape }, b: { values: lcg(size(bShape), seed++), shape: bShape } };
+            const inputs = {
+              a: { values: lcg(size(aShape), seed++), shape: aShape },
+              b: { values: lcg(size(bShape), seed++), shape: bShape },
+            };
             const want = await runOn('cpu', 'BatchMatMul', inputs, attrs);
             const got = await runOn('wasm', 'BatchMatMul', inputs, attrs);
             const label = `${JSON.stringify(aShape)} x ${JSON.stringify(bShape)} ${JSON.stringify(attrs)}`;
@@ -340,10 +479,23 @@ describe('wasm BatchMatMul', () => {
 
 describe('fused batch normalization (training on wasm)', () => {
   type BnArgs = Parameters<typeof tf.layers.batchNormalization>[0];
-  interface BnResult { y: Float32Array; dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array; movingMean: Float32Array; movingVariance: Float32Array }
+  interface BnResult {
+    y: Float32Array;
+    dx: Float32Array;
+    dgamma: Float32Array;
+    dbeta: Float32Array;
+    movingMean: Float32Array;
+    movingVariance: Float32Array;
+  }
 
   /** One training call of a batch-norm layer: output, gradients of sum(y * w) and the moving statistics after it. */
-  async function trainOnce(backend: 'cpu' | 'wasm', fused: boolean, shape: number[], x: Float32Array, args: BnArgs = {}): Promise<BnResult> {
+  async function trainOnce(
+    backend: 'cpu' | 'wasm',
+    fused: boolean,
+    shape: number[],
+    x: Float32Array,
+    args: BnArgs = {},
+  ): Promise<BnResult> {
     return on(backend, () => {
       const c = shape.at(args.axis ?? -1) ?? 1;
       const layer = fused ? batchNormalization(args) : tf.layers.batchNormalization(args);
@@ -385,11 +537,15 @@ describe('fused batch normalization (training on wasm)', () => {
     }
   }
 
-  it('gives the stock layer\'s output, gradients and moving statistics (cpu) across shapes', async () => {
+  it("gives the stock layer's output, gradients and moving statistics (cpu) across shapes", async () => {
     let seed = 60000;
     const cases: { shape: number[]; mean: number; std: number }[] = [
-      { shape: [2, 5, 7, 6], mean: 3, std: 2 }, { shape: [32, 6, 6, 5], mean: 0, std: 1 }, { shape: [1, 4, 4, 3], mean: -1, std: 0.5 },
-      { shape: [8, 5], mean: 1, std: 1 }, { shape: [4, 3, 3, 1], mean: 0, std: 1 }, { shape: [3, 4, 4, 9], mean: 100, std: 0.1 },
+      { shape: [2, 5, 7, 6], mean: 3, std: 2 },
+      { shape: [32, 6, 6, 5], mean: 0, std: 1 },
+      { shape: [1, 4, 4, 3], mean: -1, std: 0.5 },
+      { shape: [8, 5], mean: 1, std: 1 },
+      { shape: [4, 3, 3, 1], mean: 0, std: 1 },
+      { shape: [3, 4, 4, 9], mean: 100, std: 0.1 },
     ];
     for (const c of cases) {
       const x = Float32Array.from(lcg(size(c.shape), seed++), (v) => c.mean + c.std * v);
@@ -407,10 +563,13 @@ describe('fused batch normalization (training on wasm)', () => {
     const x = lcg(size(shape), 61000);
     // A channel axis that is not last takes the stock layer (whose gradients tfjs cannot take there: forward only).
     for (const axis of [1, 2]) {
-      const forward = async (backend: 'cpu' | 'wasm', fused: boolean): Promise<Float32Array> => on(backend, () => {
-        const layer = fused ? batchNormalization({ axis }) : tf.layers.batchNormalization({ axis });
-        return tf.tidy(() => (layer.apply(tf.tensor(x, shape), { training: true }) as tf.Tensor).dataSync() as Float32Array);
-      });
+      const forward = async (backend: 'cpu' | 'wasm', fused: boolean): Promise<Float32Array> =>
+        on(backend, () => {
+          const layer = fused ? batchNormalization({ axis }) : tf.layers.batchNormalization({ axis });
+          return tf.tidy(
+            () => (layer.apply(tf.tensor(x, shape), { training: true }) as tf.Tensor).dataSync() as Float32Array,
+          );
+        });
       expect(maxAbsDiff(await forward('wasm', true), await forward('cpu', false)), `axis ${axis}`).toBeLessThan(1e-5);
     }
     await tf.setBackend('wasm');
@@ -476,7 +635,13 @@ describe('wasm kernel routing', () => {
     if (stock === undefined) throw new Error('no wasm Conv2D');
     let calls = 0;
     tf.unregisterKernel('Conv2D', 'wasm');
-    tf.registerKernel({ ...stock, kernelFunc: (args) => { calls++; return stock.kernelFunc(args); } });
+    tf.registerKernel({
+      ...stock,
+      kernelFunc: (args) => {
+        calls++;
+        return stock.kernelFunc(args);
+      },
+    });
     try {
       const x = tf.zeros([1, 6, 6, 2]);
       const filter = tf.zeros([3, 3, 2, 3]);
@@ -488,10 +653,18 @@ describe('wasm kernel routing', () => {
       const dy1 = tf.zeros([1, 6, 6, 3]);
       const dy2 = tf.zeros([1, 3, 3, 3]);
       const common = { pad: 'same', dataFormat: 'NHWC' };
-      expect(count('Conv2DBackpropFilter', { x, dy: dy1 }, { ...common, strides: 1, filterShape: [3, 3, 2, 3] })).toBe(1);
-      expect(count('Conv2DBackpropFilter', { x, dy: dy2 }, { ...common, strides: 2, filterShape: [3, 3, 2, 3] })).toBe(0);
-      expect(count('Conv2DBackpropInput', { dy: dy1, filter }, { ...common, strides: 1, inputShape: [1, 6, 6, 2] })).toBe(1);
-      expect(count('Conv2DBackpropInput', { dy: dy2, filter }, { ...common, strides: 2, inputShape: [1, 6, 6, 2] })).toBe(0);
+      expect(count('Conv2DBackpropFilter', { x, dy: dy1 }, { ...common, strides: 1, filterShape: [3, 3, 2, 3] })).toBe(
+        1,
+      );
+      expect(count('Conv2DBackpropFilter', { x, dy: dy2 }, { ...common, strides: 2, filterShape: [3, 3, 2, 3] })).toBe(
+        0,
+      );
+      expect(
+        count('Conv2DBackpropInput', { dy: dy1, filter }, { ...common, strides: 1, inputShape: [1, 6, 6, 2] }),
+      ).toBe(1);
+      expect(
+        count('Conv2DBackpropInput', { dy: dy2, filter }, { ...common, strides: 2, inputShape: [1, 6, 6, 2] }),
+      ).toBe(0);
       tf.dispose([x, filter, dy1, dy2]);
     } finally {
       tf.unregisterKernel('Conv2D', 'wasm');
@@ -510,10 +683,30 @@ describe('wasm kernel memory', () => {
     const scale = tf.tensor4d(lcg(4, 5), [1, 1, 1, 4]);
     const run = (): void => {
       const outs = [
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] } as never),
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dy2 }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] } as never),
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 8, 8, 3] } as never),
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: dy2, filter }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 8, 8, 3] } as never),
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: 1,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: [3, 3, 3, 4],
+        } as never),
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dy2 }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: [3, 3, 3, 4],
+        } as never),
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+          strides: 1,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          inputShape: [2, 8, 8, 3],
+        } as never),
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: dy2, filter }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          inputShape: [2, 8, 8, 3],
+        } as never),
         tf.engine().runKernel('Tile', { x: scale }, { reps: [2, 8, 8, 1] } as never),
       ] as tf.Tensor[];
       outs.forEach((t) => t.dispose());
@@ -533,7 +726,9 @@ describe('wasm kernel memory', () => {
 describe('CNN training step on wasm', () => {
   function buildModel(): tf.LayersModel {
     const input = tf.input({ shape: [12, 12, 1] });
-    let h = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor;
+    let h = tf.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false })
+      .apply(input) as tf.SymbolicTensor;
     h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
     h = tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }).apply(h) as tf.SymbolicTensor;
@@ -545,7 +740,10 @@ describe('CNN training step on wasm', () => {
     return tf.model({ inputs: input, outputs: out });
   }
 
-  async function losses(backend: 'cpu' | 'wasm', weights: { values: Float32Array; shape: number[] }[]): Promise<number[]> {
+  async function losses(
+    backend: 'cpu' | 'wasm',
+    weights: { values: Float32Array; shape: number[] }[],
+  ): Promise<number[]> {
     await tf.setBackend(backend);
     const model = buildModel();
     model.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));

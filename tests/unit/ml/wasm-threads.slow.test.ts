@@ -24,7 +24,15 @@ const SIDE = 24;
 function buildModel(): tf.LayersModel {
   const model = tf.sequential();
   [8, 16].forEach((filters, i) => {
-    model.add(tf.layers.conv2d({ ...(i === 0 ? { inputShape: [SIDE, SIDE, 1] } : {}), filters, kernelSize: 3, padding: 'same', activation: 'relu' }));
+    model.add(
+      tf.layers.conv2d({
+        ...(i === 0 ? { inputShape: [SIDE, SIDE, 1] } : {}),
+        filters,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+      }),
+    );
     // The model's own batch norm: on wasm its SIMD kernels then run on the threaded build's shared memory.
     model.add(batchNormalization());
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
@@ -34,17 +42,29 @@ function buildModel(): tf.LayersModel {
   return model;
 }
 
-async function train(backend: 'cpu' | 'wasm', weights: { values: Float32Array; shape: number[] }[]): Promise<{ losses: number[]; weights: Float32Array[] }> {
+async function train(
+  backend: 'cpu' | 'wasm',
+  weights: { values: Float32Array; shape: number[] }[],
+): Promise<{ losses: number[]; weights: Float32Array[] }> {
   await tf.setBackend(backend);
   const model = buildModel();
   model.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
   const xs = tf.tensor4d(lcg(16 * SIDE * SIDE, 3), [16, SIDE, SIDE, 1]);
-  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 4), 'int32'), 4);
+  const ys = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 16 }, (_, i) => i % 4),
+      'int32',
+    ),
+    4,
+  );
   // Plain SGD: its update is linear in the gradient, so float-level differences stay float-level (Adam's need not).
   const opt = tf.train.sgd(0.05);
   const losses: number[] = [];
   for (let step = 0; step < 4; step++) {
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor).asScalar(), true);
+    const cost = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor).asScalar(),
+      true,
+    );
     losses.push(cost?.dataSync()[0] ?? NaN);
     cost?.dispose();
   }
@@ -79,7 +99,8 @@ describe('the threaded wasm backend in Node', () => {
     const got = await train('wasm', weights);
     expect(wasmThreadCount()).toBe(2);
     expect(want.losses[3]).not.toBe(want.losses[0]);
-    for (let i = 0; i < want.losses.length; i++) expect(Math.abs((got.losses[i] ?? NaN) - (want.losses[i] ?? NaN))).toBeLessThan(1e-4);
+    for (let i = 0; i < want.losses.length; i++)
+      expect(Math.abs((got.losses[i] ?? NaN) - (want.losses[i] ?? NaN))).toBeLessThan(1e-4);
     want.weights.forEach((w, i) => {
       const g = got.weights[i] ?? new Float32Array();
       let max = 0;

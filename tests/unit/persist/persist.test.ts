@@ -10,7 +10,15 @@ import type { RunConfig, RunEvent } from '../../../src/experiment/types';
 import type { EngineState } from '../../../src/ga/types';
 import { Rng } from '../../../src/ga/rng';
 import {
-  classifyStorageError, decodeBest, encodeBest, packWeights, parseSimulate, storedRunSummary, unpackWeights, type RunRecord, type StoredBest,
+  classifyStorageError,
+  decodeBest,
+  encodeBest,
+  packWeights,
+  parseSimulate,
+  storedRunSummary,
+  unpackWeights,
+  type RunRecord,
+  type StoredBest,
 } from '../../../src/persist/codec';
 import type { RunStore } from '../../../src/persist/db';
 import { RunRecorder } from '../../../src/persist/recorder';
@@ -25,7 +33,9 @@ describe('weights codec', () => {
   it('packs and unpacks Float32Array weights bit for bit (NaN payloads, -0, subnormals, infinities)', () => {
     const rng = Rng.fromSeed(3);
     const shapes = [[3, 3, 1, 4], [4], [2, 5], [1]];
-    const values = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => (rng.next() - 0.5) * 1e3));
+    const values = shapes.map((s) =>
+      Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => (rng.next() - 0.5) * 1e3),
+    );
     const special = values[1] as Float32Array;
     special[0] = -0;
     special[1] = 1e-45;
@@ -45,9 +55,17 @@ describe('weights codec', () => {
   });
 
   it('encodes a best model into JSON plus one buffer and back', () => {
-    const best = { chromosome: { conv: [], optimizer: 'adam', learningRate: 0.001 } as never, fitness: 0.5, weights: { shapes: [[2], [1, 3]], values: [Float32Array.of(1, 2), Float32Array.of(3, 4, 5)] } };
+    const best = {
+      chromosome: { conv: [], optimizer: 'adam', learningRate: 0.001 } as never,
+      fitness: 0.5,
+      weights: { shapes: [[2], [1, 3]], values: [Float32Array.of(1, 2), Float32Array.of(3, 4, 5)] },
+    };
     const { best: json, weights } = encodeBest(best);
-    expect(JSON.parse(JSON.stringify(json))).toEqual({ chromosome: best.chromosome, fitness: 0.5, shapes: [[2], [1, 3]] });
+    expect(JSON.parse(JSON.stringify(json))).toEqual({
+      chromosome: best.chromosome,
+      fitness: 0.5,
+      shapes: [[2], [1, 3]],
+    });
     expect(decodeBest(json, weights)).toEqual(best);
   });
 });
@@ -55,7 +73,9 @@ describe('weights codec', () => {
 describe('storage faults and the test hook', () => {
   it('names quota errors however they surface', () => {
     expect(classifyStorageError(new DOMException('full', 'QuotaExceededError'))).toBe('quota');
-    expect(classifyStorageError({ name: 'AbortError', cause: new DOMException('full', 'QuotaExceededError') })).toBe('quota');
+    expect(classifyStorageError({ name: 'AbortError', cause: new DOMException('full', 'QuotaExceededError') })).toBe(
+      'quota',
+    );
     expect(classifyStorageError(new DOMException('no', 'InvalidStateError'))).toBe('unavailable');
     expect(classifyStorageError(new Error('boom'))).toBe('other');
   });
@@ -85,14 +105,23 @@ class MemoryStore {
     if (this.writes >= this.failFrom) throw new DOMException('simulated', 'QuotaExceededError');
     this.writes++;
   }
-  async putRecord(record: RunRecord, opts: { dropCheckpoint?: boolean; model?: { best: StoredBest; weights: ArrayBuffer } | null } = {}): Promise<void> {
+  async putRecord(
+    record: RunRecord,
+    opts: { dropCheckpoint?: boolean; model?: { best: StoredBest; weights: ArrayBuffer } | null } = {},
+  ): Promise<void> {
     this.guard();
     this.runs.set(record.id, structuredClone(record));
     if (opts.dropCheckpoint) this.checkpoints.delete(record.id);
     if (opts.model === null) this.weights.delete(record.id);
-    else if (opts.model) this.weights.set(record.id, structuredClone({ bytes: opts.model.weights, best: opts.model.best }));
+    else if (opts.model)
+      this.weights.set(record.id, structuredClone({ bytes: opts.model.weights, best: opts.model.best }));
   }
-  async putCheckpoint(record: RunRecord, engine: EngineState, best: StoredBest | null, weights: ArrayBuffer | null | undefined): Promise<void> {
+  async putCheckpoint(
+    record: RunRecord,
+    engine: EngineState,
+    best: StoredBest | null,
+    weights: ArrayBuffer | null | undefined,
+  ): Promise<void> {
     this.guard();
     this.runs.set(record.id, structuredClone(record));
     this.checkpoints.set(record.id, structuredClone({ engine, best }));
@@ -107,7 +136,10 @@ class MemoryStore {
     const cp = this.checkpoints.get(id);
     if (!cp) throw new Error('no checkpoint');
     const w = this.weights.get(id);
-    return { engine: structuredClone(cp.engine), best: cp.best && w ? decodeBest(cp.best, structuredClone(w.bytes)) : null };
+    return {
+      engine: structuredClone(cp.engine),
+      best: cp.best && w ? decodeBest(cp.best, structuredClone(w.bytes)) : null,
+    };
   }
   async loadBest(id: string): Promise<BestModel | null> {
     const w = this.weights.get(id);
@@ -128,8 +160,18 @@ class MemoryStore {
 }
 
 const CONFIG: RunConfig = {
-  seed: 13, populationSize: 2, generations: 1, crossoverRate: 0.5, mutationRate: 0.3, maxFilters: 2, epochs: 1, batchSize: 16, patience: 0,
-  augmentFlip: false, network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 }, perClass: 3,
+  seed: 13,
+  populationSize: 2,
+  generations: 1,
+  crossoverRate: 0.5,
+  mutationRate: 0.3,
+  maxFilters: 2,
+  epochs: 1,
+  batchSize: 16,
+  patience: 0,
+  augmentFlip: false,
+  network: { denseUnits: 8, dropoutConv: 0, dropoutDense: 0 },
+  perClass: 3,
 };
 const BACKEND = { name: 'wasm', reason: 'test', software: false } as const;
 
@@ -140,7 +182,14 @@ describe('run log replay', () => {
     await useWasm();
     const data = syntheticDataset(6, 4);
     const splits = makeSplits(data, { mode: 'canonical', seed: CONFIG.seed, perClassCap: CONFIG.perClass }).splits;
-    await runEvolution({ config: CONFIG, data, splits, backend: BACKEND, control: new RunController(), emit: (e) => events.push(e) });
+    await runEvolution({
+      config: CONFIG,
+      data,
+      splits,
+      backend: BACKEND,
+      control: new RunController(),
+      emit: (e) => events.push(e),
+    });
     full = runLogFromEvents(events, { dataset: logDataset(CONFIG, data, splits) });
   }, 120_000);
 
@@ -173,14 +222,25 @@ describe('RunRecorder', () => {
     const splits = makeSplits(data, { mode: 'canonical', seed: CONFIG.seed, perClassCap: CONFIG.perClass }).splits;
     const notify = (n: StorageNotice): void => void notices.push(n);
     const taken = resumeFrom ? await RunRecorder.resume(resumeFrom.store.asStore(), resumeFrom.id, notify) : null;
-    const recorder = taken?.recorder ?? (await RunRecorder.start(store.asStore(), { kind: 'sample', name: data.name, count: data.count, perClass: 6, seed: 4 }, logDataset(CONFIG, data, splits), notify));
+    const recorder =
+      taken?.recorder ??
+      (await RunRecorder.start(
+        store.asStore(),
+        { kind: 'sample', name: data.name, count: data.count, perClass: 6, seed: 4 },
+        logDataset(CONFIG, data, splits),
+        notify,
+      ));
     const control = new RunController();
     let crashed: MemoryStore | undefined;
     let checkpoints = 0;
     let best: BestModel | null = null;
     try {
       const result = await runEvolution({
-        config: CONFIG, data, splits, backend: BACKEND, control,
+        config: CONFIG,
+        data,
+        splits,
+        backend: BACKEND,
+        control,
         emit: (e) => recorder.event(e),
         ...(taken ? { resume: taken.checkpoint } : {}),
         onCheckpoint: async (cp) => {
@@ -215,14 +275,28 @@ describe('RunRecorder', () => {
     expect(kept?.fitness).toBe(done.runLog.best?.valAccuracy);
     expect(kept?.weights.shapes).toEqual(best?.weights.shapes);
     expect(kept?.weights.values.map(bytesOf)).toEqual(best?.weights.values.map(bytesOf));
-    expect(notices.filter((n) => n.kind === 'saved').map((n) => (n.kind === 'saved' ? n.evaluated : -1)).slice(0, 3)).toEqual([0, 1, 2]);
+    expect(
+      notices
+        .filter((n) => n.kind === 'saved')
+        .map((n) => (n.kind === 'saved' ? n.evaluated : -1))
+        .slice(0, 3),
+    ).toEqual([0, 1, 2]);
 
     // What the "crashed" tab had saved: running, two candidates, the best weights.
     expect(crashed).toBeDefined();
     const saved = (crashed as MemoryStore).runs.get(id) as RunRecord;
     expect(saved.status).toBe('running');
-    expect(storedRunSummary(saved, { held: false, mine: false })).toMatchObject({ status: 'interrupted', resumable: true, evaluated: 2, planned: 4 });
-    expect(storedRunSummary(saved, { held: true, mine: false })).toMatchObject({ status: 'running', elsewhere: true, resumable: false });
+    expect(storedRunSummary(saved, { held: false, mine: false })).toMatchObject({
+      status: 'interrupted',
+      resumable: true,
+      evaluated: 2,
+      planned: 4,
+    });
+    expect(storedRunSummary(saved, { held: true, mine: false })).toMatchObject({
+      status: 'running',
+      elsewhere: true,
+      resumable: false,
+    });
     expect((crashed as MemoryStore).weights.has(id)).toBe(true);
 
     const resumedNotices: StorageNotice[] = [];
@@ -232,7 +306,9 @@ describe('RunRecorder', () => {
     expect(resumed.createdAt).toBe(done.createdAt);
     expect(withoutTimings(resumed.runLog)).toEqual(withoutTimings(done.runLog));
     // The resumed run keeps the same model as the uninterrupted one.
-    expect((await (crashed as MemoryStore).loadBest(id))?.weights.values.map(bytesOf)).toEqual(kept?.weights.values.map(bytesOf));
+    expect((await (crashed as MemoryStore).loadBest(id))?.weights.values.map(bytesOf)).toEqual(
+      kept?.weights.values.map(bytesOf),
+    );
   }, 240_000);
 
   it('reports a full quota once, keeps the last good save intact, and the run still completes', async () => {
@@ -242,11 +318,18 @@ describe('RunRecorder', () => {
     const { id } = await recordedRun(store, notices);
     const faults = notices.filter((n) => n.kind === 'fault');
     expect(faults).toHaveLength(1);
-    expect(faults[0]).toMatchObject({ fault: 'quota', message: expect.stringMatching(/quota exceeded.*goes on in memory/) });
+    expect(faults[0]).toMatchObject({
+      fault: 'quota',
+      message: expect.stringMatching(/quota exceeded.*goes on in memory/),
+    });
     expect(notices.at(-1)).toEqual({ kind: 'finished', runId: id, saved: false });
     const kept = store.runs.get(id) as RunRecord;
     expect(kept.status).toBe('running');
-    expect(storedRunSummary(kept, { held: false, mine: false })).toMatchObject({ status: 'interrupted', evaluated: 1, resumable: true });
+    expect(storedRunSummary(kept, { held: false, mine: false })).toMatchObject({
+      status: 'interrupted',
+      evaluated: 1,
+      resumable: true,
+    });
     await expect(store.loadCheckpoint(id)).resolves.toMatchObject({ best: { fitness: expect.any(Number) } });
     // The model kept is the one of the last good save (the first candidate's): the weights and their description go together.
     expect((await store.loadBest(id))?.fitness).toBe(kept.runLog.phases[0]?.individuals[0]?.fitness);

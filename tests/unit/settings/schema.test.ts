@@ -28,13 +28,25 @@ const FILES = ['--csv', 'f.csv', '--out', 'o'];
 function probes(s: Setting): string[] {
   switch (s.kind) {
     case 'int':
-      return [s.min - 1, s.max + 1, s.min + 0.5, s.min, s.max, Math.floor((s.min + s.max) / 2), s.default ?? s.min].map(String).concat(['abc', '', ' ', '1e400']);
+      return [s.min - 1, s.max + 1, s.min + 0.5, s.min, s.max, Math.floor((s.min + s.max) / 2), s.default ?? s.min]
+        .map(String)
+        .concat(['abc', '', ' ', '1e400']);
     case 'real':
-      return [s.min - 0.01, s.max + 0.01, s.min, s.max, (s.min + s.max) / 2, s.default ?? s.min].map(String).concat(['abc', '', 'NaN', 'Infinity']);
+      return [s.min - 0.01, s.max + 0.01, s.min, s.max, (s.min + s.max) / 2, s.default ?? s.min]
+        .map(String)
+        .concat(['abc', '', 'NaN', 'Infinity']);
     case 'choice':
       return [...s.choices, 'bogus', '', s.choices[0]?.toUpperCase() ?? 'X'];
     case 'list':
-      return [...s.choices, s.choices.join(','), s.choices.slice(0, 2).join(','), [s.choices[0], ...s.choices.slice(-2)].join(','), 'bogus', `${s.choices[0] ?? ''},${s.choices[0] ?? ''}`, ''];
+      return [
+        ...s.choices,
+        s.choices.join(','),
+        s.choices.slice(0, 2).join(','),
+        [s.choices[0], ...s.choices.slice(-2)].join(','),
+        'bogus',
+        `${s.choices[0] ?? ''},${s.choices[0] ?? ''}`,
+        '',
+      ];
     case 'flag':
       return ['true', 'false', '1', '0', 'maybe'];
   }
@@ -58,13 +70,15 @@ describe('the settings schema', () => {
       expect(s.help.length, s.key).toBeGreaterThan(10);
       // A required setting needs a default, and the default reads back as itself.
       if (!s.optional) expect(s.default, s.key).not.toBeUndefined();
-      if (s.default !== undefined) expect(parseSettingText(s, settingText(s.default)), s.key).toEqual({ value: s.default });
+      if (s.default !== undefined)
+        expect(parseSettingText(s, settingText(s.default)), s.key).toEqual({ value: s.default });
       expect(settingValue(DEFAULT_RUN_CONFIG, s), s.key).toEqual(s.default);
       // A setting that depends on another names a real choice (or list of choices) and values it can take.
       if (s.appliesIf) {
         const other = SETTINGS.find((x) => x.key === s.appliesIf?.key);
         expect(other?.kind === 'choice' || other?.kind === 'list', s.key).toBe(true);
-        for (const v of s.appliesIf.oneOf) expect(other !== undefined && 'error' in parseSettingText(other, v), `${s.key}: ${v}`).toBe(false);
+        for (const v of s.appliesIf.oneOf)
+          expect(other !== undefined && 'error' in parseSettingText(other, v), `${s.key}: ${v}`).toBe(false);
       }
     }
     expect(crossProblems(DEFAULT_RUN_CONFIG)).toEqual({});
@@ -108,57 +122,77 @@ describe('the settings schema', () => {
 describe('the CLI and the lab', () => {
   beforeEach(() => useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []));
 
-  it.each(SETTINGS.filter((s) => s.kind !== 'flag').map((s) => [s.key, s] as const))('reject and accept the same values of %s, with the same message', (_key, s) => {
-    let rejected = 0;
-    let accepted = 0;
-    for (const text of probes(s)) {
-      useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []);
-      const lab = inLab(s, text);
-      const cli = parseArgs([...FILES, `--${s.flag}=${text}`]);
-      const url = configFromQuery(new URLSearchParams({ [s.url]: text }));
-      const what = `${s.flag}=${JSON.stringify(text)}`;
-      if (lab.error === undefined) {
-        accepted++;
-        expect(cli.kind, what).toBe('run');
-        if (cli.kind === 'run') expect(cli.options.config, what).toEqual(lab.config);
-        expect(url, what).toEqual({ config: lab.config, errors: [] });
-      } else {
-        rejected++;
-        expect(lab.error, what).toMatch(new RegExp(`^${s.label} .+\\.$`));
-        const message = lab.error.slice(s.label.length + 1, -1);
-        expect(cli, what).toEqual({ kind: 'error', message: text.trim() === '' ? `--${s.flag} ${message}` : `--${s.flag} ${message}, got "${text}"` });
-        // The address reports the same message; a value that breaks a rule between settings is moved to the nearest allowed one.
-        expect(url.errors, what).toHaveLength(1);
-        const [urlError = ''] = url.errors;
-        if (urlError.includes('; using ')) {
-          expect(urlError.startsWith(`${s.url}=${text}: ${s.label} ${message}; using `), `${what}: ${urlError}`).toBe(true);
-          expect(crossProblems(url.config), what).toEqual({});
+  it.each(SETTINGS.filter((s) => s.kind !== 'flag').map((s) => [s.key, s] as const))(
+    'reject and accept the same values of %s, with the same message',
+    (_key, s) => {
+      let rejected = 0;
+      let accepted = 0;
+      for (const text of probes(s)) {
+        useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []);
+        const lab = inLab(s, text);
+        const cli = parseArgs([...FILES, `--${s.flag}=${text}`]);
+        const url = configFromQuery(new URLSearchParams({ [s.url]: text }));
+        const what = `${s.flag}=${JSON.stringify(text)}`;
+        if (lab.error === undefined) {
+          accepted++;
+          expect(cli.kind, what).toBe('run');
+          if (cli.kind === 'run') expect(cli.options.config, what).toEqual(lab.config);
+          expect(url, what).toEqual({ config: lab.config, errors: [] });
         } else {
-          expect(urlError, what).toBe(`${s.url}=${text}: ${s.label} ${message}`);
-          expect(url.config, what).toEqual(DEFAULT_RUN_CONFIG);
+          rejected++;
+          expect(lab.error, what).toMatch(new RegExp(`^${s.label} .+\\.$`));
+          const message = lab.error.slice(s.label.length + 1, -1);
+          expect(cli, what).toEqual({
+            kind: 'error',
+            message: text.trim() === '' ? `--${s.flag} ${message}` : `--${s.flag} ${message}, got "${text}"`,
+          });
+          // The address reports the same message; a value that breaks a rule between settings is moved to the nearest allowed one.
+          expect(url.errors, what).toHaveLength(1);
+          const [urlError = ''] = url.errors;
+          if (urlError.includes('; using ')) {
+            expect(urlError.startsWith(`${s.url}=${text}: ${s.label} ${message}; using `), `${what}: ${urlError}`).toBe(
+              true,
+            );
+            expect(crossProblems(url.config), what).toEqual({});
+          } else {
+            expect(urlError, what).toBe(`${s.url}=${text}: ${s.label} ${message}`);
+            expect(url.config, what).toEqual(DEFAULT_RUN_CONFIG);
+          }
         }
       }
-    }
-    // Both outcomes were exercised: the probes reach past the edges and land inside them.
-    expect(rejected).toBeGreaterThanOrEqual(2);
-    expect(accepted).toBeGreaterThanOrEqual(2);
-  });
+      // Both outcomes were exercised: the probes reach past the edges and land inside them.
+      expect(rejected).toBeGreaterThanOrEqual(2);
+      expect(accepted).toBeGreaterThanOrEqual(2);
+    },
+  );
 
-  it.each(SETTINGS.filter((s) => s.kind === 'flag').map((s) => [s.key, s] as const))('set and clear the switch %s alike', (_key, s) => {
-    for (const on of [true, false]) {
-      useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []);
-      const lab = inLab(s, String(on));
-      const cli = parseArgs([...FILES, on ? `--${s.flag}` : `--no-${s.flag}`]);
-      expect(lab.error).toBeUndefined();
-      expect(cli.kind === 'run' && cli.options.config).toEqual(lab.config);
-      expect(settingValue(lab.config, s)).toBe(on);
-    }
-    expect(inLab(s, 'maybe').error).toBe(`${s.label} must be true or false.`);
-    expect(parseArgs([...FILES, `--${s.flag}=maybe`])).toEqual({ kind: 'error', message: `--${s.flag} takes no value` });
-  });
+  it.each(SETTINGS.filter((s) => s.kind === 'flag').map((s) => [s.key, s] as const))(
+    'set and clear the switch %s alike',
+    (_key, s) => {
+      for (const on of [true, false]) {
+        useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []);
+        const lab = inLab(s, String(on));
+        const cli = parseArgs([...FILES, on ? `--${s.flag}` : `--no-${s.flag}`]);
+        expect(lab.error).toBeUndefined();
+        expect(cli.kind === 'run' && cli.options.config).toEqual(lab.config);
+        expect(settingValue(lab.config, s)).toBe(on);
+      }
+      expect(inLab(s, 'maybe').error).toBe(`${s.label} must be true or false.`);
+      expect(parseArgs([...FILES, `--${s.flag}=maybe`])).toEqual({
+        kind: 'error',
+        message: `--${s.flag} takes no value`,
+      });
+    },
+  );
 
   it('refuse the same combinations of settings (elitism below the population), with the same message', () => {
-    for (const [pop, elite, ok] of [[3, 2, true], [3, 3, false], [2, 1, true], [2, 5, false], [200, 199, true]] as const) {
+    for (const [pop, elite, ok] of [
+      [3, 2, true],
+      [3, 3, false],
+      [2, 1, true],
+      [2, 5, false],
+      [200, 199, true],
+    ] as const) {
       useLab.getState().loadConfig(DEFAULT_RUN_CONFIG, []);
       inLab(SETTINGS.find((s) => s.key === 'populationSize') as SettingRow, String(pop));
       const lab = inLab(SETTINGS.find((s) => s.key === 'elitism') as SettingRow, String(elite));
@@ -183,8 +217,13 @@ describe('the CLI and the lab', () => {
     const { config, drafts } = useLab.getState();
     expect(settingsErrors(config, drafts).fidelity).toBe(`Fidelity ${message}.`);
     expect(lab.config).toMatchObject({ objectives: ['accuracy', 'flops'], fidelity: 'halving' });
-    expect(parseArgs([...FILES, '--fidelity', 'halving', '--objectives', 'accuracy,flops'])).toEqual({ kind: 'error', message: `--fidelity ${message}, got "halving"` });
-    expect(validateGaConfig(gaConfig(lab.config, ''))).toEqual(['successive halving works with a single objective: with two or more objectives use full fidelity']);
+    expect(parseArgs([...FILES, '--fidelity', 'halving', '--objectives', 'accuracy,flops'])).toEqual({
+      kind: 'error',
+      message: `--fidelity ${message}, got "halving"`,
+    });
+    expect(validateGaConfig(gaConfig(lab.config, ''))).toEqual([
+      'successive halving works with a single objective: with two or more objectives use full fidelity',
+    ]);
     // Random search with two objectives is allowed: it keeps the Pareto front of everything it draws.
     expect(crossProblems({ ...lab.config, fidelity: 'full', strategy: 'random' })).toEqual({});
     expect(validateGaConfig(gaConfig({ ...lab.config, fidelity: 'full', strategy: 'random' }, ''))).toEqual([]);
@@ -194,19 +233,39 @@ describe('the CLI and the lab', () => {
 describe('a command with some of the settings', () => {
   // The settings a single-network training command takes, with its own --backend and --help.
   const TRAIN: CommandOptions = [
-    'epochs', 'seed', 'split', 'perClass', 'patience', 'batchSize', 'augmentFlip', 'denseUnits', 'dropoutConv', 'dropoutDense',
+    'epochs',
+    'seed',
+    'split',
+    'perClass',
+    'patience',
+    'batchSize',
+    'augmentFlip',
+    'denseUnits',
+    'dropoutConv',
+    'dropoutDense',
     { name: 'backend', metavar: 'NAME', help: 'wasm | cpu.' },
     { name: 'help', help: 'This text.' },
   ];
 
   it('takes only its settings, with the same names, ranges, defaults and messages', () => {
-    expect(parseCommandLine(['--pop', '4'], TRAIN)).toEqual({ kind: 'error', message: 'unknown option --pop (see --help)' });
-    expect(parseCommandLine(['--epochs', '501'], TRAIN)).toEqual({ kind: 'error', message: '--epochs must be from 1 to 500, got "501"' });
+    expect(parseCommandLine(['--pop', '4'], TRAIN)).toEqual({
+      kind: 'error',
+      message: 'unknown option --pop (see --help)',
+    });
+    expect(parseCommandLine(['--epochs', '501'], TRAIN)).toEqual({
+      kind: 'error',
+      message: '--epochs must be from 1 to 500, got "501"',
+    });
     expect(parseCommandLine(['-h'], TRAIN)).toEqual({ kind: 'help' });
     const r = parseCommandLine(['--epochs', '2', '--no-flip', '--dropout-dense=0.3', '--backend', 'cpu'], TRAIN);
     expect(r).toEqual({
       kind: 'ok',
-      config: { ...DEFAULT_RUN_CONFIG, epochs: 2, augmentFlip: false, network: { ...DEFAULT_RUN_CONFIG.network, dropoutDense: 0.3 } },
+      config: {
+        ...DEFAULT_RUN_CONFIG,
+        epochs: 2,
+        augmentFlip: false,
+        network: { ...DEFAULT_RUN_CONFIG.network, dropoutDense: 0.3 },
+      },
       flags: new Map([['backend', 'cpu']]),
       given: new Set(['epochs', 'no-flip', 'dropout-dense', 'backend']),
     });
@@ -219,7 +278,13 @@ describe('a command with some of the settings', () => {
 });
 
 describe('settings that later rows may need', () => {
-  const base = { label: 'Limit', help: 'A limit that is off unless set.', flag: 'limit', url: 'lim', group: 'ga' } as const;
+  const base = {
+    label: 'Limit',
+    help: 'A limit that is off unless set.',
+    flag: 'limit',
+    url: 'lim',
+    group: 'ga',
+  } as const;
 
   it('leaves an optional setting without a default unset, and unsets it again', () => {
     const limit: Setting = { ...base, key: 'limit', kind: 'int', min: 1, max: 10, default: undefined, optional: true };
@@ -231,7 +296,13 @@ describe('settings that later rows may need', () => {
   });
 
   it('reads a list of choices, each at most once', () => {
-    const list: Setting = { ...base, key: 'objectives', kind: 'list', choices: ['accuracy', 'params', 'flops'], default: ['accuracy'] };
+    const list: Setting = {
+      ...base,
+      key: 'objectives',
+      kind: 'list',
+      choices: ['accuracy', 'params', 'flops'],
+      default: ['accuracy'],
+    };
     expect(parseSettingText(list, 'accuracy, params')).toEqual({ value: ['accuracy', 'params'] });
     const message = 'must be a comma-separated list of distinct values from accuracy, params, flops';
     expect(parseSettingText(list, 'accuracy,accuracy')).toEqual({ error: message });
@@ -253,22 +324,75 @@ describe('settings that depend on others', () => {
 });
 
 describe('settings to the GA engine', () => {
-  it('map every GA setting, the default seed being the schema\'s', () => {
+  it("map every GA setting, the default seed being the schema's", () => {
     const ga = gaConfig(DEFAULT_RUN_CONFIG, 'key');
     // The paper's search with full training, no budget, and the epochs the fitness function is asked for.
-    expect(ga).toEqual({ ...PAPER_GA_DEFAULTS, seed: 42, strategy: 'ga', fidelity: 'full', eta: 3, epochs: 10, trainingKey: 'key' });
+    expect(ga).toEqual({
+      ...PAPER_GA_DEFAULTS,
+      seed: 42,
+      strategy: 'ga',
+      fidelity: 'full',
+      eta: 3,
+      epochs: 10,
+      trainingKey: 'key',
+    });
     expect(validateGaConfig(ga)).toEqual([]);
-    const changed = gaConfig({ ...DEFAULT_RUN_CONFIG, populationSize: 4, crossover: 'k-point', crossoverPoints: 5, selection: 'roulette', elitism: 0, maxFilters: 8 }, '');
-    expect(changed).toMatchObject({ populationSize: 4, crossover: 'k-point', crossoverPoints: 5, selection: 'roulette', elitism: 0, maxFilters: 8 });
-    const search = gaConfig({ ...DEFAULT_RUN_CONFIG, strategy: 'random', fidelity: 'halving', eta: 4, epochs: 6, maxParams: 5000, maxMflops: 2.5 }, '');
-    expect(search).toMatchObject({ strategy: 'random', fidelity: 'halving', eta: 4, epochs: 6, maxParams: 5000, maxFlops: 2_500_000 });
+    const changed = gaConfig(
+      {
+        ...DEFAULT_RUN_CONFIG,
+        populationSize: 4,
+        crossover: 'k-point',
+        crossoverPoints: 5,
+        selection: 'roulette',
+        elitism: 0,
+        maxFilters: 8,
+      },
+      '',
+    );
+    expect(changed).toMatchObject({
+      populationSize: 4,
+      crossover: 'k-point',
+      crossoverPoints: 5,
+      selection: 'roulette',
+      elitism: 0,
+      maxFilters: 8,
+    });
+    const search = gaConfig(
+      {
+        ...DEFAULT_RUN_CONFIG,
+        strategy: 'random',
+        fidelity: 'halving',
+        eta: 4,
+        epochs: 6,
+        maxParams: 5000,
+        maxMflops: 2.5,
+      },
+      '',
+    );
+    expect(search).toMatchObject({
+      strategy: 'random',
+      fidelity: 'halving',
+      eta: 4,
+      epochs: 6,
+      maxParams: 5000,
+      maxFlops: 2_500_000,
+    });
     expect(validateGaConfig(search)).toEqual([]);
     expect(ga).not.toHaveProperty('maxParams');
     expect(ga).not.toHaveProperty('maxFlops');
   });
 
   it('give settings missing from an older run log their defaults', () => {
-    const { crossover: _c, crossoverPoints: _k, selection: _s, tournamentSize: _t, elitism: _e, hallOfFameSize: _h, split: _p, ...old } = DEFAULT_RUN_CONFIG;
+    const {
+      crossover: _c,
+      crossoverPoints: _k,
+      selection: _s,
+      tournamentSize: _t,
+      elitism: _e,
+      hallOfFameSize: _h,
+      split: _p,
+      ...old
+    } = DEFAULT_RUN_CONFIG;
     expect(withDefaults(old)).toEqual(DEFAULT_RUN_CONFIG);
     expect(gaConfig(old, 'key')).toEqual(gaConfig(DEFAULT_RUN_CONFIG, 'key'));
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyPreset, configFromQuery, configToQuery, matchingPreset, mergeQuery, PRESETS } from '../../../src/store/settings';
+import {
+  applyPreset,
+  configFromQuery,
+  configToQuery,
+  matchingPreset,
+  mergeQuery,
+  PRESETS,
+} from '../../../src/store/settings';
 import { DEFAULT_RUN_CONFIG, SETTINGS } from '../../../src/settings';
 import type { RunConfig } from '../../../src/worker/api';
 
@@ -12,15 +19,39 @@ describe('settings in the address', () => {
   it('round-trips every setting changed at once', () => {
     const changed: RunConfig = {
       ...DEFAULT_RUN_CONFIG,
-      seed: 7, populationSize: 3, generations: 1, epochs: 2, perClass: 8, maxFilters: 4,
-      crossover: 'k-point', crossoverPoints: 5, crossoverRate: 0.35, mutationRate: 0.05, selection: 'roulette',
-      tournamentSize: 2, elitism: 2, hallOfFameSize: 3, batchSize: 16, patience: 0, augmentFlip: true,
-      network: { denseUnits: 64, dropoutConv: 0.1, dropoutDense: 0.3 }, split: 'paper-clean',
-      strategy: 'random', fidelity: 'halving', eta: 4, maxParams: 250000, maxMflops: 40, maxSeconds: 120,
+      seed: 7,
+      populationSize: 3,
+      generations: 1,
+      epochs: 2,
+      perClass: 8,
+      maxFilters: 4,
+      crossover: 'k-point',
+      crossoverPoints: 5,
+      crossoverRate: 0.35,
+      mutationRate: 0.05,
+      selection: 'roulette',
+      tournamentSize: 2,
+      elitism: 2,
+      hallOfFameSize: 3,
+      batchSize: 16,
+      patience: 0,
+      augmentFlip: true,
+      network: { denseUnits: 64, dropoutConv: 0.1, dropoutDense: 0.3 },
+      split: 'paper-clean',
+      strategy: 'random',
+      fidelity: 'halving',
+      eta: 4,
+      maxParams: 250000,
+      maxMflops: 40,
+      maxSeconds: 120,
     };
     const q = configToQuery(changed);
     // Every setting but the objectives differs from its default (halving takes one objective), so all those are in the query.
-    expect([...q.keys()].sort()).toEqual(SETTINGS.map((s) => s.url).filter((u) => u !== 'obj').sort());
+    expect([...q.keys()].sort()).toEqual(
+      SETTINGS.map((s) => s.url)
+        .filter((u) => u !== 'obj')
+        .sort(),
+    );
     expect(q.get('pop')).toBe('3');
     expect(q.get('gens')).toBe('1');
     expect(configFromQuery(q.toString())).toEqual({ config: changed, errors: [] });
@@ -33,7 +64,9 @@ describe('settings in the address', () => {
   it('repairs successive halving to full fidelity when the address names two or more objectives, with a message', () => {
     const { config, errors } = configFromQuery('?obj=accuracy,params&fid=halving');
     expect(config).toMatchObject({ objectives: ['accuracy', 'params'], fidelity: 'full' });
-    expect(errors).toEqual(['fid=halving: Fidelity must be full with two or more objectives (successive halving ranks by accuracy alone); using full']);
+    expect(errors).toEqual([
+      'fid=halving: Fidelity must be full with two or more objectives (successive halving ranks by accuracy alone); using full',
+    ]);
   });
 
   it('keeps other parameters such as backend= and replaces old settings', () => {
@@ -46,7 +79,9 @@ describe('settings in the address', () => {
   });
 
   it('reports bad values, skips them and uses the rest', () => {
-    const { config, errors } = configFromQuery('?pop=1&gens=2&maxf=12&cx=uniform&flip=maybe&cxpb=1.5&epochs=3.5&split=random');
+    const { config, errors } = configFromQuery(
+      '?pop=1&gens=2&maxf=12&cx=uniform&flip=maybe&cxpb=1.5&epochs=3.5&split=random',
+    );
     expect(config).toEqual({ ...DEFAULT_RUN_CONFIG, generations: 2 });
     expect(errors).toEqual([
       'pop=1: Population must be from 2 to 200',
@@ -71,7 +106,11 @@ describe('settings in the address', () => {
     const mine: RunConfig = { ...DEFAULT_RUN_CONFIG, seed: 5, split: 'paper', epochs: 7 };
     const quick = applyPreset(mine, 'Quick look');
     expect(quick).toMatchObject({ seed: 5, split: 'paper', epochs: 2, populationSize: 4 });
-    expect(applyPreset(quick as RunConfig, 'Paper: population 10, 3 generations')).toEqual({ ...DEFAULT_RUN_CONFIG, seed: 5, split: 'paper' });
+    expect(applyPreset(quick as RunConfig, 'Paper: population 10, 3 generations')).toEqual({
+      ...DEFAULT_RUN_CONFIG,
+      seed: 5,
+      split: 'paper',
+    });
     expect(applyPreset(mine, 'nope')).toBeNull();
   });
 
