@@ -5,6 +5,7 @@
 import { isLeakySplit } from '../data/splits';
 import { validateChromosome, type Chromosome } from '../ga/chromosome';
 import type { RunConfig } from '../settings';
+import { jsonFields } from './jsonFields';
 import type { RunLogDataset } from './runlog';
 
 /** One epoch of the final training: training loss and accuracy (with dropout), then the validation pass. */
@@ -108,22 +109,7 @@ export function parseFinalResult(value: unknown, at = 'result'): FinalResult {
   const fail = (path: string, what: string): never => {
     throw new FinalResultError(`${path} ${what}`);
   };
-  const obj = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : fail(path, 'must be an object');
-  const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, 'must be an array'));
-  const num = (v: unknown, path: string): number =>
-    typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'must be a number');
-  const numOrNull = (v: unknown, path: string): number | null =>
-    v === null || (typeof v === 'number' && Number.isFinite(v))
-      ? (v as number | null)
-      : fail(path, 'must be a number or null');
-  const int = (v: unknown, path: string): number =>
-    Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'must be a non-negative integer');
-  const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, 'must be a string'));
-  const bool = (v: unknown, path: string): boolean =>
-    typeof v === 'boolean' ? v : fail(path, 'must be true or false');
+  const { obj, arr, num, numOrNull, int, str, bool } = jsonFields(fail);
 
   const root = obj(value, at);
   const errors = validateChromosome(root.chromosome);

@@ -2,6 +2,7 @@
 import { validateChromosome, type Chromosome } from '../ga/chromosome';
 import { OBJECTIVE_NAMES, type ObjectiveName } from '../settings';
 import { parseFinalResult } from './finalResult';
+import { jsonFields } from './jsonFields';
 import { RUN_LOG_FORMAT, RUN_LOG_VERSION, type RunLog } from './runlog';
 import type { CandidateStatus } from './types';
 
@@ -31,22 +32,7 @@ export function parseRunLog(input: unknown): RunLog {
   const fail = (path: string, what: string): never => {
     throw new RunLogError(`run log: ${path} ${what}`);
   };
-  const obj = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : fail(path, 'must be an object');
-  const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, 'must be an array'));
-  const num = (v: unknown, path: string): number =>
-    typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'must be a number');
-  const numOrNull = (v: unknown, path: string): number | null =>
-    v === null || (typeof v === 'number' && Number.isFinite(v))
-      ? (v as number | null)
-      : fail(path, 'must be a number or null');
-  const int = (v: unknown, path: string): number =>
-    Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'must be a non-negative integer');
-  const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, 'must be a string'));
-  const date = (v: unknown, path: string): string =>
-    typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : fail(path, 'must be an ISO date');
+  const { obj, arr, num, numOrNull, int, str, date } = jsonFields(fail);
   const chromosome = (v: unknown, path: string): Chromosome => {
     const errors = validateChromosome(v);
     return errors.length === 0 ? (v as Chromosome) : fail(path, `is not a valid chromosome: ${errors[0] ?? ''}`);
