@@ -1,8 +1,4 @@
-import path from 'node:path';
 import { Rng } from '../../src/ga/rng';
-
-/** The shared data folder beside the repo (`<repo>/../shared/data`), wherever the repo is cloned. */
-export const DATA_DIR = path.resolve(import.meta.dirname, '../../../shared/data');
 
 /** 2304 pixel values as FER2013 text; `seed` makes each image distinct. */
 export function pixelText(seed: number): string {
