@@ -18,6 +18,7 @@ import { nodeWasmOptions } from '../cli/wasm';
 import { PAPER_BEST } from '../src/ga/chromosome';
 import { trainCandidate } from '../src/ml/train';
 import type { RunConfig, RunEvent } from '../src/experiment/types';
+import { referenceGflops } from './reference';
 import type { BenchContext, BenchSection } from './types';
 
 /** Images in the canonical FER2013 training set: what one epoch costs in the paper's setting. */
@@ -44,25 +45,6 @@ interface CaseResult {
 }
 
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
-
-/** GFLOP/s of a 256x256 float32 matmul on the current backend: the hardware reference of this section. */
-async function referenceGflops(): Promise<number> {
-  const n = 256;
-  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
-  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
-  const once = async (): Promise<void> => {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-  };
-  await once();
-  const reps = 20;
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await once();
-  const s = (performance.now() - t0) / 1000;
-  tf.dispose([a, b]);
-  return (2 * n * n * n * reps) / s / 1e9;
-}
 
 async function runCase(
   name: string,

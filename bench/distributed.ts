@@ -15,6 +15,7 @@ import { parseRunLog } from '../src/experiment/runlogParser';
 import { QUEUE_NAME, type CandidateJob, type CandidateOutcome } from '../cli/queue/shared';
 import { writeFer2013Fixture } from '../tests/helpers/fer2013';
 import { redisServerOrNotice, startRedis } from '../tests/helpers/redis';
+import { median } from './stats';
 import type { BenchContext, BenchSection } from './types';
 
 const SEARCH = [
@@ -91,12 +92,6 @@ interface CaseFigures {
   readonly firstJobStartupMs: number[];
 }
 
-const median = (xs: readonly number[]): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 async function jobFigures(url: string, run: string): Promise<JobFigure[]> {

@@ -18,6 +18,7 @@ import { chromium } from '@playwright/test';
 import type { Chromosome } from '../src/ga/chromosome';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 import type { TrainerBenchOptions, TrainerBenchResult } from './pages/trainer-core';
+import { median } from './stats';
 
 const FILES = [
   'bench/trainer-node.ts',
@@ -75,12 +76,6 @@ const CASES: Case[] = [
     options: { chromosome: micro(2, 'adam'), batch: 8, perClass: 20, epochs: 1, denseUnits: 16 },
   },
 ];
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 function build(root: string, port: number, log: (m: string) => void): ChildProcess {
   const vite = path.join(root, 'node_modules/vite/bin/vite.js');

@@ -20,7 +20,9 @@ import { DETECTOR_INPUT, FaceDetector, type DetectorManifest } from '../src/ml/f
 import { buildModel } from '../src/ml/model';
 import { predictImage } from '../src/ml/trained';
 import { drawTestFace, toRgba } from '../tests/helpers/faceImage';
+import { referenceGflops } from './reference';
 import { runStandalone } from './serve';
+import { median } from './stats';
 import type { BenchContext, BenchModule, BenchSection } from './types';
 
 /** FER2013 images the framing is measured on (the first of fer2013-small.csv). */
@@ -31,29 +33,6 @@ const FRAMES = 40;
 const WARMUP = 4;
 const TARGET = 5;
 
-async function referenceGflops(): Promise<number> {
-  const n = 256;
-  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
-  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
-  const once = async (): Promise<void> => {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-  };
-  await once();
-  const reps = 20;
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await once();
-  const s = (performance.now() - t0) / 1000;
-  tf.dispose([a, b]);
-  return (2 * n * n * n * reps) / s / 1e9;
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
