@@ -10,6 +10,7 @@ import { useLab } from '../store';
 import type { FinalState } from '../store/run';
 import { CLASS_NAMES } from '../data/dataset';
 import { duration, pct } from '../experiment/format';
+import { ConfusionTable } from './ConfusionTable';
 
 export interface FinalTrainingActions {
   onTrainFinal: (epochs: number, augmentFlip: boolean) => void;
@@ -258,31 +259,10 @@ function FinalPanel(props: PanelProps) {
             <details>
               <summary>Confusion matrix of the final model</summary>
               <div className="scroll-x" tabIndex={0} role="region" aria-label="Confusion matrix of the final model">
-                <table className="confusion">
-                  <caption>Final model: rows are the true class, columns the predicted class</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">true \ predicted</th>
-                      {CLASS_NAMES.map((l) => (
-                        <th scope="col" key={l}>
-                          {l}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {r.confusion.map((row, i) => (
-                      <tr key={i}>
-                        <th scope="row">{CLASS_NAMES[i]}</th>
-                        {row.map((n, j) => (
-                          <td key={j} className={i === j ? 'diag' : undefined}>
-                            {n}
-                          </td>
-                        ))}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <ConfusionTable
+                  confusion={r.confusion}
+                  caption="Final model: rows are the true class, columns the predicted class"
+                />
               </div>
             </details>
           ) : null}

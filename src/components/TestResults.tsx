@@ -5,8 +5,8 @@
  */
 import { isLeakySplit } from '../data/splits';
 import { useLab } from '../store';
-import { CLASS_NAMES } from '../data/dataset';
 import { duration, pct } from '../experiment/format';
+import { ConfusionTable } from './ConfusionTable';
 
 /** Sam'an, Safuan and Munsarif (2024): best accuracy per phase (their Table 3) and total compute (37 h 57 min 55 s, from their text). */
 const PAPER = { best: 0.7611, phases: [0.5872, 0.7169, 0.7277, 0.7611], seconds: 37 * 3600 + 57 * 60 + 55 };
@@ -35,33 +35,12 @@ export function TestResults() {
         (validation) {summaries.map((p) => pct(p.best)).join(' / ')}; {duration(seconds)}.
       </p>
       <div className="scroll-x" tabIndex={0} role="region" aria-label="Confusion matrix table">
-        <table className="confusion" aria-label="Confusion matrix and per-class accuracy">
-          <caption>Confusion matrix (rows: true class, columns: predicted) and per-class accuracy</caption>
-          <thead>
-            <tr>
-              <th scope="col">true \ predicted</th>
-              {CLASS_NAMES.map((l) => (
-                <th scope="col" key={l}>
-                  {l}
-                </th>
-              ))}
-              <th scope="col">accuracy</th>
-            </tr>
-          </thead>
-          <tbody>
-            {e.confusion.map((row, i) => (
-              <tr key={i}>
-                <th scope="row">{CLASS_NAMES[i]}</th>
-                {row.map((n, j) => (
-                  <td key={j} className={i === j ? 'diag' : undefined}>
-                    {n}
-                  </td>
-                ))}
-                <td>{pct(e.perClassAccuracy[i] ?? NaN, 1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ConfusionTable
+          confusion={e.confusion}
+          caption="Confusion matrix (rows: true class, columns: predicted) and per-class accuracy"
+          label="Confusion matrix and per-class accuracy"
+          perClassAccuracy={e.perClassAccuracy}
+        />
       </div>
     </section>
   );
