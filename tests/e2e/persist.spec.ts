@@ -28,14 +28,15 @@ async function prepare(lab: Lab, query = ''): Promise<void> {
 /**
  * Presses Pause from inside the page the moment the lab says a candidate is saved: a micro run takes about two
  * seconds, too quick to catch from the test process, and paused it surely is still mid-run when the test goes on. On a
- * busy machine two saves can reach the page in one render, so any count short of the last one will do.
+ * busy machine two saves can reach the page in one render, so the first or second will do; never the third, when the
+ * last candidate may already be past its last batch and the run ends instead of pausing.
  */
 async function pauseWhenFirstSaved(page: Page): Promise<void> {
   await page.evaluate(() => {
     const observer = new MutationObserver(() => {
       const saved = document.querySelector('[data-testid="saved-status"]');
       const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
-      if (/after [1-3] of up to 4 candidates/.test(saved?.textContent ?? '') && pause && !pause.disabled) {
+      if (/after [12] of up to 4 candidates/.test(saved?.textContent ?? '') && pause && !pause.disabled) {
         observer.disconnect();
         pause.click();
       }
