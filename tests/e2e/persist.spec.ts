@@ -27,26 +27,38 @@ async function prepare(lab: Lab, query = ''): Promise<void> {
 
 /**
  * Presses Pause from inside the page the moment the lab says a candidate is saved: a micro run takes about two
- * seconds, too quick to catch from the test process, and paused it surely is still mid-run when the test goes on. On a
- * busy machine two saves can reach the page in one render, so the first or second will do; never the third, when the
- * last candidate may already be past its last batch and the run ends instead of pausing.
+ * seconds, too quick to catch from the test process, and paused it surely is still mid-run when the test goes on. A
+ * candidate of these runs trains in a fifth of a second and on a busy machine two saves can reach the page in one
+ * render, so any save in the first half of the run will do; a later one may come when the last candidate is already
+ * past its last batch, and the run ends instead of pausing.
  */
-async function pauseWhenFirstSaved(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const observer = new MutationObserver(() => {
-      const saved = document.querySelector('[data-testid="saved-status"]');
-      const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
-      if (/after [12] of up to 4 candidates/.test(saved?.textContent ?? '') && pause && !pause.disabled) {
-        observer.disconnect();
-        pause.click();
-      }
-    });
-    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
+async function pauseWhenFirstSaved(page: Page, total = 4): Promise<void> {
+  await page.evaluate(
+    (last) => {
+      const observer = new MutationObserver(() => {
+        const saved = document.querySelector('[data-testid="saved-status"]');
+        const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
+        const after = /after (\d+) of up to/.exec(saved?.textContent ?? '');
+        const n = Number(after?.[1] ?? 0);
+        if (n >= 1 && n <= last && pause && !pause.disabled) {
+          observer.disconnect();
+          pause.click();
+        }
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    },
+    Math.floor(total / 2),
+  );
 }
 
-/** What the saved status says once the run is paused by pauseWhenFirstSaved. */
-const MID_RUN_SAVE = /after [1-3] of up to 4 candidates/;
+/** What the saved status says once a run of `total` candidates is paused by pauseWhenFirstSaved. */
+const midRunSave = (total = 4): RegExp =>
+  new RegExp(`after (${Array.from({ length: total - 1 }, (_, i) => i + 1).join('|')}) of up to ${total} candidates`);
+const MID_RUN_SAVE = midRunSave();
+
+/** The FER2013-file runs: 4 images per class of the small generated file train faster, so 4 phases (8 candidates). */
+const FER_MICRO: MicroSettings = { ...MICRO, perClass: 4, generations: 3 };
+const FER_TOTAL = 8;
 
 const history = (page: Page) => page.getByTestId('run-history');
 const rows = (page: Page) => history(page).locator('tbody tr');
@@ -236,10 +248,10 @@ test('a run on a FER2013 file resumes after a reload with one click: its data co
   await lab.waitForBackend('wasm');
   await lab.chooseFile({ name: fixture.name, mimeType: 'text/csv', buffer: Buffer.from(fixture.csv) });
   await expect(lab.datasetSummary()).toContainText(fixture.name);
-  await lab.configure({ ...MICRO, perClass: 4 });
-  await pauseWhenFirstSaved(page);
+  await lab.configure(FER_MICRO);
+  await pauseWhenFirstSaved(page, FER_TOTAL);
   await lab.start();
-  await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
+  await expect(page.getByTestId('saved-status')).toContainText(midRunSave(FER_TOTAL), { timeout: 90_000 });
   await expect(page.getByTestId('data-copy')).toHaveText(
     `A copy of ${fixture.name} is kept in this browser: resuming this run after a reload or crash needs no file.`,
   );
@@ -259,7 +271,7 @@ test('a run on a FER2013 file resumes after a reload with one click: its data co
   await expect(lab.datasetSummary()).toContainText('duplicate rows removed');
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
   await expect(page.getByRole('region', { name: 'Saved runs' }).getByRole('alert')).toHaveCount(0);
-  await expect(rows(page).first()).toContainText('done4/4');
+  await expect(rows(page).first()).toContainText(`done${FER_TOTAL}/${FER_TOTAL}`);
 });
 
 test('when the browser refuses the space for a copy, a run on a FER2013 file says why and resumes once the same file is loaded again', async ({
@@ -285,10 +297,10 @@ test('when the browser refuses the space for a copy, a run on a FER2013 file say
   await lab.waitForBackend('wasm');
   await lab.chooseFile(file(small));
   await expect(lab.datasetSummary()).toContainText(fixture.name);
-  await lab.configure({ ...MICRO, perClass: 4 });
-  await pauseWhenFirstSaved(page);
+  await lab.configure(FER_MICRO);
+  await pauseWhenFirstSaved(page, FER_TOTAL);
   await lab.start();
-  await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
+  await expect(page.getByTestId('saved-status')).toContainText(midRunSave(FER_TOTAL), { timeout: 90_000 });
   const refusal =
     /the browser did not give the \d+ MB to keep a copy of .+ \(refused by the \?simulate=noopfs test hook\)/;
   await expect(page.getByTestId('data-copy')).toContainText(
@@ -319,5 +331,5 @@ test('when the browser refuses the space for a copy, a run on a FER2013 file say
   await resume.click();
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
   await expect(problem).toHaveCount(0);
-  await expect(rows(page).first()).toContainText('done4/4');
+  await expect(rows(page).first()).toContainText(`done${FER_TOTAL}/${FER_TOTAL}`);
 });
