@@ -17,46 +17,56 @@ async function downloadText(page: Page, click: () => Promise<void>): Promise<str
 const runLogDownload = (page: Page): Promise<string> =>
   downloadText(page, () => page.getByRole('button', { name: 'Download run log', exact: true }).click());
 
+/**
+ * The micro settings with batches of 4, so that a candidate trains in a dozen batches, each a moment where a Pause
+ * can land, and a high mutation rate, so that the later phases train new networks: repeats are cached and never
+ * train, and with the default rates the first phase's second candidate may be the last one that trains.
+ */
+async function configure(lab: Lab, settings: MicroSettings): Promise<void> {
+  await lab.configure(settings);
+  await lab.fill('Batch size', 4);
+  await lab.fill('Mutation rate', 0.9);
+}
+
 /** Opens the lab on wasm, loads the sample and sets the micro settings. */
 async function prepare(lab: Lab, query = ''): Promise<void> {
   await lab.open(`?backend=wasm${query}`);
   await lab.waitForBackend('wasm');
   await lab.useSample();
-  await lab.configure(MICRO);
+  await configure(lab, MICRO);
 }
 
 /**
- * Presses Pause from inside the page the moment the lab says a candidate is saved: a micro run takes about two
- * seconds, too quick to catch from the test process, and paused it surely is still mid-run when the test goes on. A
- * candidate of these runs trains in a fifth of a second and on a busy machine two saves can reach the page in one
- * render, so any save in the first half of the run will do; a later one may come when the last candidate is already
- * past its last batch, and the run ends instead of pausing.
+ * Presses Pause from inside the page once a later candidate than the first is in training: a micro run takes about
+ * two seconds, too quick to catch from the test process. The trigger is the candidate in training, not the saved
+ * status: saves land in IndexedDB behind the training, on a busy machine several candidates late, so by the time
+ * "after 2" shows the run may be over. Any candidate after the first will do (a busy page may render one late):
+ * paused in it, the run surely is mid-run, and the saves of the candidates before it land meanwhile. The Pause must
+ * reach a candidate before its last batch: `configure` makes that a dozen batches, and more than one candidate after
+ * the first trains.
  */
-async function pauseWhenFirstSaved(page: Page, total = 4): Promise<void> {
-  await page.evaluate(
-    (last) => {
-      const observer = new MutationObserver(() => {
-        const saved = document.querySelector('[data-testid="saved-status"]');
-        const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
-        const after = /after (\d+) of up to/.exec(saved?.textContent ?? '');
-        const n = Number(after?.[1] ?? 0);
-        if (n >= 1 && n <= last && pause && !pause.disabled) {
-          observer.disconnect();
-          pause.click();
-        }
-      });
-      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-    },
-    Math.floor(total / 2),
-  );
+async function pauseMidRun(page: Page, total = 4): Promise<void> {
+  await page.evaluate((last) => {
+    const observer = new MutationObserver(() => {
+      const current = document.querySelector('[data-testid="current-candidate"]');
+      const pause = Array.from(document.querySelectorAll('button')).find((b) => b.textContent === 'Pause');
+      const at = /Phase (\d+) of \d+, candidate (\d+) of (\d+)/.exec(current?.textContent ?? '');
+      const overall = at ? (Number(at[1]) - 1) * Number(at[3]) + Number(at[2]) : 0;
+      if (overall >= 2 && overall <= last && pause && !pause.disabled) {
+        observer.disconnect();
+        pause.click();
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, total);
 }
 
-/** What the saved status says once a run of `total` candidates is paused by pauseWhenFirstSaved. */
+/** What the saved status says once a run of `total` candidates is paused by pauseMidRun. */
 const midRunSave = (total = 4): RegExp =>
   new RegExp(`after (${Array.from({ length: total - 1 }, (_, i) => i + 1).join('|')}) of up to ${total} candidates`);
 const MID_RUN_SAVE = midRunSave();
 
-/** The FER2013-file runs: 4 images per class of the small generated file train faster, so 4 phases (8 candidates). */
+/** The FER2013-file runs: 4 images per class of the small file train faster, so 4 phases (8 candidates). */
 const FER_MICRO: MicroSettings = { ...MICRO, perClass: 4, generations: 3 };
 const FER_TOTAL = 8;
 
@@ -69,7 +79,7 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   const lab = new Lab(page);
   await prepare(lab);
   // Saved after the first candidate(s), then paused in the next: the reload lands mid-run, mid-candidate.
-  await pauseWhenFirstSaved(page);
+  await pauseMidRun(page);
   await lab.start();
   await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
   await expect(lab.button('Resume')).toBeEnabled();
@@ -211,7 +221,7 @@ test('a second tab cannot drive the run the first tab runs, says why, and takes 
 }) => {
   const a = new Lab(page);
   await prepare(a);
-  await pauseWhenFirstSaved(page);
+  await pauseMidRun(page);
   await a.start();
   await expect(page.getByTestId('saved-status')).toContainText(MID_RUN_SAVE, { timeout: 90_000 });
   await expect(a.button('Resume')).toBeEnabled();
@@ -248,8 +258,8 @@ test('a run on a FER2013 file resumes after a reload with one click: its data co
   await lab.waitForBackend('wasm');
   await lab.chooseFile({ name: fixture.name, mimeType: 'text/csv', buffer: Buffer.from(fixture.csv) });
   await expect(lab.datasetSummary()).toContainText(fixture.name);
-  await lab.configure(FER_MICRO);
-  await pauseWhenFirstSaved(page, FER_TOTAL);
+  await configure(lab, FER_MICRO);
+  await pauseMidRun(page, FER_TOTAL);
   await lab.start();
   await expect(page.getByTestId('saved-status')).toContainText(midRunSave(FER_TOTAL), { timeout: 90_000 });
   await expect(page.getByTestId('data-copy')).toHaveText(
@@ -297,8 +307,8 @@ test('when the browser refuses the space for a copy, a run on a FER2013 file say
   await lab.waitForBackend('wasm');
   await lab.chooseFile(file(small));
   await expect(lab.datasetSummary()).toContainText(fixture.name);
-  await lab.configure(FER_MICRO);
-  await pauseWhenFirstSaved(page, FER_TOTAL);
+  await configure(lab, FER_MICRO);
+  await pauseMidRun(page, FER_TOTAL);
   await lab.start();
   await expect(page.getByTestId('saved-status')).toContainText(midRunSave(FER_TOTAL), { timeout: 90_000 });
   const refusal =
