@@ -7,11 +7,11 @@
 import { existsSync, renameSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { baseArgs, executablePath } from '../../playwright.config';
 import { bmpFile, drawTestFace, writeY4m } from '../helpers/faceImage';
 import { Lab, MICRO } from './lab';
+import { noSeriousViolations, shownProbabilities } from './page';
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -45,22 +45,8 @@ test.use({
   },
 });
 
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).include('section[aria-labelledby="try-title"]').analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-const probabilities = (page: Page) => page.getByTestId('probabilities').locator('tbody tr[data-p]');
-
-async function expectProbabilities(page: Page): Promise<void> {
-  await expect(probabilities(page)).toHaveCount(7);
-  const probs = await probabilities(page).evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-p'))));
-  expect(probs.every((p) => p >= 0 && p <= 1)).toBe(true);
-  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-}
+/** Axe on the Try panel only: the camera view is the screen under test. */
+const TRY_PANEL = 'section[aria-labelledby="try-title"]';
 
 test('a person tries the model with the camera: refused, then allowed, the face found live, stopped; a photo of the face too', async ({
   page,
@@ -84,7 +70,7 @@ test('a person tries the model with the camera: refused, then allowed, the face 
   await expect(panel.getByRole('alert')).toContainText('You can still try the model with a face image');
   await expect(panel.getByRole('button', { name: 'Start camera' })).toBeEnabled();
   await expect(panel.getByLabel('Face image', { exact: true })).toBeEnabled();
-  await noSeriousViolations(page, 'camera refused');
+  await noSeriousViolations(page, 'camera refused', TRY_PANEL);
 
   // Allowed: the fake camera's face is found, the box drawn on the view, the table filled, several times a second.
   await context.grantPermissions(['camera']);
@@ -92,7 +78,7 @@ test('a person tries the model with the camera: refused, then allowed, the face 
   await expect(panel.getByRole('button', { name: 'Stop camera' })).toBeVisible();
   await expect(panel.getByRole('alert')).toHaveCount(0);
   await expect(panel.getByTestId('face-found')).toHaveText('Face in view.', { timeout: 60_000 });
-  await expectProbabilities(page);
+  await shownProbabilities(page);
   await expect(panel.getByTestId('face-box')).toBeVisible();
   // The box is where the face is: around the middle of the picture, about the head's size.
   const video = await panel.getByTestId('camera-video').boundingBox();
@@ -124,7 +110,7 @@ test('a person tries the model with the camera: refused, then allowed, the face 
     return Array.from({ length: 24 }, (_, i) => d[i * 4] as number);
   });
   expect(middle.filter((v) => v > 140).length).toBeGreaterThan(12);
-  await noSeriousViolations(page, 'camera on');
+  await noSeriousViolations(page, 'camera on', TRY_PANEL);
   await panel.screenshot({ path: 'docs/screenshots/try-camera.png' });
 
   await panel.getByRole('button', { name: 'Stop camera' }).click();
@@ -138,5 +124,5 @@ test('a person tries the model with the camera: refused, then allowed, the face 
     .getByLabel('Face image', { exact: true })
     .setInputFiles({ name: 'face.bmp', mimeType: 'image/bmp', buffer: bmpFile(photo) });
   await expect(panel.getByTestId('face-found')).toContainText('Face found (detector score');
-  await expectProbabilities(page);
+  await shownProbabilities(page);
 });

@@ -1,29 +1,12 @@
 /** Issue 16 item 1: a worker that dies mid-run ends in a clear message, a fresh worker, and a run that resumes from its last save. */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { withoutTimings } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
 import { fer2013Fixture } from '../helpers/fer2013';
 import { Lab, type MicroSettings } from './lab';
+import { noSeriousViolations, runLogDownload } from './page';
 
 const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 4, seed: 31 };
-
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-async function runLogDownload(page: Page): Promise<string> {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download run log', exact: true }).click(),
-  ]);
-  return readFile(await dl.path(), 'utf8');
-}
 
 /** Crashes the first worker with `fault`, checks what the person sees, resumes, and compares with a run never interrupted. */
 async function crashAndResume(page: Page, fault: string, reason: RegExp): Promise<void> {

@@ -1,6 +1,4 @@
 /** Train best longer, like a person: after a micro run, progress and Stop, then the final model's test figures beside the search's; the downloads and Try the model use it, and it is kept with the saved run. */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
@@ -8,27 +6,12 @@ import { syntheticDataset } from '../../src/data/synthetic';
 import { makeSplits } from '../../src/data/splits';
 import type { RunLog } from '../../src/experiment/runlog';
 import { Lab, type MicroSettings } from './lab';
+import { downloadBytes, noSeriousViolations, tryModel } from './page';
 
 const MICRO: MicroSettings = { population: 2, generations: 0, epochs: 1, perClass: 6, maxFilters: 4, seed: 3 };
 /** The lab's synthetic sample: 60 faces per class, drawn with the seed set when it was loaded (the default, 42). */
 const SAMPLE = { perClass: 60, seed: 42 };
 const FINAL_EPOCHS = 3;
-
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-async function download(page: Page, button: string): Promise<Buffer> {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  return readFile(await dl.path());
-}
 
 interface ModelZip {
   readonly weights: Uint8Array;
@@ -44,7 +27,7 @@ interface ModelZip {
 }
 
 async function modelZip(page: Page): Promise<ModelZip> {
-  const files = unzipSync(new Uint8Array(await download(page, 'Download model')));
+  const files = unzipSync(new Uint8Array(await downloadBytes(page, 'Download model')));
   const json = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
     modelTopology: object;
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
@@ -64,31 +47,6 @@ async function modelZip(page: Page): Promise<ModelZip> {
         }),
       ),
   };
-}
-
-/** Chooses a face-like PNG made in the page in Try the model and returns the 7 probabilities shown. */
-async function tryModel(page: Page): Promise<number[]> {
-  const png = await page.evaluate(() => {
-    const c = document.createElement('canvas');
-    c.width = 64;
-    c.height = 64;
-    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-    ctx.fillStyle = '#333';
-    ctx.fillRect(0, 0, 64, 64);
-    ctx.fillStyle = '#ddd';
-    ctx.beginPath();
-    ctx.ellipse(32, 32, 18, 24, 0, 0, Math.PI * 2);
-    ctx.fill();
-    return c.toDataURL('image/png').split(',')[1] as string;
-  });
-  const input = page.getByLabel('Face image', { exact: true });
-  await input.setInputFiles([]);
-  await input.setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
-  const rows = page.getByTestId('probabilities').locator('tbody tr[data-p]');
-  await expect(rows).toHaveCount(7);
-  const probs = await rows.evaluateAll((trs) => trs.map((r) => Number(r.getAttribute('data-p'))));
-  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-  return probs;
 }
 
 const pct = (x: number | null | undefined): string =>
@@ -159,7 +117,7 @@ test("Train best longer: progress and Stop, test figures beside the search's, an
   await expect(page.getByTestId('final-result')).toContainText('Download model and Try the model use it.');
 
   // The run log holds both results; the page shows them side by side.
-  const log = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
+  const log = JSON.parse((await downloadBytes(page, 'Download run log')).toString('utf8')) as RunLog;
   const final = log.final;
   expect(final).toBeDefined();
   if (!final || !log.best) return;
@@ -241,7 +199,7 @@ test("Train best longer: progress and Stop, test figures beside the search's, an
   await expect(page.getByTestId('final-epochs').locator('tbody tr')).toHaveCount(2, { timeout: 120_000 });
   await expect(page.getByTestId('final-result')).toContainText('trained 2 of up to 2 epochs', { timeout: 60_000 });
   await expect(page.getByTestId('viewing-run')).toContainText('read-only');
-  const again = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
+  const again = JSON.parse((await downloadBytes(page, 'Download run log')).toString('utf8')) as RunLog;
   expect(again.final?.config).toMatchObject({ epochs: 2, augmentFlip: false });
   expect(again.phases).toEqual(log.phases);
 });

@@ -1,21 +1,12 @@
 /** Issue 16 item 4: the run history, with runs of every kind in it, fits its panel at 1280 and 390 px. */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { Lab, type MicroSettings } from './lab';
+import { downloadBytes, noSeriousViolations } from './page';
 
 const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 4 };
 
 const history = (page: Page) => page.getByTestId('run-history');
 const rows = (page: Page) => history(page).locator('tbody tr');
-
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
 
 /** Nothing in the history sticks out of its panel or the window: every button is whole and no scroll bar appears. */
 async function historyFits(page: Page, width: number): Promise<void> {
@@ -59,16 +50,15 @@ test('the history with a finished, an imported and a stopped run and a pending d
   await expect(rows(page)).toHaveCount(1);
 
   // An imported run log (its row says so).
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
+  const exported = await downloadBytes(
+    page,
     rows(page)
       .first()
-      .getByRole('button', { name: /^Export run of/ })
-      .click(),
-  ]);
+      .getByRole('button', { name: /^Export run of/ }),
+  );
   await page
     .getByLabel('Import run log')
-    .setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: await readFile(await dl.path()) });
+    .setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: exported });
   await expect(rows(page)).toHaveCount(2);
   const imported = rows(page).filter({ hasText: '(imported)' });
 

@@ -1,31 +1,13 @@
 /** Issue 8, like a person: presets, Pause/Resume, Skip, live tables and charts, downloads that parse, Try the model, axe. */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
 import { Lab } from './lab';
+import { download, facePng, noSeriousViolations, tryModel } from './page';
 import type { RunLog } from '../../src/experiment/runlog';
 
 /** "Quick look" made micro, so the whole run takes well under a minute on wasm. */
 const MICRO = { population: 3, generations: 1, epochs: 2, perClass: 8, maxFilters: 4, seed: 7 };
-
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-async function download(page: Page, button: string): Promise<{ download: Download; bytes: Buffer }> {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  const path = await dl.path();
-  return { download: dl, bytes: await readFile(path) };
-}
 
 const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
 
@@ -203,28 +185,8 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
     datasetError: null,
   });
 
-  // Try the model: a PNG made in the page (a light face-like blob on a wider canvas) gives 7 probabilities summing to 1.
-  const png = await page.evaluate(async () => {
-    const c = document.createElement('canvas');
-    c.width = 96;
-    c.height = 64;
-    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-    ctx.fillStyle = '#333';
-    ctx.fillRect(0, 0, 96, 64);
-    ctx.fillStyle = '#ddd';
-    ctx.beginPath();
-    ctx.ellipse(48, 32, 20, 26, 0, 0, Math.PI * 2);
-    ctx.fill();
-    return c.toDataURL('image/png').split(',')[1] as string;
-  });
-  await page
-    .getByLabel('Face image', { exact: true })
-    .setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
-  const probRows = page.getByTestId('probabilities').locator('tbody tr[data-p]');
-  await expect(probRows).toHaveCount(7);
-  const probs = await probRows.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-p'))));
-  expect(probs.every((p) => p >= 0 && p <= 1)).toBe(true);
-  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  // Try the model: a face-like PNG made in the page, on a canvas wider than tall, gives 7 probabilities summing to 1.
+  await tryModel(page, await facePng(page, 96));
   // The crop the model saw is drawn: grey levels, not an empty canvas.
   const drawn = await page.getByTestId('try-canvas').evaluate((c: HTMLCanvasElement) => {
     const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, 48, 48).data;

@@ -1,30 +1,13 @@
 /** Issue 18, like a person: a two-objective search in the lab, the front live, Use this model on a small member, its download and Try the model. */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import { Lab } from './lab';
+import { downloadBytes, noSeriousViolations, tryModel } from './page';
 import type { RunLog } from '../../src/experiment/runlog';
 
 // Two epochs of batch 8 with a 16-unit head lift some networks above chance, so the front has more than one member (seed 1: 3).
 const MICRO = { population: 4, generations: 1, epochs: 2, perClass: 6, maxFilters: 8, seed: 1 };
-
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-async function download(page: Page, button: string): Promise<Buffer> {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  return readFile(await dl.path());
-}
 
 test('a person runs a two-objective search, watches the front, uses a small model, downloads it and tries it', async ({
   page,
@@ -66,7 +49,7 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 120_000 });
   await noSeriousViolations(page, 'finished');
 
-  const log = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
+  const log = JSON.parse((await downloadBytes(page, 'Download run log')).toString('utf8')) as RunLog;
   expect(log.config.objectives).toEqual(['accuracy', 'params']);
   const front = (log.phases.at(-1)?.front ?? []).map((r) => log.phases[r.phase]?.individuals[r.index]);
   expect(front.length).toBeGreaterThanOrEqual(2);
@@ -96,7 +79,7 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   await expect(page.getByTestId('best-fitness')).toHaveText(`${((small.fitness ?? 0) * 100).toFixed(2)}%`);
   await noSeriousViolations(page, 'model chosen');
 
-  const chosenLog = JSON.parse((await download(page, 'Download run log')).toString('utf8')) as RunLog;
+  const chosenLog = JSON.parse((await downloadBytes(page, 'Download run log')).toString('utf8')) as RunLog;
   expect(chosenLog.best).toMatchObject({
     chosen: true,
     phase: small.phase,
@@ -109,7 +92,7 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   );
 
   // The downloaded model is the small one: its metadata, its parameter count, and it predicts.
-  const files = unzipSync(new Uint8Array(await download(page, 'Download model')));
+  const files = unzipSync(new Uint8Array(await downloadBytes(page, 'Download model')));
   const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
     modelTopology: object;
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
@@ -131,26 +114,7 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   );
 
   // Try the model runs the chosen network on an image of the person's.
-  const png = await page.evaluate(() => {
-    const c = document.createElement('canvas');
-    c.width = 64;
-    c.height = 64;
-    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-    ctx.fillStyle = '#222';
-    ctx.fillRect(0, 0, 64, 64);
-    ctx.fillStyle = '#ccc';
-    ctx.beginPath();
-    ctx.ellipse(32, 32, 18, 24, 0, 0, Math.PI * 2);
-    ctx.fill();
-    return c.toDataURL('image/png').split(',')[1] as string;
-  });
-  await page
-    .getByLabel('Face image', { exact: true })
-    .setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
-  const probRows = page.getByTestId('probabilities').locator('tbody tr[data-p]');
-  await expect(probRows).toHaveCount(7);
-  const probs = await probRows.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-p'))));
-  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  await tryModel(page);
   await page.screenshot({ path: 'docs/screenshots/pareto.png', fullPage: true });
 
   // The choice is kept with the saved run: after a reload, the opened run names it and Download model gives it.
@@ -166,7 +130,7 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   await expect(page.getByTestId('best-fitness')).toHaveText(`${((small.fitness ?? 0) * 100).toFixed(2)}%`);
   await expect(page.getByTestId('front-table').getByRole('button', { name: 'Use this model' }).first()).toBeDisabled();
   await expect(lab.button('Download model')).toBeEnabled();
-  const reopened = unzipSync(new Uint8Array(await download(page, 'Download model')));
+  const reopened = unzipSync(new Uint8Array(await downloadBytes(page, 'Download model')));
   expect(reopened['weights.bin']).toEqual(weights);
   await noSeriousViolations(page, 'saved run reopened');
 });

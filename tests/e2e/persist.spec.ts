@@ -1,21 +1,13 @@
 /** Issue 9: runs survive a reload, stay in a history (open, compare, export, import), and survive storage faults and a second tab. */
-import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { withoutTimings, type RunLog } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
 import { fer2013Fixture } from '../helpers/fer2013';
 import { Lab, type MicroSettings } from './lab';
+import { downloadText, runLogDownload } from './page';
 
 /** Micro settings: 2 phases of 2 candidates, tiny networks, a few images per class. */
 const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 4, seed: 11 };
-
-async function downloadText(page: Page, click: () => Promise<void>): Promise<string> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
-  return readFile(await dl.path(), 'utf8');
-}
-
-const runLogDownload = (page: Page): Promise<string> =>
-  downloadText(page, () => page.getByRole('button', { name: 'Download run log', exact: true }).click());
 
 /**
  * The micro settings with batches of 4, so that a candidate trains in a dozen batches, each a moment where a Pause
@@ -120,7 +112,7 @@ test('a run interrupted by a reload resumes to the uninterrupted result; history
   // The saved logs are the downloads' format and agree with them.
   const [newest, oldest] = await rows(page).all();
   const exportOf = async (row: typeof newest): Promise<string> =>
-    downloadText(page, () => row!.getByRole('button', { name: /^Export run of/ }).click());
+    downloadText(page, row!.getByRole('button', { name: /^Export run of/ }));
   const savedStraight = parseRunLog(await exportOf(newest));
   const savedResumed = parseRunLog(await exportOf(oldest));
   expect(withoutTimings(savedStraight)).toEqual(withoutTimings(straight));
@@ -196,11 +188,11 @@ test('storage full (simulated quota): a clear message, the run completes in memo
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first()).toContainText('interrupted (can resume)1/4');
   const saved: RunLog = parseRunLog(
-    await downloadText(page, () =>
+    await downloadText(
+      page,
       rows(page)
         .first()
-        .getByRole('button', { name: /^Export run of/ })
-        .click(),
+        .getByRole('button', { name: /^Export run of/ }),
     ),
   );
   expect(saved.phases[0]?.individuals).toEqual(inMemory.phases[0]?.individuals.slice(0, 1));

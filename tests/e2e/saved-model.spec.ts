@@ -1,70 +1,25 @@
 /** Issue 16 item 2: a saved run opened from the history (after a reload) hands out its own best model; a run without one says why. */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
 import { Lab, type MicroSettings } from './lab';
+import { downloadBytes, facePng, noSeriousViolations, probabilityRows, tryModel } from './page';
 
 const MICRO: MicroSettings = { population: 2, generations: 1, epochs: 1, perClass: 6, maxFilters: 4 };
 
 const rows = (page: Page) => page.getByTestId('run-history').locator('tbody tr');
 
-async function downloadBytes(page: Page, click: () => Promise<void>): Promise<Buffer> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
-  return readFile(await dl.path());
-}
-
 /** The files of the "Download model" zip. */
 async function modelZip(page: Page): Promise<Record<string, Uint8Array>> {
-  return unzipSync(
-    new Uint8Array(
-      await downloadBytes(page, () => page.getByRole('button', { name: 'Download model', exact: true }).click()),
-    ),
-  );
+  return unzipSync(new Uint8Array(await downloadBytes(page, 'Download model')));
 }
 
 const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
 
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-/** A face-like PNG drawn in the page, the same bytes every time. */
-async function facePng(page: Page): Promise<Buffer> {
-  const base64 = await page.evaluate(() => {
-    const c = document.createElement('canvas');
-    c.width = 64;
-    c.height = 64;
-    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-    ctx.fillStyle = '#444';
-    ctx.fillRect(0, 0, 64, 64);
-    ctx.fillStyle = '#ccc';
-    ctx.beginPath();
-    ctx.ellipse(32, 32, 18, 24, 0, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.fillStyle = '#222';
-    ctx.fillRect(22, 24, 6, 4);
-    ctx.fillRect(36, 24, 6, 4);
-    ctx.fillRect(26, 42, 12, 3);
-    return c.toDataURL('image/png').split(',')[1] as string;
-  });
-  return Buffer.from(base64, 'base64');
-}
-
-/** The 7 probabilities "Try the model" shows for `png`. */
-async function tryModel(page: Page, png: Buffer): Promise<number[]> {
-  const cells = page.getByTestId('probabilities').locator('tbody tr[data-p]');
-  await expect(cells).toHaveCount(0);
-  await page
-    .getByLabel('Face image', { exact: true })
-    .setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: png });
-  await expect(cells).toHaveCount(7);
-  return cells.evaluateAll((trs) => trs.map((r) => Number(r.getAttribute('data-p'))));
+/** The 7 probabilities Try the model shows for `png`, after checking that none are left from another model. */
+async function tryFresh(page: Page, png: Buffer): Promise<number[]> {
+  await expect(probabilityRows(page)).toHaveCount(0);
+  return tryModel(page, png);
 }
 
 test('an opened saved run downloads and tries its own best model after a reload; an imported run log has none and says why', async ({
@@ -81,7 +36,7 @@ test('an opened saved run downloads and tries its own best model after a reload;
   await lab.start();
   await expect(lab.status()).toHaveText('Run complete.', { timeout: 180_000 });
   const ownA = await modelZip(page);
-  const probsA = await tryModel(page, png);
+  const probsA = await tryFresh(page, png);
 
   // Run B, another seed: another search, other weights; the worker now holds B's model.
   await lab.configure({ ...MICRO, seed: 22 });
@@ -112,7 +67,7 @@ test('an opened saved run downloads and tries its own best model after a reload;
   expect(info).toMatchObject({ model: 'search', config: { seed: 21 } });
   expect(info).toEqual(JSON.parse(strFromU8(ownA['evolab.json'] as Uint8Array)));
   // Try the model answers with A's network: the same probabilities as when A had just finished.
-  expect(await tryModel(page, png)).toEqual(probsA);
+  expect(await tryFresh(page, png)).toEqual(probsA);
   // The automation hook hands out the same model as the button.
   const viaHook = await page.evaluate(() => window.__evolab?.modelFiles());
   expect(same(Buffer.from(viaHook?.['weights.bin'] ?? '', 'base64'), ownA['weights.bin'])).toBe(true);
@@ -126,11 +81,11 @@ test('an opened saved run downloads and tries its own best model after a reload;
   expect(same((await modelZip(page))['weights.bin'], ownB['weights.bin'])).toBe(true);
 
   // An imported run log carries no weights: both buttons stay off and say why.
-  const exported = await downloadBytes(page, () =>
+  const exported = await downloadBytes(
+    page,
     rows(page)
       .nth(1)
-      .getByRole('button', { name: /^Export run of/ })
-      .click(),
+      .getByRole('button', { name: /^Export run of/ }),
   );
   await page
     .getByLabel('Import run log')

@@ -3,29 +3,15 @@
  * search (selectors, rungs in the table and the chart, resume mid-rung after a reload) and the compare view against
  * cumulative training seconds; axe clean.
  */
-import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { bestVsSeconds } from '../../src/experiment/curves';
 import { withoutTimings } from '../../src/experiment/runlog';
 import { parseRunLog } from '../../src/experiment/runlogParser';
 import { Lab, type MicroSettings } from './lab';
+import { noSeriousViolations, runLogDownload as runLogText } from './page';
 
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-}
-
-async function runLogDownload(page: Page): Promise<ReturnType<typeof parseRunLog>> {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download run log', exact: true }).click(),
-  ]);
-  return parseRunLog(await readFile(await dl.path(), 'utf8'));
-}
+const runLogDownload = async (page: Page): Promise<ReturnType<typeof parseRunLog>> =>
+  parseRunLog(await runLogText(page));
 
 const table = (page: Page) => page.getByTestId('population-table');
 
