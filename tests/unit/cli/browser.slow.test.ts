@@ -1,20 +1,16 @@
 /** `npm run evolve -- --browser`: the same micro run in the built lab in headless Chromium, compared with Node mode. */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunLog } from '../../../src/experiment/runlog';
 import { parseRunLog } from '../../../src/experiment/runlogParser';
 import { useWasm } from '../../helpers/wasm-setup';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
+import { runCli, runCliAsync, tempDir } from '../../helpers/cliRun';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
 // A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
-const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
-const SMALL = writeFer2013Fixture(FIXTURE_DIR);
-const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
+const SMALL = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
 // paper-clean exercises the random 80/20 split with a validation part; 3 images per class keeps training tiny.
 const MICRO = [
   '--csv',
@@ -35,34 +31,13 @@ const MICRO = [
   '5',
 ];
 
-let tmp = '';
-const out = (name: string): string => path.join(tmp, name);
+const out = tempDir('evolab-browser-').path;
 const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8'));
 
-/** Runs evolve asynchronously, so that the test process stays responsive while Chromium trains. */
-function evolve(...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return evolveWith({}, ...args);
-}
-
-/** `evolve` with extra environment variables. */
-function evolveWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
+// Asynchronous, so that the test process stays responsive while Chromium trains.
+const evolve = (...args: string[]) => runCliAsync('evolve', args);
 
 describe('evolve --browser', () => {
-  beforeAll(() => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-browser-'));
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(FIXTURE_DIR, { recursive: true, force: true });
-  });
-
   it('runs the micro search in the lab on wasm and writes run.json, report and a loadable model; Node mode gets the same result', async () => {
     const [browser, node] = await Promise.all([
       evolve(...MICRO, '--browser', '--backend', 'wasm', '--out', out('b')),
@@ -71,8 +46,8 @@ describe('evolve --browser', () => {
     expect(browser.stderr).toMatch(/backend wasm: forced by \?backend=wasm/);
     expect(browser.stderr).toMatch(/^phase 1\/1 candidate \d\/2 trained: fitness \d+\.\d\d% in /m);
     expect(browser.stderr).toMatch(/evolve: done\./);
-    expect(browser.code).toBe(0);
-    expect(node.code).toBe(0);
+    expect(browser.status).toBe(0);
+    expect(node.status).toBe(0);
 
     const log = readLog(out('b'));
     expect(log).toMatchObject({
@@ -127,16 +102,10 @@ describe('evolve --browser', () => {
   });
 
   it("exits 1 with the reason when the lab's training worker dies mid-run (the lab's ?simulate=crash:1 test hook)", async () => {
-    const r = await evolveWith(
-      { EVOLAB_LAB_SIMULATE: 'crash:1' },
-      ...MICRO,
-      '--browser',
-      '--backend',
-      'wasm',
-      '--out',
-      out('c'),
-    );
-    expect(r.code).toBe(1);
+    const r = await runCliAsync('evolve', [...MICRO, '--browser', '--backend', 'wasm', '--out', out('c')], {
+      EVOLAB_LAB_SIMULATE: 'crash:1',
+    });
+    expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       /^evolve: the lab's training worker crashed: [^\n]*simulated crash after 1 candidate \(\?simulate=crash:1\)/m,
     );
@@ -144,8 +113,7 @@ describe('evolve --browser', () => {
   });
 
   it('answers --browser --resume and a backend the lab cannot be asked for with one line and exit code 2', () => {
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, encoding: 'utf8' });
+    const run = (...args: string[]) => runCli('evolve', args);
     const resume = run('--browser', '--resume', '--out', out('r'));
     expect(resume.status).toBe(2);
     expect(resume.stderr).toMatch(/^evolve: --resume continues Node-mode runs only[^\n]*\n$/);

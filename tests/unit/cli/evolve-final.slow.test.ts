@@ -1,19 +1,15 @@
 /** `npm run evolve -- --final-epochs N`: the search, then its best chromosome trained again; run.json `final`, the exported model, resume. */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withoutTimings, type RunLog } from '../../../src/experiment/runlog';
 import { parseRunLog } from '../../../src/experiment/runlogParser';
 import { scoreExport } from '../../helpers/cli';
+import { interruptCli, runCli, tempDir } from '../../helpers/cliRun';
 import { useWasm } from '../../helpers/wasm-setup';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
-const CSV = writeFer2013Fixture(FIXTURE_DIR);
-const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
+const CSV = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
 // Patience off, so the final training runs all its epochs (room for a Ctrl-C in the middle).
 const MICRO = [
   '--csv',
@@ -37,24 +33,12 @@ const MICRO = [
 ];
 const FINAL_EPOCHS = 8;
 
-let tmp = '';
-const out = (name: string): string => path.join(tmp, name);
+const out = tempDir('evolab-final-').path;
 const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8'));
 
-function evolve(...args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr };
-}
+const evolve = (...args: string[]) => runCli('evolve', args);
 
 describe('evolve --final-epochs', () => {
-  beforeAll(() => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-final-'));
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(FIXTURE_DIR, { recursive: true, force: true });
-  });
-
   it('trains the best chromosome again, reports both, and exports the final network', async () => {
     const r = evolve(...MICRO, '--final-epochs', String(FINAL_EPOCHS), '--out', out('a'));
     expect(r.status).toBe(0);
@@ -108,24 +92,14 @@ describe('evolve --final-epochs', () => {
 
   it('a Ctrl-C during the final training keeps the checkpoint; --resume trains the final network again to the same result', async () => {
     const dir = out('c');
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, ...MICRO, '--final-epochs', String(FINAL_EPOCHS), '--out', dir],
-      { cwd: REPO },
+    const stop = await interruptCli(
+      'evolve',
+      [...MICRO, '--final-epochs', String(FINAL_EPOCHS), '--out', dir],
+      /final training: epoch 1\/8 /,
     );
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && /final training: epoch 1\/8 /.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(sent).toBe(true);
-    expect(code).toBe(130);
-    expect(stderr).toMatch(
+    expect(stop.interrupted).toBe(true);
+    expect(stop.status).toBe(130);
+    expect(stop.stderr).toMatch(
       /final training: stopped\nevolve: stopped during the final training \(the search is complete; --resume trains the final network again from its first epoch\); resume with: npm run evolve -- --resume --out /,
     );
     expect(existsSync(path.join(dir, 'checkpoint/state.json'))).toBe(true);

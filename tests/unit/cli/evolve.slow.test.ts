@@ -1,11 +1,9 @@
 /** End-to-end tests of `npm run evolve` (cli/evolve.ts) with micro settings on a generated FER2013-shaped file. */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createReadStream } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseFer2013 } from '../../../src/data/fer2013';
 import { makeSplits } from '../../../src/data/splits';
 import { evaluate } from '../../../src/ml/evaluate';
@@ -14,13 +12,10 @@ import { parseRunLog } from '../../../src/experiment/runlogParser';
 import { useWasm } from '../../helpers/wasm-setup';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
 import { gzip, tarFile, zipFile } from '../../helpers/archives';
+import { interruptCli, runCli, tempDir } from '../../helpers/cliRun';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
 // A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
-const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
-const SMALL = writeFer2013Fixture(FIXTURE_DIR);
-// In one process (node --import tsx), as the npm script runs it: the tsx CLI's wrapper process kills a busy child on SIGINT.
-const NODE_ARGS = ['--import', 'tsx', 'cli/evolve.ts'];
+const SMALL = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
 // paper-clean exercises the random 80/20 split with a validation part; 3 images per class keeps each training tiny.
 const MICRO = [
   '--csv',
@@ -41,25 +36,12 @@ const MICRO = [
   'paper-clean',
 ];
 
-let tmp = '';
-const out = (name: string): string => path.join(tmp, name);
-
-function evolve(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: REPO, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const out = tempDir('evolab-evolve-').path;
+const evolve = (...args: string[]) => runCli('evolve', args);
 
 const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8'));
 
 describe('evolve CLI', () => {
-  beforeAll(() => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-evolve-'));
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(FIXTURE_DIR, { recursive: true, force: true });
-  });
-
   it('gives the same run.json (timings aside) for the same seed, with report, chart and model', () => {
     const a = evolve(...MICRO, '--out', out('a'));
     expect(a.stderr).toMatch(/evolve: done/);
@@ -116,20 +98,10 @@ describe('evolve CLI', () => {
 
   it('stops on SIGINT with a checkpoint, and --resume finishes with the same result', async () => {
     const dir = out('c');
-    const child = spawn(process.execPath, [...NODE_ARGS, ...MICRO, '--out', dir], { cwd: REPO });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      // After the first candidate is evaluated (and its checkpoint written).
-      if (!sent && / trained: fitness /.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(sent).toBe(true);
-    expect(code).toBe(130);
+    // After the first candidate is evaluated (and its checkpoint written).
+    const stop = await interruptCli('evolve', [...MICRO, '--out', dir], / trained: fitness /);
+    expect(stop.interrupted).toBe(true);
+    expect(stop.status).toBe(130);
     expect(existsSync(path.join(dir, 'checkpoint/state.json'))).toBe(true);
     const stopped = readLog(dir);
     expect(stopped.outcome).toBe('stopped');
@@ -189,20 +161,10 @@ describe('evolve CLI', () => {
     expect(refLog.phases[0]?.individuals.filter((i) => i.epochsTrained === 3)).toHaveLength(1);
 
     const dir = out('hc');
-    const child = spawn(process.execPath, [...NODE_ARGS, ...HALVING, '--out', dir], { cwd: REPO });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      // The promoted candidate has started its second rung: stop it there.
-      if (!sent && /rung 2\/2 \(3 epochs\): training/.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(sent).toBe(true);
-    expect(code).toBe(130);
+    // The promoted candidate has started its second rung: stop it there.
+    const stop = await interruptCli('evolve', [...HALVING, '--out', dir], /rung 2\/2 \(3 epochs\): training/);
+    expect(stop.interrupted).toBe(true);
+    expect(stop.status).toBe(130);
     const saved = JSON.parse(readFileSync(path.join(dir, 'checkpoint/state.json'), 'utf8')) as {
       engine: { rung: number };
       continuations?: { file: string }[];

@@ -1,17 +1,14 @@
 /** `npm run evolve` with two objectives: front.md, the exported model of the most accurate member, and --pick (with --final-epochs). */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunLog } from '../../../src/experiment/runlog';
 import { parseRunLog } from '../../../src/experiment/runlogParser';
 import { frontOf } from '../../../src/experiment/report';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
+import { runCli, tempDir } from '../../helpers/cliRun';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
-const SMALL = writeFer2013Fixture(FIXTURE_DIR);
+const SMALL = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
 const MICRO = [
   '--csv',
   SMALL,
@@ -33,12 +30,8 @@ const MICRO = [
   '0.8',
 ];
 
-let tmp = '';
-const out = (name: string): string => path.join(tmp, name);
-const evolve = (...args: string[]): { status: number | null; stderr: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/evolve.ts', ...args], { cwd: REPO, encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr };
-};
+const out = tempDir('evolab-front-').path;
+const evolve = (...args: string[]) => runCli('evolve', args);
 const readLog = (dir: string): RunLog => parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8'));
 const modelMeta = (dir: string): { chromosome: unknown } =>
   (
@@ -48,14 +41,6 @@ const modelMeta = (dir: string): { chromosome: unknown } =>
   ).userDefinedMetadata;
 
 describe('evolve --objectives accuracy,params', () => {
-  beforeAll(() => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-front-'));
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(FIXTURE_DIR, { recursive: true, force: true });
-  });
-
   it('writes front.md, exports the most accurate front member, and --pick exports and tests another', () => {
     const a = evolve(...MICRO, '--objectives', 'accuracy,params', '--out', out('a'));
     expect(a.stderr).toMatch(/evolve: done.*front\.md, model\//);

@@ -1,20 +1,15 @@
 /** End-to-end tests of `npm run train` (cli/train.ts) with micro settings on a generated FER2013-shaped file. */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFinalResult, type FinalResult } from '../../../src/experiment/finalResult';
 import { PAPER_BEST, type Chromosome } from '../../../src/ga/chromosome';
 import { scoreExport } from '../../helpers/cli';
+import { interruptCli, runCli, tempDir } from '../../helpers/cliRun';
 import { useWasm } from '../../helpers/wasm-setup';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-fixture-'));
-const CSV = writeFer2013Fixture(FIXTURE_DIR);
-// In one process (node --import tsx), as the npm script runs it, so that a signal reaches the trainer.
-const NODE_ARGS = ['--import', 'tsx', 'cli/train.ts'];
+const CSV = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
 /** Three images per class and a small head keep each training to seconds. */
 const MICRO = ['--csv', CSV, '--per-class', '3', '--dense-units', '16', '--seed', '5'];
 const SMALL: Chromosome = {
@@ -27,25 +22,14 @@ const SMALL: Chromosome = {
   learningRate: 0.004,
 };
 
-let tmp = '';
-const out = (name: string): string => path.join(tmp, name);
-
-function run(script: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const train = (...args: string[]): ReturnType<typeof run> => run('cli/train.ts', ...args);
+const out = tempDir('evolab-train-').path;
+const train = (...args: string[]) => runCli('train', args);
 const readResult = (dir: string): FinalResult =>
   parseFinalResult(JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')));
 
 describe('train CLI', () => {
   beforeAll(() => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-train-'));
     writeFileSync(out('small.json'), JSON.stringify(SMALL));
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(FIXTURE_DIR, { recursive: true, force: true });
   });
 
   it('trains a chromosome file and writes result.json, report.md and a model that reproduces the reported PrivateTest accuracy', async () => {
@@ -157,7 +141,7 @@ describe('train CLI', () => {
       ['--split', 'random'],
     ]) {
       const t = train(...MICRO, '--chromosome', 'paper-best', '--out', out('x'), ...flag);
-      const e = run('cli/evolve.ts', '--csv', CSV, '--out', out('x'), ...flag);
+      const e = runCli('evolve', ['--csv', CSV, '--out', out('x'), ...flag]);
       expect(t.status).toBe(2);
       expect(e.status).toBe(2);
       expect(t.stderr).toBe(e.stderr.replace(/^evolve: /, 'train: '));
@@ -170,24 +154,14 @@ describe('train CLI', () => {
 
   it('stops on SIGINT with exit code 130 and writes nothing', async () => {
     const dir = out('stopped');
-    const child = spawn(
-      process.execPath,
-      [...NODE_ARGS, ...MICRO, '--chromosome', out('small.json'), '--epochs', '200', '--patience', '0', '--out', dir],
-      { cwd: REPO },
+    const stop = await interruptCli(
+      'train',
+      [...MICRO, '--chromosome', out('small.json'), '--epochs', '200', '--patience', '0', '--out', dir],
+      /train: epoch 1\/200/,
     );
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && /train: epoch 1\/200/.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(sent).toBe(true);
-    expect(code).toBe(130);
-    expect(stderr).toMatch(/train: SIGINT: stopping within one batch[\s\S]*train: stopped; nothing written\n$/);
+    expect(stop.interrupted).toBe(true);
+    expect(stop.status).toBe(130);
+    expect(stop.stderr).toMatch(/train: SIGINT: stopping within one batch[\s\S]*train: stopped; nothing written\n$/);
     expect(existsSync(path.join(dir, 'result.json'))).toBe(false);
   });
 });
