@@ -157,9 +157,9 @@ describe('selTournamentDCD', () => {
     { item: c, rank: 1, crowding: Infinity },
   ];
 
-  it('pairs two permutations drawn as random.sample does, and decides by dominance, crowding, then a coin', () => {
-    // Permutation 1: int 3 -> c, int 2 -> e, int 0 -> a, int 0 -> b; permutation 2: int 0 x4 -> a c e b.
-    const rng = scripted([
+  // Permutation 1: int 3 -> c, int 2 -> e, int 0 -> a, int 0 -> b; permutation 2: int 0 x4 -> a c e b; then the coin of (c, e).
+  const permutationsThenCoin = (coin: number) =>
+    scripted([
       ['int', 3],
       ['int', 2],
       ['int', 0],
@@ -168,8 +168,11 @@ describe('selTournamentDCD', () => {
       ['int', 0],
       ['int', 0],
       ['int', 0],
-      ['next', 0.7],
+      ['next', coin],
     ]);
+
+  it('pairs two permutations drawn as random.sample does, and decides by dominance, crowding, then a coin', () => {
+    const rng = permutationsThenCoin(0.7);
     // (c, e): neither dominates, both Infinity: the coin 0.7 > 0.5 takes e. (a, b): a is more crowded apart.
     // (a, c): a dominates c, no coin. (e, b): e is more crowded apart.
     expect(names(selTournamentDCD(rng, ranked, 4, values, ACC_PARAMS))).toEqual(['e', 'a', 'a', 'e']);
@@ -177,17 +180,7 @@ describe('selTournamentDCD', () => {
   });
 
   it("a coin of exactly 0.5 keeps the first contestant, as DEAP's random() <= 0.5", () => {
-    const rng = scripted([
-      ['int', 3],
-      ['int', 2],
-      ['int', 0],
-      ['int', 0],
-      ['int', 0],
-      ['int', 0],
-      ['int', 0],
-      ['int', 0],
-      ['next', 0.5],
-    ]);
+    const rng = permutationsThenCoin(0.5);
     expect(names(selTournamentDCD(rng, ranked, 4, values, ACC_PARAMS))[0]).toBe('c');
   });
 

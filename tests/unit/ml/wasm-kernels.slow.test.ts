@@ -82,6 +82,19 @@ const STRIDES = [1, 2];
 const PADS: Pad[] = ['same', 'valid'];
 const SIDE = 11;
 
+/** Every case of the grid (kernels x paddings x strides x batches x in x out channels), in one fixed order. */
+function* gridCases() {
+  for (const k of KERNELS)
+    for (const pad of PADS)
+      for (const stride of STRIDES)
+        for (const b of BATCHES)
+          for (const ci of CHANNELS)
+            for (const co of CHANNELS) {
+              const xShape = [b, SIDE, SIDE, ci];
+              yield { k, pad, stride, ci, co, xShape, info: convInfo(xShape, k, ci, co, stride, pad) };
+            }
+}
+
 beforeAll(async () => {
   setSimdKernelBinaries(await compileSimdKernels());
   // Registered before the backend initialises, as the app does, so the stock setupFuncs run via ours.
@@ -103,25 +116,15 @@ describe('wasm Conv2DBackpropFilter', () => {
 
   it('matches cpu for kernels 1/3/5/9, same/valid, ci/co 1/3/8, batch 1/4, stride 1/2', async () => {
     let seed = 1;
-    for (const k of KERNELS)
-      for (const pad of PADS)
-        for (const stride of STRIDES)
-          for (const b of BATCHES) {
-            for (const ci of CHANNELS)
-              for (const co of CHANNELS) {
-                const xShape = [b, SIDE, SIDE, ci];
-                const info = convInfo(xShape, k, ci, co, stride, pad);
-                const dyShape = info.outShape;
-                await compare(
-                  'Conv2DBackpropFilter',
-                  {
-                    x: { values: lcg(size(xShape), seed++), shape: xShape },
-                    dy: { values: lcg(size(dyShape), seed++), shape: dyShape },
-                  },
-                  { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] },
-                );
-              }
-          }
+    for (const { k, pad, stride, ci, co, xShape, info } of gridCases())
+      await compare(
+        'Conv2DBackpropFilter',
+        {
+          x: { values: lcg(size(xShape), seed++), shape: xShape },
+          dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
+        },
+        { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] },
+      );
   });
 
   it('matches cpu for numeric and explicit asymmetric padding and non-square shapes', async () => {
@@ -194,25 +197,17 @@ describe('wasm Conv2DBackpropFilter', () => {
 describe('wasm Conv2DBackpropInput', () => {
   it('matches cpu for kernels 1/3/5/9, same/valid, ci/co 1/3/8, batch 1/4, stride 1/2', async () => {
     let seed = 5000;
-    for (const k of KERNELS)
-      for (const pad of PADS)
-        for (const stride of STRIDES)
-          for (const b of BATCHES) {
-            for (const ci of CHANNELS)
-              for (const co of CHANNELS) {
-                const xShape = [b, SIDE, SIDE, ci];
-                const info = convInfo(xShape, k, ci, co, stride, pad);
-                const fShape = [k, k, ci, co];
-                await compare(
-                  'Conv2DBackpropInput',
-                  {
-                    dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
-                    filter: { values: lcg(size(fShape), seed++), shape: fShape },
-                  },
-                  { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: xShape },
-                );
-              }
-          }
+    for (const { k, pad, stride, ci, co, xShape, info } of gridCases()) {
+      const fShape = [k, k, ci, co];
+      await compare(
+        'Conv2DBackpropInput',
+        {
+          dy: { values: lcg(size(info.outShape), seed++), shape: info.outShape },
+          filter: { values: lcg(size(fShape), seed++), shape: fShape },
+        },
+        { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: xShape },
+      );
+    }
   });
 
   it('matches cpu for numeric and explicit asymmetric padding and non-square kernels', async () => {
