@@ -3,23 +3,22 @@
  * exported model equal the single-machine run's with two workers, with a worker killed mid-job, and across a stopped
  * and resumed coordinator.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withoutTimings } from '../../../src/experiment/runlog';
 import { parseRunLog } from '../../../src/experiment/runlogParser';
 import type { IndividualRecord } from '../../../src/experiment/types';
+import { runCli, spawnCli, tempDir, type CliScript } from '../../helpers/cliRun';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
 import { redisServerOrNotice, startRedis, type RedisServer } from '../../helpers/redis';
 
-const REPO = path.resolve(import.meta.dirname, '../../..');
 // Each test starts several Node processes with tfjs; on a busy 2-core machine that alone can take a minute.
 const SLOW = 300_000;
 const REDIS = redisServerOrNotice('queue tests (evolve --queue, npm run worker)');
-const FIXTURE_DIR = mkdtempSync(path.join(tmpdir(), 'evolab-queue-fixture-'));
+const FIXTURE_DIR = tempDir('evolab-queue-fixture-').dir;
 const CSV = writeFer2013Fixture(FIXTURE_DIR);
 // Four candidates a phase, so that two workers both have work; tiny trainings keep the file under a minute or two.
 const SETTINGS = [
@@ -47,10 +46,9 @@ class Proc {
   private readonly waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(script: string, args: string[]) {
+  constructor(script: CliScript, args: string[]) {
     // Its own process group, so that a SIGKILL takes the worker's sandboxed child processes with it, as a lost machine would.
-    this.child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: REPO,
+    this.child = spawnCli(script, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -87,17 +85,17 @@ class Proc {
   }
 }
 
-let tmp = '';
+const tmp = tempDir('evolab-queue-').dir;
 let redis: RedisServer | null = null;
 const procs: Proc[] = [];
-const start = (script: string, args: string[]): Proc => {
+const start = (script: CliScript, args: string[]): Proc => {
   const p = new Proc(script, args);
   procs.push(p);
   return p;
 };
 const worker = (...extra: string[]): Proc =>
-  start('cli/worker.ts', ['--queue', (redis as RedisServer).url, '--csv', CSV, ...extra]);
-const evolve = (...args: string[]): Proc => start('cli/evolve.ts', args);
+  start('worker', ['--queue', (redis as RedisServer).url, '--csv', CSV, ...extra]);
+const evolve = (...args: string[]): Proc => start('evolve', args);
 const readLog = (dir: string): unknown => withoutTimings(parseRunLog(readFileSync(path.join(dir, 'run.json'), 'utf8')));
 const modelFiles = (dir: string): Record<string, string> =>
   Object.fromEntries(
@@ -109,14 +107,9 @@ const trainedJobs = (...ws: Proc[]): string[] =>
 
 describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real Redis)', () => {
   beforeAll(async () => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'evolab-queue-'));
     redis = await startRedis(REDIS as string);
     // The single-machine run every queued run must equal.
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'cli/evolve.ts', ...MICRO, '--out', path.join(tmp, 'local')],
-      { cwd: REPO, encoding: 'utf8' },
-    );
+    const r = runCli('evolve', [...MICRO, '--out', path.join(tmp, 'local')]);
     expect(r.stderr).toMatch(/evolve: done/);
   });
   beforeEach(async () => {
@@ -132,8 +125,6 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
   });
   afterAll(async () => {
     await redis?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(FIXTURE_DIR, { recursive: true, force: true });
   });
 
   it(
@@ -231,10 +222,7 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
         '1',
       ];
       const localOut = path.join(tmp, 'budget-local');
-      const local = spawnSync(process.execPath, ['--import', 'tsx', 'cli/evolve.ts', ...BUDGET, '--out', localOut], {
-        cwd: REPO,
-        encoding: 'utf8',
-      });
+      const local = runCli('evolve', [...BUDGET, '--out', localOut]);
       expect(local.status).toBe(0);
       const w = worker();
       await w.waitFor(/listening on/);
@@ -269,7 +257,7 @@ describe.skipIf(REDIS === undefined)('evolve --queue with npm run worker (real R
         { training: 20, publicTest: 5, privateTest: 5, seed: 99 },
         'other.csv',
       );
-      const w = start('cli/worker.ts', ['--queue', (redis as RedisServer).url, '--csv', other]);
+      const w = start('worker', ['--queue', (redis as RedisServer).url, '--csv', other]);
       await w.waitFor(/listening on/);
       const out = path.join(tmp, 'refused');
       const coord = evolve(
@@ -301,22 +289,15 @@ describe('evolve --queue refusals that need no Redis', () => {
     'refuses --queue with --fidelity halving as a usage error, before connecting',
     () => {
       // Port 1 on loopback: nothing listens there, so a connection attempt would fail with another message.
-      const r = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'cli/evolve.ts',
-          ...MICRO,
-          '--fidelity',
-          'halving',
-          '--out',
-          path.join(FIXTURE_DIR, 'halving'),
-          '--queue',
-          'redis://127.0.0.1:1',
-        ],
-        { cwd: REPO, encoding: 'utf8' },
-      );
+      const r = runCli('evolve', [
+        ...MICRO,
+        '--fidelity',
+        'halving',
+        '--out',
+        path.join(FIXTURE_DIR, 'halving'),
+        '--queue',
+        'redis://127.0.0.1:1',
+      ]);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(
         /^evolve: --queue trains full-fidelity runs only: successive halving continues each training from a state kept in this process; run --fidelity halving without --queue, or --fidelity full with it/,
