@@ -5,6 +5,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { syntheticDataset } from '../../src/data/synthetic';
 import { makeSplits } from '../../src/data/splits';
 import type { RunLog } from '../../src/experiment/runlog';
+import { loadExportedModel } from '../helpers/exportedModel';
 import { Lab, type MicroSettings } from './lab';
 import { downloadBytes, noSeriousViolations, tryModel } from './page';
 
@@ -28,24 +29,13 @@ interface ModelZip {
 
 async function modelZip(page: Page): Promise<ModelZip> {
   const files = unzipSync(new Uint8Array(await downloadBytes(page, 'Download model')));
-  const json = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
-    modelTopology: object;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-    userDefinedMetadata: ModelZip['metadata'];
-  };
+  const modelJson = strFromU8(files['model.json'] as Uint8Array);
   const weights = files['weights.bin'] as Uint8Array;
   return {
     weights,
-    metadata: json.userDefinedMetadata,
+    metadata: (JSON.parse(modelJson) as { userDefinedMetadata: ModelZip['metadata'] }).userDefinedMetadata,
     info: JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as ModelZip['info'],
-    load: () =>
-      tf.loadLayersModel(
-        tf.io.fromMemory({
-          modelTopology: json.modelTopology,
-          weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-        }),
-      ),
+    load: () => loadExportedModel(modelJson, weights),
   };
 }
 

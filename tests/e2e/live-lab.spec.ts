@@ -2,6 +2,7 @@
 import { expect, test } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
+import { loadExportedModel } from '../helpers/exportedModel';
 import { Lab } from './lab';
 import { download, facePng, noSeriousViolations, tryModel } from './page';
 import type { RunLog } from '../../src/experiment/runlog';
@@ -139,17 +140,9 @@ test('a person runs the live lab: preset, pause, resume, skip, tables, downloads
   expect(modelDl.suggestedFilename()).toBe('evolab-model.zip');
   const files = unzipSync(new Uint8Array(zipBytes));
   expect(Object.keys(files).sort()).toEqual(['evolab.json', 'model.json', 'weights.bin']);
-  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
-    modelTopology: object;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const weights = files['weights.bin'] as Uint8Array;
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-    }),
+  const model = await loadExportedModel(
+    strFromU8(files['model.json'] as Uint8Array),
+    files['weights.bin'] as Uint8Array,
   );
   expect(model.outputs[0]?.shape).toEqual([null, 7]);
   const out = tf.tidy(() => Array.from((model.predict(tf.zeros([1, 48, 48, 1])) as tf.Tensor).dataSync()));

@@ -1,7 +1,7 @@
 /** Issue 18, like a person: a two-objective search in the lab, the front live, Use this model on a small member, its download and Try the model. */
 import { expect, test } from '@playwright/test';
-import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
+import { loadExportedModel } from '../helpers/exportedModel';
 import { Lab } from './lab';
 import { downloadBytes, noSeriousViolations, tryModel } from './page';
 import type { RunLog } from '../../src/experiment/runlog';
@@ -93,20 +93,12 @@ test('a person runs a two-objective search, watches the front, uses a small mode
 
   // The downloaded model is the small one: its metadata, its parameter count, and it predicts.
   const files = unzipSync(new Uint8Array(await downloadBytes(page, 'Download model')));
-  const modelJson = JSON.parse(strFromU8(files['model.json'] as Uint8Array)) as {
-    modelTopology: object;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-    userDefinedMetadata: { evolab: { chromosome: unknown } };
-  };
-  expect(modelJson.userDefinedMetadata.evolab.chromosome).toEqual(small.chromosome);
+  const modelJson = strFromU8(files['model.json'] as Uint8Array);
+  const metadata = (JSON.parse(modelJson) as { userDefinedMetadata: { evolab: { chromosome: unknown } } })
+    .userDefinedMetadata;
+  expect(metadata.evolab.chromosome).toEqual(small.chromosome);
   const weights = files['weights.bin'] as Uint8Array;
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-    }),
-  );
+  const model = await loadExportedModel(modelJson, weights);
   expect(model.countParams()).toBe(small.params);
   model.dispose();
   expect((JSON.parse(strFromU8(files['evolab.json'] as Uint8Array)) as { chromosome: unknown }).chromosome).toEqual(

@@ -1,9 +1,9 @@
 /** Checks of the CLI's exported models, shared by the train and evolve tests. */
-import { createReadStream, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { createReadStream } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { parseFer2013 } from '../../src/data/fer2013';
 import { makeSplits } from '../../src/data/splits';
+import { loadExportedModelDir } from './exportedModel';
 
 /** Loads DIR/model with tf.loadLayersModel and scores it on the split's test rows with pixels / 255 as its input. */
 export async function scoreExport(
@@ -11,18 +11,7 @@ export async function scoreExport(
   csv: string,
   split: { mode: 'canonical' | 'paper' | 'paper-clean'; seed: number; perClass: number },
 ): Promise<{ accuracy: number; confusion: number[][]; count: number }> {
-  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const bytes = readFileSync(path.join(dir, json.weightsManifest[0]?.paths[0] ?? ''));
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }),
-  );
+  const model = await loadExportedModelDir(dir);
   const parsed = await parseFer2013(createReadStream(csv), { seed: split.seed });
   if (!parsed.ok) throw new Error(parsed.error);
   const data = parsed.dataset;

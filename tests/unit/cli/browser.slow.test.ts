@@ -1,13 +1,13 @@
 /** `npm run evolve -- --browser`: the same micro run in the built lab in headless Chromium, compared with Node mode. */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { RunLog } from '../../../src/experiment/runlog';
 import { parseRunLog } from '../../../src/experiment/runlogParser';
 import { useWasm } from '../../helpers/wasm-setup';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
 import { runCli, runCliAsync, tempDir } from '../../helpers/cliRun';
+import { loadExportedModelDir } from '../../helpers/exportedModel';
 
 // A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
 const SMALL = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
@@ -83,18 +83,7 @@ describe('evolve --browser', () => {
     expect(readdirSync(out('b/model')).sort()).toEqual(['evolab.json', 'model.json', 'weights.bin']);
 
     await useWasm();
-    const json = JSON.parse(readFileSync(out('b/model/model.json'), 'utf8')) as {
-      modelTopology: object;
-      weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    };
-    const bytes = readFileSync(path.join(out('b/model'), json.weightsManifest[0]?.paths[0] ?? ''));
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      }),
-    );
+    const model = await loadExportedModelDir(out('b/model'));
     expect(model.inputs[0]?.shape).toEqual([null, 48, 48, 1]);
     expect(model.outputs[0]?.shape).toEqual([null, 7]);
     expect(model.countParams()).toBe(log.best?.params);

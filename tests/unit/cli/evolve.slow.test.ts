@@ -2,7 +2,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createReadStream } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { parseFer2013 } from '../../../src/data/fer2013';
 import { makeSplits } from '../../../src/data/splits';
@@ -13,6 +12,7 @@ import { useWasm } from '../../helpers/wasm-setup';
 import { writeFer2013Fixture } from '../../helpers/fer2013';
 import { gzip, tarFile, zipFile } from '../../helpers/archives';
 import { interruptCli, runCli, tempDir } from '../../helpers/cliRun';
+import { loadExportedModelDir } from '../../helpers/exportedModel';
 
 // A generated FER2013-shaped file (tests/helpers/fer2013.ts), so the test needs no data from outside the repository.
 const SMALL = writeFer2013Fixture(tempDir('evolab-fixture-').dir);
@@ -184,20 +184,7 @@ describe('evolve CLI', () => {
 
   it('exports a model that loads with tf.loadLayersModel and reproduces the reported test accuracy', async () => {
     await useWasm();
-    const dir = out('a/model');
-    const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
-      modelTopology: object;
-      weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    };
-    const weightsPath = path.join(dir, json.weightsManifest[0]?.paths[0] ?? '');
-    const bytes = readFileSync(weightsPath);
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      }),
-    );
+    const model = await loadExportedModelDir(out('a/model'));
     const parsed = await parseFer2013(createReadStream(SMALL), { seed: 5 });
     if (!parsed.ok) throw new Error(parsed.error);
     const { splits } = makeSplits(parsed.dataset, { mode: 'paper-clean', seed: 5, perClassCap: 3 });
