@@ -5,14 +5,15 @@ import { IMAGE_SIDE, NUM_CLASSES } from '../data/dataset';
 import { DEFAULT_RUN_CONFIG, type NetworkSettings } from '../settings';
 import { deriveSeed, SeededDropout } from './dropout';
 import { batchNormalization } from './batch-norm';
+import { POOL_AFTER } from '../experiment/networkCost';
+
+// The cost arithmetic is pure and lives beside the cost model; the trainer's callers keep importing it from here.
+export { networkCost, type NetworkCost } from '../experiment/networkCost';
 
 export type { NetworkSettings };
 
 /** The network settings a run starts from (the settings schema's defaults). */
 export const DEFAULT_NETWORK: NetworkSettings = DEFAULT_RUN_CONFIG.network;
-
-/** Conv layers (0-based) followed by a 2x2 max-pool and dropout. */
-const POOL_AFTER = new Set([1, 3, 5]);
 
 /** Keras activation names to tfjs layer activation identifiers. */
 const TFJS_ACTIVATION: Record<Activation, 'relu' | 'elu' | 'tanh' | 'sigmoid' | 'hardSigmoid' | 'softplus' | 'linear'> =
@@ -86,31 +87,4 @@ function addLayers(
       name: 'output',
     }),
   );
-}
-
-/** Cost of one network. */
-export interface NetworkCost {
-  /** Trainable plus non-trainable parameters, as `countParams()` reports. */
-  readonly params: number;
-  /** Multiply-adds times two of one forward pass for one image. */
-  readonly flops: number;
-}
-
-/** Parameter count and forward FLOPs per image of the chromosome's network, computed without building it. */
-export function networkCost(c: Chromosome, net: NetworkSettings = DEFAULT_NETWORK): NetworkCost {
-  let side = IMAGE_SIDE;
-  let channels = 1;
-  let params = 0;
-  let flops = 0;
-  c.conv.forEach((g, i) => {
-    const weights = g.kernel * g.kernel * channels * g.filters;
-    params += weights + g.filters + 4 * g.filters;
-    flops += 2 * weights * side * side;
-    channels = g.filters;
-    if (POOL_AFTER.has(i)) side = Math.floor(side / 2);
-  });
-  const flat = side * side * channels;
-  params += flat * net.denseUnits + net.denseUnits + net.denseUnits * NUM_CLASSES + NUM_CLASSES;
-  flops += 2 * (flat * net.denseUnits + net.denseUnits * NUM_CLASSES);
-  return { params, flops };
 }
