@@ -184,7 +184,7 @@ async function decide(control: TrainControl | undefined, first?: ControlDecision
  * One optimiser step on rows order[start..end); returns its figures as one row left on the device (read later, see
  * src/ml/readback.ts). Every other tensor it makes is disposed, also when a call in it throws.
  */
-function trainStep(
+export function trainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   data: Dataset,
