@@ -255,9 +255,25 @@ export interface TrainingNow {
 }
 
 /**
+ * How long the finished trainings took against what the model predicted for them (actual / predicted), or null
+ * before any finished. The page drawing a run, and other work on the machine, make trainings slower than the
+ * calibration's bare steps: this ratio corrects for it.
+ */
+export function measuredRatio(speed: SpeedModel, counts: SplitCounts, done: readonly DoneTraining[]): number | null {
+  let actual = 0;
+  let predicted = 0;
+  for (const r of done) {
+    if (r.seconds <= 0 || r.status !== 'trained' || r.flops === undefined || r.epochsTrained === undefined) continue;
+    actual += r.seconds;
+    predicted += trainingSeconds(speed, counts, r.flops, r.epochsTrained, r.rungs?.length ?? 1);
+  }
+  return actual > 0 && predicted > 0 ? actual / predicted : null;
+}
+
+/**
  * Seconds left in a run: the model's prediction for the candidate in training, the rest of its phase and the later
  * phases, scaled by how long the trainings so far actually took against what the model predicted for them (so the
- * figure converges on this run's real speed).
+ * figure converges on this run's real speed); `prior` is the scale before any training finished.
  */
 export function remainingSeconds(
   estimate: RunEstimate,
@@ -266,19 +282,13 @@ export function remainingSeconds(
   done: readonly DoneTraining[],
   now: TrainingNow | null,
   maxSeconds?: number,
+  prior = 1,
 ): number {
-  let actual = 0;
-  let predicted = 0;
   const callsDone = new Map<number, number>();
   for (const r of done) {
-    if (r.seconds <= 0) continue;
-    const calls = r.rungs?.length ?? 1;
-    callsDone.set(r.phase, (callsDone.get(r.phase) ?? 0) + calls);
-    if (r.status !== 'trained' || r.flops === undefined || r.epochsTrained === undefined) continue;
-    actual += r.seconds;
-    predicted += trainingSeconds(speed, counts, r.flops, r.epochsTrained, calls);
+    if (r.seconds > 0) callsDone.set(r.phase, (callsDone.get(r.phase) ?? 0) + (r.rungs?.length ?? 1));
   }
-  const ratio = actual > 0 && predicted > 0 ? actual / predicted : 1;
+  const ratio = measuredRatio(speed, counts, done) ?? prior;
   const phase = now?.phase ?? done.reduce((p, r) => Math.max(p, r.phase), -1);
   let left = estimate.testSeconds;
   for (let p = Math.max(phase, 0); p < estimate.phaseTrainings.length; p++) {

@@ -3,6 +3,7 @@ import {
   drawNetworks,
   estimateRun,
   fitLine,
+  measuredRatio,
   planRun,
   remainingSeconds,
   trainingSeconds,
@@ -158,8 +159,9 @@ describe('the time left during a run', () => {
   const one = trainingSeconds(SPEED, COUNTS, 10e6, 4);
   const now = { phase: 0, flops: 10e6, fromEpochs: 0, toEpochs: 4, fraction: 0 };
 
-  it('is the whole estimate at the start', () => {
+  it('is the whole estimate at the start, scaled by what an earlier run measured', () => {
     expect(remainingSeconds(estimate, SPEED, COUNTS, [], now)).toBeCloseTo(estimate.seconds, 9);
+    expect(remainingSeconds(estimate, SPEED, COUNTS, [], now, undefined, 1.5)).toBeCloseTo(1.5 * estimate.seconds, 9);
   });
 
   it('counts down as the candidate trains, and is the test alone at the end', () => {
@@ -172,6 +174,8 @@ describe('the time left during a run', () => {
 
   it('scales by how long the trainings so far took against the prediction', () => {
     const slow = [{ phase: 0, status: 'trained', seconds: 2 * one, flops: 10e6, epochsTrained: 4 }];
+    expect(measuredRatio(SPEED, COUNTS, [])).toBeNull();
+    expect(measuredRatio(SPEED, COUNTS, slow)).toBeCloseTo(2, 9);
     const left = remainingSeconds(estimate, SPEED, COUNTS, slow, { ...now, fraction: 0 });
     expect(left).toBeCloseTo(2 * (estimate.seconds - one), 9);
   });
