@@ -6,6 +6,8 @@ import type { NetworkSettings } from '../ml/model';
 import type { TrainProgress } from '../ml/train';
 import type { ExportedModel } from '../ml/export';
 import type { SplitMode } from '../data/splits';
+import type { CalibrationPoint } from '../ml/calibrate';
+import type { RunEstimate, SpeedModel, SplitCounts } from '../experiment/cost';
 
 export type {
   BackendChoice,
@@ -34,6 +36,33 @@ import type { RunLog } from '../experiment/runlog';
 import type { StorageNotice, StorageState, StoredRunSummary } from '../persist/types';
 
 export type { RunLog, StorageNotice, StorageState, StoredRunSummary };
+export type { CalibrationPoint, RunEstimate, SpeedModel, SplitCounts };
+
+/**
+ * A timed calibration network and what it stands for: the median drawn network, the largest one, or the median one
+ * with 2 filters a layer (the fixed cost of an image); `halvings` times halved filters when the network was too slow.
+ */
+export type CalibrationUse = CalibrationPoint & {
+  readonly role: 'smallest' | 'typical' | 'largest';
+  readonly halvings: number;
+};
+
+/** What a run with some settings is expected to cost on this machine, and how that was worked out. */
+export interface CostEstimate {
+  /** The backend that was timed (wasm: its thread count). */
+  readonly backend: { readonly name: BackendChoice['name']; readonly threads?: number };
+  readonly estimate: RunEstimate;
+  /** The fitted speed, from which the page also predicts the time left during the run. */
+  readonly speed: SpeedModel;
+  /** Images of the run's splits. */
+  readonly counts: SplitCounts;
+  /** The calibration networks the speed was fitted to, smallest first. */
+  readonly points: readonly CalibrationUse[];
+  /** Forward FLOPs per image of the networks drawn from the run's seed within the budget: median, largest, how many. */
+  readonly draws: { readonly median: number; readonly max: number; readonly count: number };
+  /** Seconds this estimate spent timing networks (0 when every one was timed before). */
+  readonly measuredSeconds: number;
+}
 
 /** Counts the dataset view shows. */
 export interface DatasetSummary {
@@ -164,6 +193,12 @@ export interface EvolabWorkerApi {
   cancelLoad(): void;
   /** Re-splits the loaded dataset and returns its summary with the new counts. */
   setSplit(mode: SplitMode, seed: number, perClassCap?: number): Promise<DatasetSummary>;
+  /**
+   * The expected duration of a run with `config` on the loaded dataset and this backend: the run's trainings priced
+   * with timed steps of calibration networks (at most about 5 s of timing, kept per backend and network shape).
+   * `onMeasuring` is called when timing starts. Refused while a run or a training is in progress.
+   */
+  estimateCost(config: RunConfig, onMeasuring?: () => void): Promise<CostEstimate>;
   /** Runs the GA to the end (or until stopped), reporting every step through `onEvent`. */
   run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'>;
   /**

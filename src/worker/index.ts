@@ -4,6 +4,7 @@ import { BackendCrashedError, chooseBackend, configureWasm, isBackendName, memor
 import { browserWasmOptions, WASM_PATHS } from '../ml/wasm-assets';
 import { parseSimulate } from '../persist/codec';
 import type { EvolabWorkerApi, WorkerFatalMessage } from './api';
+import { CostEstimator } from './cost';
 import { DatasetCache } from './datasetCache';
 import { Datasets } from './datasets';
 import { FaceReader } from './faces';
@@ -38,6 +39,7 @@ const storage = new RunStorage(copies);
 const datasets = new Datasets(storage, copies);
 const runs = new Runs(storage, datasets);
 const faces = new FaceReader();
+const costs = new CostEstimator(datasets, () => runs.busy);
 
 const api: EvolabWorkerApi = {
   async init(forced, threads) {
@@ -55,6 +57,11 @@ const api: EvolabWorkerApi = {
     return datasets.setSplit(mode, seed, perClassCap);
   },
 
+  estimateCost(config, onMeasuring) {
+    const backend = runs.backend;
+    if (!backend) return Promise.reject(new Error('the training backend is not ready'));
+    return costs.estimate(config, backend, onMeasuring);
+  },
   run: (config, onEvent) => {
     releasePredictionModel();
     return unlessCrashed(runs.run(config, onEvent));

@@ -81,6 +81,11 @@ export class Runs {
     private readonly datasets: Datasets,
   ) {}
 
+  /** True while a run, a resumed run or a final training holds the worker. */
+  get busy(): boolean {
+    return this.active !== null;
+  }
+
   /** Runs the GA on the dataset in memory to the end (or until stopped), reporting every step through `onEvent`. */
   async run(config: RunConfig, onEvent: (event: RunEvent) => void): Promise<'done' | 'stopped'> {
     const backend = this.requireBackend();
