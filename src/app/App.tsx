@@ -9,6 +9,7 @@ import { FrontTable } from '../components/FrontTable';
 import { ParetoChart } from '../components/ParetoChart';
 import { ProgressPanel } from '../components/ProgressPanel';
 import { RunControls } from '../components/RunControls';
+import { RunCost } from '../components/RunCost';
 import { SettingsPanel } from '../components/SettingsPanel';
 import { StatusLine } from '../components/StatusLine';
 import { TestResults } from '../components/TestResults';
@@ -22,6 +23,10 @@ import { configFromQuery, mergeQuery } from '../store/settings';
 import { fitnessChartSvg } from '../experiment/report';
 import { modelZip, populationCsv, runLogInView, runLogText, saveFile, servedModelFiles } from './exports';
 import { useLab } from '../store';
+import { backendKey, costKey, sameConfig } from '../store/cost';
+import { measuredRatio } from '../experiment/cost';
+import { settingsErrors } from '../store/config';
+import { finalActive, runActive } from '../store/selectors';
 import { ResumeOffer } from '../components/ResumeOffer';
 import { RunHistory } from '../components/RunHistory';
 import { useSavedRuns } from './savedRuns';
@@ -31,6 +36,8 @@ import * as Comlink from 'comlink';
 import type { FaceFrame, IndividualRecord, SplitMode } from '../worker/api';
 
 const SAMPLE_PER_CLASS = 60;
+/** Settings typed in a row make one estimate, not one per keystroke. */
+const COST_DEBOUNCE_MS = 500;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -118,10 +125,56 @@ export function App() {
     };
   }, [splitMode, splitSeed, splitCap, datasetName]);
 
+  // The expected run time follows the settings, the data and the backend; the worker is never asked while it trains.
+  const costConfig = useLab((s) => s.config);
+  const costData = useLab((s) => s.dataset);
+  const costBackend = useLab((s) => s.backend);
+  const costBlocked = useLab(
+    (s) =>
+      runActive(s) || finalActive(s) || s.datasetBusy || Object.keys(settingsErrors(s.config, s.drafts)).length > 0,
+  );
+  useEffect(() => {
+    const b = bridge.current;
+    if (!b || costData === null || costBackend === null || costBlocked) return;
+    const key = costKey(costConfig, costData);
+    const { cost } = useLab.getState();
+    if (cost.key === key || cost.asked === key) return;
+    const timer = setTimeout(() => {
+      const { costRequested, costMeasuring, costReady, costFailed } = useLab.getState();
+      costRequested(key);
+      b.api
+        .estimateCost(
+          costConfig,
+          Comlink.proxy(() => costMeasuring(key)),
+        )
+        .then(
+          (estimate) => costReady(key, estimate),
+          (e: unknown) => costFailed(key, errorText(e)),
+        );
+    }, COST_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [costConfig, costData, costBackend, costBlocked]);
+
+  // A finished run teaches the estimate how much slower than the timed steps this tab trains on its backend.
+  useEffect(
+    () =>
+      useLab.subscribe((s, prev) => {
+        const ended =
+          (s.status === 'done' || s.status === 'stopped') && (prev.status === 'running' || prev.status === 'stopping');
+        const planned = s.runEstimate;
+        if (!ended || !planned || !sameConfig(planned.config, s.runConfig)) return;
+        const ratio = measuredRatio(planned.cost.speed, planned.cost.counts, s.individuals);
+        if (ratio !== null) s.costLearned({ backend: backendKey(planned.cost.backend), factor: ratio });
+      }),
+    [],
+  );
+
   const onStart = useCallback(() => {
     const b = bridge.current;
     if (!b) return;
-    const { runRequested, runEvent, runFailed, config, dataset } = useLab.getState();
+    const { runRequested, runEvent, runFailed, config, dataset, costFreeze } = useLab.getState();
+    // The time left during the run is the estimate made for exactly these settings and data, when there is one.
+    costFreeze(config, dataset);
     // The worker keeps a copy of a file's data for resumes: persistent storage keeps the browser from evicting it.
     if (dataset && !dataset.synthetic) void navigator.storage?.persist?.().catch(() => false);
     runRequested();
@@ -224,6 +277,7 @@ export function App() {
             onSplitChange={onSplitChange}
           />
           <RunControls onStart={onStart} onPause={onPause} onResume={onResume} onStop={onStop} onSkip={onSkip} />
+          <RunCost />
           <SettingsPanel />
         </div>
         <div className="column wide">

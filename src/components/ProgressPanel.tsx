@@ -1,7 +1,10 @@
-/** Where the run is: phase i of N, candidate j of M, epoch, batch, speed, time left from measured speed, backend. */
+/** Where the run is: phase i of N, candidate j of M, epoch, batch, speed, time left, backend. */
 import { useMemo } from 'react';
 import { useLab } from '../store';
+import { remainingSeconds } from '../experiment/cost';
 import { duration, pct } from '../experiment/format';
+import { networkCost } from '../experiment/networkCost';
+import { sameConfig } from '../store/cost';
 
 export function ProgressPanel() {
   const current = useLab((s) => s.current);
@@ -12,13 +15,36 @@ export function ProgressPanel() {
   const paused = useLab((s) => s.paused);
   const backend = useLab((s) => s.backend);
   const batchSize = useLab((s) => s.runConfig?.batchSize ?? s.config.batchSize);
+  const runConfig = useLab((s) => s.runConfig);
+  const rungEpochs = useLab((s) => s.rungEpochs);
+  // The estimate made before Start, while the run in view is the one it was made for.
+  const planned = useLab((s) =>
+    s.runEstimate && sameConfig(s.runEstimate.config, s.runConfig) ? s.runEstimate : null,
+  );
   const total = phases * pop;
   const done = individuals.length;
   const p = current?.progress;
   const batchFrac = p ? (p.epoch - 1 + p.batch / p.batches) / p.epochs : 0;
   const eta = useMemo(() => {
-    if (!p || p.imagesPerSecond <= 0) return null;
-    // Measured speed for the candidate in training; the mean time of trained candidates (or this one's estimate) for the rest.
+    if (!p || !current) return null;
+    if (planned && runConfig) {
+      // The cost model's prediction for what is left, scaled by how the trainings so far compare with it.
+      const to = current.epochs ?? p.epochs;
+      const from = current.rung ? (rungEpochs[current.phase]?.[current.rung - 1] ?? 0) : 0;
+      const fraction = (p.epoch - 1 - from + p.batch / Math.max(p.batches, 1)) / Math.max(to - from, 1);
+      const now = {
+        phase: current.phase,
+        flops: networkCost(current.chromosome, runConfig.network).flops,
+        fromEpochs: from,
+        toEpochs: to,
+        fraction,
+      };
+      const { estimate, speed, counts } = planned.cost;
+      return remainingSeconds(estimate, speed, counts, individuals, now, runConfig.maxSeconds, planned.factor);
+    }
+    if (p.imagesPerSecond <= 0) return null;
+    // No estimate for this run (a resumed one, or Start before the estimate was ready): measured speed for the
+    // candidate in training; the mean time of trained candidates (or this one's) for the rest.
     const perBatch = batchSize / p.imagesPerSecond;
     const left = ((p.epochs - p.epoch) * p.batches + (p.batches - p.batch)) * perBatch;
     const trained = individuals.filter((r) => r.status === 'trained');
@@ -27,7 +53,7 @@ export function ProgressPanel() {
         ? trained.reduce((a, r) => a + r.seconds, 0) / trained.length
         : p.epochs * p.batches * perBatch;
     return left + Math.max(0, total - done - 1) * mean;
-  }, [p, batchSize, individuals, total, done]);
+  }, [p, current, planned, runConfig, rungEpochs, batchSize, individuals, total, done]);
   return (
     <section className="panel progress-panel" aria-labelledby="progress-title">
       <h2 id="progress-title">Progress</h2>

@@ -4,12 +4,14 @@ import { createConfigSlice, type ConfigSlice } from './config';
 import { createDatasetSlice, type DatasetSlice } from './dataset';
 import { createRunSlice, type RunSlice } from './run';
 import { createHistorySlice, type HistorySlice } from './history';
+import { createCostSlice, type CostSlice } from './cost';
 
-export type LabState = ConfigSlice & DatasetSlice & RunSlice & HistorySlice;
+export type LabState = ConfigSlice & DatasetSlice & RunSlice & HistorySlice & CostSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createConfigSlice(...a),
   ...createDatasetSlice(...a),
   ...createRunSlice(...a),
   ...createHistorySlice(...a),
+  ...createCostSlice(...a),
 }));
