@@ -24,7 +24,7 @@ import { fitnessChartSvg } from '../experiment/report';
 import { modelZip, populationCsv, runLogInView, runLogText, saveFile, servedModelFiles } from './exports';
 import { useLab } from '../store';
 import { backendKey, costKey, sameConfig } from '../store/cost';
-import { measuredRatio } from '../experiment/cost';
+import { trainedSeconds } from '../experiment/cost';
 import { settingsErrors } from '../store/config';
 import { finalActive, runActive } from '../store/selectors';
 import { ResumeOffer } from '../components/ResumeOffer';
@@ -155,16 +155,21 @@ export function App() {
     return () => clearTimeout(timer);
   }, [costConfig, costData, costBackend, costBlocked]);
 
-  // A finished run teaches the estimate how much slower than the timed steps this tab trains on its backend.
+  // A finished run teaches the estimate how much longer than predicted a run takes in this tab on its backend: from
+  // Start to the end, with what the page, saving and other work on the machine add to the timed steps.
   useEffect(
     () =>
       useLab.subscribe((s, prev) => {
         const ended =
           (s.status === 'done' || s.status === 'stopped') && (prev.status === 'running' || prev.status === 'stopping');
         const planned = s.runEstimate;
-        if (!ended || !planned || !sameConfig(planned.config, s.runConfig)) return;
-        const ratio = measuredRatio(planned.cost.speed, planned.cost.counts, s.individuals);
-        if (ratio !== null) s.costLearned({ backend: backendKey(planned.cost.backend), factor: ratio });
+        if (!ended || !planned || s.startedAt === null || !sameConfig(planned.config, s.runConfig)) return;
+        const { speed, counts, estimate } = planned.cost;
+        const trained = trainedSeconds(speed, counts, s.individuals);
+        if (trained.actual <= 0) return;
+        const wall = (Date.now() - s.startedAt) / 1000;
+        const predicted = trained.predicted + (s.status === 'done' ? estimate.testSeconds : 0);
+        s.costLearned({ backend: backendKey(planned.cost.backend), factor: wall / predicted });
       }),
     [],
   );

@@ -59,7 +59,7 @@ function Explanation({ cost, factor }: { cost: CostEstimate; factor: number }) {
             {batch === undefined ? '' : `, batch ${batch}`}), seconds per image fitted in FLOPs:
             <ul data-testid="cost-calibration">
               {cost.points.map((p) => (
-                <li key={p.role}>
+                <li key={p.flops}>
                   {pointName(p)} ({mflops(p.flops)} MFLOPs): {ms(p.trainSecondsPerImage)} ms per training image,{' '}
                   {ms(p.evalSecondsPerImage)} ms per validation image
                 </li>
@@ -69,8 +69,9 @@ function Explanation({ cost, factor }: { cost: CostEstimate; factor: number }) {
         ) : null}
         {factor !== 1 ? (
           <li data-testid="cost-factor">
-            Scaled by {factor.toFixed(2)}: the last run in this tab on this backend trained that many times as long as
-            the timed steps predicted (drawing the run on the page and other work share the processor).
+            Scaled by {factor.toFixed(2)}: the last run in this tab on this backend took that many times as long as the
+            timed steps predicted for what it trained (drawing the run on the page, saving it and other work on the
+            machine share the processor).
           </li>
         ) : null}
         <li>

@@ -254,12 +254,12 @@ export interface TrainingNow {
   readonly fraction: number;
 }
 
-/**
- * How long the finished trainings took against what the model predicted for them (actual / predicted), or null
- * before any finished. The page drawing a run, and other work on the machine, make trainings slower than the
- * calibration's bare steps: this ratio corrects for it.
- */
-export function measuredRatio(speed: SpeedModel, counts: SplitCounts, done: readonly DoneTraining[]): number | null {
+/** The seconds the finished trainings took, and what the model predicted for them. */
+export function trainedSeconds(
+  speed: SpeedModel,
+  counts: SplitCounts,
+  done: readonly DoneTraining[],
+): { readonly actual: number; readonly predicted: number } {
   let actual = 0;
   let predicted = 0;
   for (const r of done) {
@@ -267,6 +267,16 @@ export function measuredRatio(speed: SpeedModel, counts: SplitCounts, done: read
     actual += r.seconds;
     predicted += trainingSeconds(speed, counts, r.flops, r.epochsTrained, r.rungs?.length ?? 1);
   }
+  return { actual, predicted };
+}
+
+/**
+ * How long the finished trainings took against what the model predicted for them (actual / predicted), or null
+ * before any finished. The page drawing a run, and other work on the machine, make trainings slower than the
+ * calibration's bare steps: this ratio corrects for it.
+ */
+export function measuredRatio(speed: SpeedModel, counts: SplitCounts, done: readonly DoneTraining[]): number | null {
+  const { actual, predicted } = trainedSeconds(speed, counts, done);
   return actual > 0 && predicted > 0 ? actual / predicted : null;
 }
 

@@ -40,7 +40,8 @@ export type { CalibrationPoint, RunEstimate, SpeedModel, SplitCounts };
 
 /**
  * A timed calibration network and what it stands for: the median drawn network, the largest one, or the median one
- * with 2 filters a layer (the fixed cost of an image); `halvings` times halved filters when the network was too slow.
+ * with 2 filters a layer (the fixed cost of an image); `halvings` times halved filters when the network was too slow
+ * (a network may be timed at two sizes: the first one's timing lets a larger one fit).
  */
 export type CalibrationUse = CalibrationPoint & {
   readonly role: 'smallest' | 'typical' | 'largest';

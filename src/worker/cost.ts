@@ -96,9 +96,14 @@ export class CostEstimator {
         [typical, 'typical'],
         [largest, 'largest'],
       ] as const) {
-        const [timed, halvings] = affordable(c);
-        // Only a network clearly larger than those timed adds to the fit.
-        if (flopsOf(timed) > 1.5 * Math.max(...used.map((p) => p.flops))) await measure(timed, role, halvings);
+        // From the smallest network alone the prediction is proportional to FLOPs, far too slow for larger ones: a
+        // second try with the fit through the networks timed since may afford a larger version.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const [timed, halvings] = affordable(c);
+          // Only a network clearly larger than those timed adds to the fit.
+          if (flopsOf(timed) <= 1.5 * Math.max(...used.map((p) => p.flops))) break;
+          await measure(timed, role, halvings);
+        }
       }
     }
     used.sort((a, b) => a.flops - b.flops);
