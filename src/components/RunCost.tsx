@@ -1,7 +1,7 @@
 /** The expected duration of a run with the current settings on this machine, and how it was worked out. */
 import { useLab } from '../store';
 import { finalActive, runActive } from '../store/selectors';
-import { factorFor } from '../store/cost';
+import { factorFor, sameConfig } from '../store/cost';
 import { roughDuration } from '../experiment/format';
 import type { CalibrationUse, CostEstimate } from '../worker/api';
 
@@ -91,19 +91,25 @@ export function RunCost() {
   const hasData = useLab((s) => s.dataset !== null);
   const busy = useLab((s) => runActive(s) || finalActive(s));
   const learned = useLab((s) => s.costFactor);
+  // The run in progress started from Start with an estimate (a resumed saved run may have other settings).
+  const frozen = useLab(
+    (s) => s.runEstimate !== null && (s.runConfig === null || sameConfig(s.runEstimate.config, s.runConfig)),
+  );
   const e = cost.estimate;
   const factor = e ? factorFor(learned, e) : 1;
   const seconds = e ? e.estimate.seconds * factor : 0;
-  const note =
-    cost.status === 'measuring'
+  // While a run or a training holds the worker nothing is measured: the figure stays as it was before Start.
+  const note = busy
+    ? frozen
+      ? 'Made before the run started: the progress panel counts down from it.'
+      : 'No estimate for the run in progress: it started before one was ready for its settings.'
+    : cost.status === 'measuring'
       ? "Measuring this machine's speed…"
       : cost.status === 'pending'
         ? 'Updating the estimate…'
-        : cost.status === 'error' && !busy
+        : cost.status === 'error'
           ? `No estimate: ${cost.error ?? 'unknown error'}`
-          : busy && e
-            ? 'Kept from before the run started.'
-            : '';
+          : '';
   return (
     <section className="panel run-cost" aria-labelledby="run-cost-title">
       <h2 id="run-cost-title">Expected run time</h2>
@@ -118,7 +124,7 @@ export function RunCost() {
         </p>
       ) : !hasData ? (
         <p className="muted">Load a dataset to see how long a run takes.</p>
-      ) : cost.status === 'idle' ? (
+      ) : cost.status === 'idle' && !busy ? (
         <p className="muted">Worked out once the training backend is ready and the settings are valid.</p>
       ) : null}
       <p className="help" aria-live="polite" data-testid="cost-status">

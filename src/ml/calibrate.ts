@@ -42,7 +42,7 @@ export interface CalibrationPoint {
 export interface TimingOptions {
   readonly batchSize: number;
   readonly network: NetworkSettings;
-  /** Timed steps stop once this many milliseconds went by (at least one step is timed). */
+  /** Timed steps stop once this many milliseconds went by (at least three are timed, or `maxSteps` if fewer). */
   readonly budgetMs?: number;
   readonly maxSteps?: number;
   /** Milliseconds clock; default performance.now. */
@@ -65,7 +65,7 @@ const median = (xs: readonly number[]): number => {
 
 /**
  * Times training steps of the network on `rows` of `data` (two warm-up steps, then
- * steps until `budgetMs` or `maxSteps`), one validation pass over a batch (after a warm-up one) and a latency
+ * at least three steps, more until `budgetMs` or `maxSteps`), one validation pass over a batch (after a warm-up one) and a latency
  * measurement. Each step waits for its figures, so a GPU backend is timed to the end of its work. Every tensor is
  * disposed; the model is built and dropped here.
  */
@@ -98,7 +98,8 @@ export async function timeCalibrationNetwork(
     const second = now() - t1;
     const times: number[] = [];
     const started = now();
-    while (times.length < maxSteps && (times.length === 0 || now() - started < budgetMs)) {
+    // The median of at least three steps: one step slowed by other work on the machine does not set the speed.
+    while (times.length < Math.min(3, maxSteps) || (times.length < maxSteps && now() - started < budgetMs)) {
       const t = now();
       await step(times.length + 2);
       times.push(now() - t);

@@ -14,8 +14,11 @@ import type { Datasets } from './datasets';
 
 /** All the measuring one estimate may do, in milliseconds: a settings change must not keep the lab waiting. */
 export const CALIBRATION_BUDGET_MS = 5000;
-/** A calibration network whose step is predicted to take longer has its filters halved until it does not. */
-const STEP_TARGET_MS = 700;
+/**
+ * A calibration network whose step is predicted to take longer has its filters halved until it does not: five steps
+ * of each (two warm-up, three timed) keep three networks within the budget.
+ */
+const STEP_TARGET_MS = 300;
 /** Halvings that bring any network (at most 1024 filters a layer) down to 2 filters a layer. */
 const TO_SMALLEST = 10;
 
