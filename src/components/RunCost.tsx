@@ -17,15 +17,10 @@ const count = (n: number): string => Math.round(n).toLocaleString('en');
 
 /** What a calibration network stands for. */
 function pointName(p: CalibrationUse): string {
-  const scaled = p.halvings > 0 ? `, filters ÷ ${2 ** p.halvings}` : '';
-  switch (p.role) {
-    case 'smallest':
-      return 'the median network with 2 filters a layer';
-    case 'typical':
-      return `the median network${scaled}`;
-    case 'largest':
-      return `the largest network${scaled}`;
-  }
+  const network = p.role === 'largest' ? 'the largest network' : 'the median network';
+  // Halvings stop at 2 filters a layer: past that, the divisor no longer says what was timed.
+  if (p.halvings > 0 && p.chromosome.conv.every((g) => g.filters === 2)) return `${network} with 2 filters a layer`;
+  return p.halvings > 0 ? `${network}, filters ÷ ${2 ** p.halvings}` : network;
 }
 
 /** "wasm, 1 thread", "webgpu". */
