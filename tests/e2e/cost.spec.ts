@@ -1,7 +1,7 @@
 /** Issue 16, item 6: the expected run time before Start follows the settings, and a real run takes about that long. */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { Lab } from './lab';
+import { noSeriousViolations } from './page';
 
 /** A small run: about half a minute of training on wasm here. */
 const SMALL = { population: 4, generations: 1, epochs: 4, perClass: 40, maxFilters: 16, seed: 7 };
@@ -16,14 +16,6 @@ async function estimate(page: Page, other?: number): Promise<number> {
       .poll(async () => Number(await figure.getAttribute('data-seconds')), { timeout: 60_000 })
       .not.toBe(other);
   return Number(await figure.getAttribute('data-seconds'));
-}
-
-async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
 }
 
 test('the lab estimates a run before Start, follows the settings, and the run takes about that long', async ({
