@@ -47,6 +47,11 @@ export interface TimingOptions {
   readonly maxSteps?: number;
   /** Milliseconds clock; default performance.now. */
   readonly now?: () => number;
+  /**
+   * A first step slower than this many milliseconds ends the timing there, with null: the network is too slow to time
+   * without keeping the worker (and the dataset loads and estimates waiting on it) for many seconds. Default: none.
+   */
+  readonly firstStepLimitMs?: number;
 }
 
 async function settle(t: tf.Tensor): Promise<void> {
@@ -66,15 +71,15 @@ const median = (xs: readonly number[]): number => {
 /**
  * Times training steps of the network on `rows` of `data` (two warm-up steps, then
  * at least three steps, more until `budgetMs` or `maxSteps`), one validation pass over a batch (after a warm-up one) and a latency
- * measurement. Each step waits for its figures, so a GPU backend is timed to the end of its work. Every tensor is
- * disposed; the model is built and dropped here.
+ * measurement. Each step waits for its figures, so a GPU backend is timed to the end of its work. Null when the first
+ * step took longer than `firstStepLimitMs`. Every tensor is disposed; the model is built and dropped here.
  */
 export async function timeCalibrationNetwork(
   c: Chromosome,
   data: Dataset,
   rows: Int32Array,
   opts: TimingOptions,
-): Promise<CalibrationPoint> {
+): Promise<CalibrationPoint | null> {
   if (rows.length === 0) throw new Error('no training images to time');
   const now = opts.now ?? (() => performance.now());
   const budgetMs = opts.budgetMs ?? 500;
@@ -92,6 +97,7 @@ export async function timeCalibrationNetwork(
     };
     await step(0);
     const warm = now() - t0;
+    if (opts.firstStepLimitMs !== undefined && warm > opts.firstStepLimitMs) return null;
     // A second untimed step: the first can leave work behind (lazy compilation, memory growth) that skews the next.
     const t1 = now();
     await step(1);

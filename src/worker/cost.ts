@@ -21,6 +21,11 @@ export const CALIBRATION_BUDGET_MS = 5000;
 const STEP_TARGET_MS = 300;
 /** Halvings that bring any network (at most 1024 filters a layer) down to 2 filters a layer. */
 const TO_SMALLEST = 10;
+/**
+ * A first step (build and warm-up included) slower than this ends that network's timing: the prediction that chose it
+ * was too low, and the remaining steps would hold the worker for seconds more.
+ */
+const FIRST_STEP_LIMIT_MS = 4 * STEP_TARGET_MS;
 
 /** Thrown when a run started while measuring: the estimate keeps its last value. */
 export class CalibrationInterrupted extends Error {
@@ -38,6 +43,8 @@ const trainLine = (points: readonly CalibrationPoint[]): Line =>
 
 export class CostEstimator {
   private readonly points = new Map<string, CalibrationPoint>();
+  /** Networks whose first step ran past FIRST_STEP_LIMIT_MS: never tried again on that backend and shape. */
+  private readonly tooSlow = new Set<string>();
   /** Estimates run one after the other, so two calibrations never time each other. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -71,24 +78,40 @@ export class CostEstimator {
       const key = `${shape}|${chromosomeKey(c)}`;
       let point = this.points.get(key);
       if (!point) {
-        if (performance.now() - started > CALIBRATION_BUDGET_MS) return;
+        if (this.tooSlow.has(key) || performance.now() - started > CALIBRATION_BUDGET_MS) return;
         if (this.busy()) throw new CalibrationInterrupted();
         if (!told) onMeasuring?.();
         told = true;
         const t = performance.now();
-        point = await timeCalibrationNetwork(c, data, splits.train, { batchSize: batch, network: config.network });
+        const timed = await timeCalibrationNetwork(c, data, splits.train, {
+          batchSize: batch,
+          network: config.network,
+          firstStepLimitMs: FIRST_STEP_LIMIT_MS,
+        });
         measured += performance.now() - t;
         // A run that started meanwhile shared the machine with these timings: they are not kept.
         if (this.busy()) throw new CalibrationInterrupted();
+        if (timed === null) {
+          this.tooSlow.add(key);
+          return;
+        }
+        point = timed;
         this.points.set(key, point);
       }
       used.push({ ...point, role, halvings });
     };
-    /** The chromosome with its filters halved until its step is predicted within STEP_TARGET_MS, and the halvings. */
+    /**
+     * The chromosome with its filters halved until its step is predicted within STEP_TARGET_MS, and the halvings. The
+     * prediction is the larger of the fit and the time per FLOP of the largest network timed, scaled: the fit through
+     * small networks can be far too low for a much larger one (memory, not arithmetic, bounds wide layers on wasm).
+     */
     const affordable = (c: Chromosome): [Chromosome, number] => {
       const line = trainLine(used);
+      const biggest = used.reduce<CalibrationUse | null>((a, p) => (a === null || p.flops > a.flops ? p : a), null);
+      const perFlop = biggest === null ? 0 : biggest.trainSecondsPerImage / Math.max(biggest.flops, 1);
+      const stepMs = (flops: number): number => Math.max(at(line, flops), perFlop * flops) * batch * 1000;
       let h = 0;
-      while (h < TO_SMALLEST && at(line, flopsOf(scaledDown(c, h))) * batch * 1000 > STEP_TARGET_MS) h++;
+      while (h < TO_SMALLEST && stepMs(flopsOf(scaledDown(c, h))) > STEP_TARGET_MS) h++;
       return [scaledDown(c, h), h];
     };
 

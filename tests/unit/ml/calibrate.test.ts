@@ -28,6 +28,13 @@ const WIDE: Chromosome = {
   learningRate: 0.001,
 };
 
+/** Times the network and fails the test when the timing gave up. */
+async function timed(...args: Parameters<typeof timeCalibrationNetwork>) {
+  const p = await timeCalibrationNetwork(...args);
+  if (p === null) throw new Error('the timing gave up on the network');
+  return p;
+}
+
 describe('timing training steps on wasm', () => {
   beforeAll(useWasm);
 
@@ -36,8 +43,8 @@ describe('timing training steps on wasm', () => {
     const rows = rowsOf(data.usage, USAGE_TRAINING);
     const before = tf.memory().numTensors;
     const opts = { batchSize: 16, network: DEFAULT_NETWORK, budgetMs: 200, maxSteps: 3 };
-    const small = await timeCalibrationNetwork(scaledDown(WIDE, 10), data, rows, opts);
-    const large = await timeCalibrationNetwork(WIDE, data, rows, opts);
+    const small = await timed(scaledDown(WIDE, 10), data, rows, opts);
+    const large = await timed(WIDE, data, rows, opts);
     expect(tf.memory().numTensors).toBe(before);
     for (const p of [small, large]) {
       expect(p.batch).toBe(16);
@@ -57,11 +64,30 @@ describe('timing training steps on wasm', () => {
   it('takes the whole training set as the batch when it is smaller than the batch size', async () => {
     const data = syntheticDataset(2, 5);
     const rows = rowsOf(data.usage, USAGE_TRAINING);
-    const p = await timeCalibrationNetwork(scaledDown(PAPER_BEST, 10), data, rows, {
+    const p = await timed(scaledDown(PAPER_BEST, 10), data, rows, {
       batchSize: 1024,
       network: DEFAULT_NETWORK,
       maxSteps: 1,
     });
     expect(p.batch).toBe(rows.length);
+  });
+
+  it('gives up after the first step when that step ran past its limit, holding the worker no longer, with no tensor left', async () => {
+    const data = syntheticDataset(12, 5);
+    const rows = rowsOf(data.usage, USAGE_TRAINING);
+    const before = tf.memory().numTensors;
+    let clock = 0;
+    let steps = 0;
+    // A clock that moves 1 s a reading: the first step looks a second long, past a limit of 500 ms.
+    const now = (): number => {
+      steps++;
+      return (clock += 1000);
+    };
+    const opts = { batchSize: 16, network: DEFAULT_NETWORK, now, firstStepLimitMs: 500 };
+    expect(await timeCalibrationNetwork(WIDE, data, rows, opts)).toBeNull();
+    expect(steps).toBe(2);
+    expect(tf.memory().numTensors).toBe(before);
+    // Within its limit the same network is timed in full.
+    expect(await timeCalibrationNetwork(WIDE, data, rows, { ...opts, firstStepLimitMs: 5000 })).not.toBeNull();
   });
 });
