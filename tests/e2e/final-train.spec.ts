@@ -168,15 +168,7 @@ test("Train best longer: progress and Stop, test figures beside the search's, an
   expect(finalProbs).not.toEqual(searchProbs);
 
   // Kept with the saved run: after a reload, Open shows the final figures and Download model gives the same network.
-  await page.reload({ waitUntil: 'domcontentloaded' });
-  await lab.waitForBackend('wasm');
-  const saved = page.getByTestId('run-history').locator('tbody tr');
-  await expect(saved).toHaveCount(1);
-  await saved
-    .first()
-    .getByRole('button', { name: /^Open run of/ })
-    .click();
-  await expect(page.getByTestId('viewing-run')).toContainText('read-only');
+  await lab.reloadAndOpenTheSavedRun();
   await expect(page.getByTestId('final-test-accuracy')).toHaveText(pct(final.testAccuracy));
   await expect(lab.button('Download model')).toBeEnabled();
   expect((await modelZip(page)).weights).toEqual(finalZip.weights);

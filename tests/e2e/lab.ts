@@ -58,6 +58,19 @@ export class Lab {
     return this.page.getByRole('button', { name, exact: true });
   }
 
+  /** Reloads the page and opens its one saved run (read-only), as a person coming back to the lab does. */
+  async reloadAndOpenTheSavedRun(): Promise<void> {
+    await this.page.reload({ waitUntil: 'domcontentloaded' });
+    await this.waitForBackend('wasm');
+    const saved = this.page.getByTestId('run-history').locator('tbody tr');
+    await expect(saved).toHaveCount(1);
+    await saved
+      .first()
+      .getByRole('button', { name: /^Open run of/ })
+      .click();
+    await expect(this.page.getByTestId('viewing-run')).toContainText('read-only');
+  }
+
   async start(): Promise<void> {
     await expect(this.button('Start')).toBeEnabled();
     await this.button('Start').click();

@@ -110,15 +110,7 @@ test('a person runs a two-objective search, watches the front, uses a small mode
   await page.screenshot({ path: 'docs/screenshots/pareto.png', fullPage: true });
 
   // The choice is kept with the saved run: after a reload, the opened run names it and Download model gives it.
-  await page.reload({ waitUntil: 'domcontentloaded' });
-  await lab.waitForBackend('wasm');
-  const saved = page.getByTestId('run-history').locator('tbody tr');
-  await expect(saved).toHaveCount(1);
-  await saved
-    .first()
-    .getByRole('button', { name: /^Open run of/ })
-    .click();
-  await expect(page.getByTestId('viewing-run')).toContainText('read-only');
+  await lab.reloadAndOpenTheSavedRun();
   await expect(page.getByTestId('best-fitness')).toHaveText(`${((small.fitness ?? 0) * 100).toFixed(2)}%`);
   await expect(page.getByTestId('front-table').getByRole('button', { name: 'Use this model' }).first()).toBeDisabled();
   await expect(lab.button('Download model')).toBeEnabled();
